@@ -1,0 +1,136 @@
+# loghaul — one top-level GNU Makefile.
+#
+#   make               all binaries into build/bin
+#   make test          install missing deps, build, run every test (Criterion)
+#   make test-asan     the same tests under AddressSanitizer + UBSan
+#   make fuzz          each fuzz target for FUZZ_SECONDS (libFuzzer, clang)
+#   make clean
+#
+# WERROR=1 turns warnings into errors (CI sets it). V=1 shows full commands.
+
+PKG_CONFIG ?= pkg-config
+PKGS       := libssh libzmq libpcre2-8 msgpack yaml-0.1 libcurl libmicrohttpd
+TEST_PKGS  := criterion
+SHARED     ?= $(abspath ../shared)
+FUZZ_SECONDS ?= 60
+
+CC       ?= cc
+OPT      ?= -O2
+BUILD    ?= build
+WARN     := -std=c11 -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	    -Wsign-compare -Werror=implicit-function-declaration
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+ifneq ($(SANITIZER),)
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -I. -MMD -MP
+ALL_CFLAGS = $(WARN) $(OPT) -g $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lm -lpthread
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Entry points are the *main.c files; everything else in a directory goes
+# into that directory's library so tests can link it.
+COMMON_SRC    := $(wildcard common/*.c)
+COLLECTOR_SRC := $(filter-out %main.c,$(wildcard collector/*.c))
+ANALYZER_SRC  := $(filter-out %main.c,$(wildcard analyzer/*.c))
+DEVSIM_SRC    := $(wildcard tests/devsim/*.c)
+TEST_SRC      := $(wildcard tests/unit/*.c tests/integration/*.c)
+FUZZ_SRC      := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCOMMON    := $(BUILD)/libcommon.a
+LIBCOLLECTOR := $(BUILD)/libcollector.a
+LIBANALYZER  := $(BUILD)/libanalyzer.a
+
+BINS := $(if $(wildcard collector/main.c),$(BUILD)/bin/loghaul-collector) \
+	$(if $(wildcard analyzer/main.c),$(BUILD)/bin/loghaul-analyzer) \
+	$(if $(wildcard analyzer/alerts_main.c),$(BUILD)/bin/loghaul-alerts) \
+	$(if $(DEVSIM_SRC),$(BUILD)/bin/devsim)
+TESTBIN := $(BUILD)/bin/loghaul-tests
+
+.PHONY: all deps test check test-asan fuzz fuzz-build clean
+all: $(BINS)
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS_$(findstring tests/,$<)) -c -o $@ $<
+
+TEST_CFLAGS_tests/ = $(TEST_CFLAGS)
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+$(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
+$(LIBANALYZER): $(call obj,$(ANALYZER_SRC))
+$(LIBCOMMON) $(LIBCOLLECTOR) $(LIBANALYZER):
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^ $(if $^,,--)
+
+define link
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL) $(1)
+endef
+
+$(BUILD)/bin/loghaul-collector: $(call obj,collector/main.c) $(LIBCOLLECTOR) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/loghaul-analyzer: $(call obj,analyzer/main.c) $(LIBANALYZER) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/loghaul-alerts: $(call obj,analyzer/alerts_main.c) $(LIBANALYZER) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/devsim: $(call obj,$(DEVSIM_SRC)) $(LIBCOMMON)
+	$(call link)
+$(TESTBIN): $(call obj,$(TEST_SRC)) $(LIBCOLLECTOR) $(LIBANALYZER) $(LIBCOMMON)
+	$(call link,$(TEST_LIBS))
+
+# Tests find the binaries, fixtures and sources through the environment.
+TEST_ENV = LOGHAUL_BIN=$(abspath $(BUILD)/bin) LOGHAUL_FIXTURES=$(SHARED)/fixtures/real \
+	   LOGHAUL_SRC=$(CURDIR)
+CRITERION_ARGS ?= --jobs 2
+
+test check: deps
+	$(MAKE) --no-print-directory $(BINS) $(TESTBIN)
+	$(TEST_ENV) $(TESTBIN) $(CRITERION_ARGS)
+	@if [ -n "$(FUZZ_SRC)" ]; then $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(or $(FUZZ_SMOKE),10); fi
+
+test-asan: deps
+	$(MAKE) --no-print-directory BUILD=build-asan SANITIZER=address,undefined OPT=-O1 \
+		FUZZ_SRC= test
+
+# libFuzzer targets: each links the libraries rebuilt with clang + sanitizers.
+FUZZ_BUILD := build-fuzz
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
+fuzz-build:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
+		SANITIZER=fuzzer-no-link,address,undefined \
+		$(FUZZ_BUILD)/libcommon.a $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a $(FUZZ_BINS)
+$(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a $(FUZZ_BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  FUZZLD  $@")
+	$(Q)clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
+fuzz: fuzz-build
+	@scripts/run-fuzz $(FUZZ_BUILD)/bin $(FUZZ_SECONDS) $(SHARED)/fixtures/real
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
