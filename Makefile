@@ -49,7 +49,8 @@ COMMON_SRC    := $(wildcard common/*.c)
 COLLECTOR_SRC := $(filter-out %main.c,$(wildcard collector/*.c))
 ANALYZER_SRC  := $(filter-out %main.c,$(wildcard analyzer/*.c))
 DEVSIM_SRC    := $(wildcard tests/devsim/*.c)
-TEST_SRC      := $(wildcard tests/unit/*.c tests/integration/*.c)
+# TEST_GLOB narrows the test binary to some files while developing.
+TEST_SRC      := $(wildcard $(or $(TEST_GLOB),tests/unit/*.c tests/integration/*.c) tests/support/*.c)
 FUZZ_SRC      := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -1,0 +1,151 @@
+/*
+ * conf.h — the one YAML configuration file of a deployment (libyaml).
+ *
+ * Every daemon reads the whole file and uses its own section. Loading is
+ * defaults first, then the file on top, then validation; any error names
+ * "FILE:LINE: key 'section.key': message (value ...)" and the daemon refuses
+ * to start (or, on SIGHUP, keeps the old config). Unknown keys are errors.
+ * Durations take util_parse_duration_ms() syntax ("30s", "5m"), sizes
+ * util_parse_size() syntax. Relative paths are relative to the directory of
+ * the config file.
+ *
+ *   inventory: {hosts: hosts.yaml, groups: groups.yaml, defaults: defaults.yaml}
+ *   ssh:
+ *     known_hosts: /etc/loghaul/known_hosts
+ *     host_key_policy: strict          # strict | accept-new
+ *     timeouts: {connect: 10s, banner: 10s, auth: 10s, command: 30s}
+ *     keepalive: 30s
+ *   collector:
+ *     interval: 30s
+ *     max_sessions: 64
+ *     processes: 1
+ *     state_dir: /var/lib/loghaul
+ *     push: tcp://127.0.0.1:5550        # analyzers connect here
+ *     acks: tcp://127.0.0.1:5551        # default: derived from push
+ *     ack_timeout: 30s                  # re-send an unacked batch after this
+ *     max_backlog: 10000                # unacked batches held before polling pauses
+ *     batch_max_records: 512
+ *     archive_dir: /var/log/loghaul/devices   # optional, per-device raw logs
+ *     backoff: {min: 1s, max: 5m}
+ *   analyzer:
+ *     collectors: [tcp://127.0.0.1:5550]
+ *     rules: [/etc/loghaul/rules/*.yaml]   # globs
+ *     alerts: tcp://127.0.0.1:5560
+ *     workers: 1
+ *     match_limit: 10000
+ *   alerts:
+ *     listen: tcp://127.0.0.1:5560
+ *     state_dir: /var/lib/loghaul
+ *     flap: {changes: 5, window: 60s, stable: 120s}
+ *     outputs:
+ *       - {type: jsonl, path: "-"}                 # "-" is stdout
+ *       - {type: alertmanager, url: http://127.0.0.1:9093, resend: 60s}
+ *       - {type: webhook, url: http://127.0.0.1:8080/hook}
+ *       - {type: zmq, endpoint: tcp://127.0.0.1:5570}
+ *   metrics: {listen: 127.0.0.1:9464}          # each daemon may override:
+ *                                              # collector.metrics, analyzer.metrics, alerts.metrics
+ *   curve:                                     # optional; tcp endpoints only
+ *     secret_key: /etc/loghaul/keys/self.key   # this process's key pair file
+ *     public_key: /etc/loghaul/keys/self.pub
+ *     server_key: /etc/loghaul/keys/server.pub # for connecting sockets
+ *     allow: [/etc/loghaul/keys/peers/*.pub]   # ZAP allow list
+ */
+#ifndef LOGHAUL_CONF_H
+#define LOGHAUL_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cerr.h"
+
+struct inventory;
+
+enum hostkey_policy { HOSTKEY_STRICT = 0, HOSTKEY_ACCEPT_NEW = 1 };
+
+enum output_type { OUT_JSONL, OUT_ALERTMANAGER, OUT_WEBHOOK, OUT_ZMQ };
+
+struct conf_output {
+	enum output_type type;
+	char    *path;		/* jsonl: file or "-" */
+	char    *url;		/* alertmanager, webhook */
+	char    *endpoint;	/* zmq */
+	uint64_t resend_ms;	/* alertmanager: re-send firing alerts */
+};
+
+struct conf_strv {
+	char  **v;
+	size_t  n;
+};
+
+struct conf {
+	char *path;		/* the file this came from */
+
+	struct {
+		char *hosts, *groups, *defaults;	/* absolute paths; groups/defaults may be NULL */
+	} inventory;
+
+	struct {
+		char    *known_hosts;
+		enum hostkey_policy host_key_policy;
+		uint64_t connect_ms, banner_ms, auth_ms, command_ms;
+		uint64_t keepalive_ms;
+	} ssh;
+
+	struct {
+		uint64_t interval_ms;
+		int      max_sessions;
+		int      processes;
+		char    *state_dir;
+		char    *push;
+		char    *acks;		/* NULL: wire_ack_endpoint(push) */
+		uint64_t ack_timeout_ms;
+		int      max_backlog;
+		int      batch_max_records;
+		char    *archive_dir;	/* NULL: off */
+		uint64_t backoff_min_ms, backoff_max_ms;
+		char    *metrics;	/* NULL: metrics.listen */
+	} collector;
+
+	struct {
+		struct conf_strv collectors;
+		struct conf_strv rules;	/* globs, already made absolute */
+		char    *alerts;
+		int      workers;
+		uint32_t match_limit;
+		char    *metrics;
+	} analyzer;
+
+	struct {
+		char    *listen;
+		char    *state_dir;
+		int      flap_changes;
+		uint64_t flap_window_ms, flap_stable_ms;
+		struct conf_output *outputs;
+		size_t   noutputs;
+		char    *metrics;
+	} alerts;
+
+	struct {
+		char *listen;	/* NULL: no metrics server */
+	} metrics;
+
+	struct {
+		char *secret_key, *public_key, *server_key;
+		struct conf_strv allow;
+		int   enabled;
+	} curve;
+};
+
+/*
+ * Load and validate path. On error returns non-OK, writes
+ * "FILE:LINE: key 'K': message" into err, and leaves *out NULL.
+ * Caller owns *out: conf_free(&c).
+ */
+enum cerr conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+void      conf_free(struct conf **c);
+
+/* Load the inventory the config names (inventory_load on its paths). */
+enum cerr conf_load_inventory(const struct conf *c, struct inventory **out,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,209 @@
+/*
+ * wire.h — loghaul's wire format, version 1, and the socket topology that
+ * carries it. This header is the contract between collector, analyzer and
+ * alert stage; wire.c is its only encoder and decoder.
+ *
+ * Encoding: every ZeroMQ message is exactly one frame holding one
+ * MessagePack array (msgpack-c):
+ *
+ *     [ "LH", version(uint), type(uint), body... ]
+ *
+ * Integers are MessagePack integers; strings that come from a device (the
+ * log line, the timestamp as written, captures) are MessagePack bin, because
+ * a device may send anything, including invalid UTF-8 and NUL bytes; names
+ * that loghaul controls (device, collector, rule...) are MessagePack str.
+ * The decoder is defensive: any frame that is not exactly this shape, whose
+ * version is not WIRE_VERSION, that is larger than WIRE_MAX_FRAME, that
+ * holds more than WIRE_MAX_RECORDS entries, or that leaves bytes unread is
+ * refused with CERR_PARSE / CERR_TOOBIG / CERR_PROTO and an explanation;
+ * it never crashes and never reads out of bounds.
+ *
+ * Bodies by type:
+ *
+ *  WIRE_BATCH (collector -> analyzer)
+ *     collector(str) device(str) platform(str) first_id(uint) last_id(uint)
+ *     records: array of [ id(uint) kind(uint) ts_ms(int) ts_raw(bin)
+ *                         seq(uint) tag(str) line(bin) ]
+ *  WIRE_ACK (analyzer -> collector, and alert stage -> analyzer)
+ *     collector(str) device(str) first_id(uint) last_id(uint)
+ *  WIRE_EVENTS (analyzer -> alert stage)
+ *     collector(str) device(str) first_id(uint) last_id(uint)
+ *     events: array of [ id(uint) rule(str) event(str) platform(str)
+ *                        interface(bin) state(uint) kind(uint)
+ *                        severity(str) ts_ms(int) ts_raw(bin) line(bin)
+ *                        captures: map bin->bin ]
+ *     The (collector, device, first_id, last_id) of an EVENTS message is that
+ *     of the batch the events came from: the alert stage's ACK names it, and
+ *     the analyzer then ACKs that batch to its collector. A batch with no
+ *     event is acked at once by the analyzer.
+ *
+ * Record ids: per device, a 64-bit id whose high 32 bits are the cursor's
+ * epoch (unix seconds when the device's cursor file was created) and whose
+ * low 32 bits count records within that epoch from 1. Re-reading the same
+ * buffer from the same persisted cursor yields the same ids; a lost or
+ * corrupt cursor starts a new, larger epoch, so ids only ever grow and the
+ * alert stage's "ignore ids already applied" stays correct.
+ *
+ * Sockets (ipc:// or tcp://; CURVE on tcp when configured):
+ *
+ *   collector  binds PUSH  at its data endpoint    (collector.push)
+ *   collector  binds PULL  at its ack endpoint     (wire_ack_endpoint())
+ *   analyzer   connects one PULL to every collector's data endpoint, and
+ *              one PUSH per collector to that collector's ack endpoint: an
+ *              ack travels on a socket connected to exactly one peer, so it
+ *              reaches the process that sent the batch.
+ *   alert stage binds ROUTER at alerts.listen; each analyzer process
+ *              connects one DEALER; the alert stage answers each EVENTS
+ *              message with an ACK to the identity it came from.
+ */
+#ifndef LOGHAUL_WIRE_H
+#define LOGHAUL_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cerr.h"
+
+#define WIRE_MAGIC        "LH"
+#define WIRE_VERSION      1u
+#define WIRE_MAX_FRAME    (16u * 1024 * 1024)	/* bytes */
+#define WIRE_MAX_RECORDS  65536u		/* records or events per frame */
+#define WIRE_MAX_LINE     (1u * 1024 * 1024)	/* one line's bytes */
+
+enum wire_type {
+	WIRE_BATCH  = 1,
+	WIRE_ACK    = 2,
+	WIRE_EVENTS = 3,
+};
+
+enum rec_kind {
+	REC_LINE = 0,	/* a log message (with its continuation lines) */
+	REC_GAP  = 1,	/* lines were lost on the device: line says why */
+};
+
+/* Bytes with a length; not NUL-terminated in general. */
+struct wire_bytes {
+	const char *ptr;
+	size_t      len;
+};
+
+/*
+ * One harvested record. On decode, every pointer borrows from the frame the
+ * decoder was given, and stays valid until that frame is freed.
+ */
+struct wire_rec {
+	uint64_t          id;
+	enum rec_kind     kind;
+	int64_t           ts_ms;	/* device time parsed, ms since epoch; 0 unknown */
+	struct wire_bytes ts_raw;	/* device time as written */
+	uint64_t          seq;		/* device sequence number; 0 when none */
+	struct wire_bytes tag;		/* "LINK-3-UPDOWN"; empty when none */
+	struct wire_bytes line;		/* the raw message bytes */
+};
+
+/* Which batch a message is about. */
+struct wire_key {
+	struct wire_bytes collector;
+	struct wire_bytes device;
+	uint64_t          first_id;
+	uint64_t          last_id;
+};
+
+struct wire_batch {
+	struct wire_key   key;
+	struct wire_bytes platform;
+	size_t            nrecs;
+	struct wire_rec  *recs;		/* owned by the decoded message */
+};
+
+enum ifstate {
+	IF_UNKNOWN    = 0,
+	IF_DOWN       = 1,
+	IF_UP         = 2,
+	IF_ADMIN_DOWN = 3,
+};
+
+enum ifkind {
+	IFK_NONE     = 0,
+	IFK_LINK     = 1,
+	IFK_PROTOCOL = 2,
+	IFK_ADMIN    = 3,
+};
+
+struct wire_capture {
+	struct wire_bytes name;
+	struct wire_bytes value;
+};
+
+struct wire_event {
+	uint64_t             id;	/* record id of the line that matched */
+	struct wire_bytes    rule;
+	struct wire_bytes    event;	/* "interface_down", "bgp_down", ... */
+	struct wire_bytes    platform;
+	struct wire_bytes    interface;
+	enum ifstate         state;
+	enum ifkind          kind;
+	struct wire_bytes    severity;
+	int64_t              ts_ms;
+	struct wire_bytes    ts_raw;
+	struct wire_bytes    line;
+	size_t               ncaptures;
+	struct wire_capture *captures;
+};
+
+struct wire_events {
+	struct wire_key    key;
+	size_t             nevents;
+	struct wire_event *events;
+};
+
+/* A decoded message of any type. */
+struct wire_msg {
+	enum wire_type type;
+	union {
+		struct wire_batch  batch;
+		struct wire_key    ack;
+		struct wire_events events;
+	} u;
+	void *priv_;	/* decoder's storage */
+};
+
+/*
+ * Encoders append one complete frame to a caller buffer (common/buf.h);
+ * the caller sends out->data/out->len. Return CERR_OK or CERR_TOOBIG when
+ * the frame would pass WIRE_MAX_FRAME (the buffer is then left as it was).
+ */
+struct buf;
+enum cerr wire_encode_batch(struct buf *out, const struct wire_batch *b);
+enum cerr wire_encode_ack(struct buf *out, const struct wire_key *k);
+enum cerr wire_encode_events(struct buf *out, const struct wire_events *ev);
+
+/*
+ * Decode one frame. On success *msg borrows from data, which must outlive
+ * it; free with wire_msg_free(). On failure returns CERR_PARSE, CERR_TOOBIG
+ * or CERR_PROTO, writes a one-line reason into err (when errlen > 0) and
+ * leaves nothing to free.
+ */
+enum cerr wire_decode(const void *data, size_t len, struct wire_msg *msg,
+    char *err, size_t errlen);
+void      wire_msg_free(struct wire_msg *msg);
+
+/*
+ * The ack endpoint that belongs to a collector's data endpoint, unless the
+ * config names one: tcp://HOST:PORT -> tcp://HOST:PORT+1, ipc://PATH ->
+ * ipc://PATH.ack, inproc://NAME -> inproc://NAME.ack. Returns a malloc'd
+ * string, or NULL for an endpoint it cannot derive from.
+ */
+char *wire_ack_endpoint(const char *data_endpoint);
+
+/* Helpers for building messages from C strings. */
+struct wire_bytes wire_str(const char *s);
+/* 1 when the two byte strings are equal. */
+int wire_bytes_eq(struct wire_bytes a, struct wire_bytes b);
+/* malloc'd NUL-terminated copy (NULs inside are kept; len is a.len). */
+char *wire_bytes_dup(struct wire_bytes a);
+
+const char *ifstate_str(enum ifstate s);	/* "down", "up", "admin_down", "unknown" */
+const char *ifkind_str(enum ifkind k);		/* "link", "protocol", "admin", "" */
+
+#endif
