@@ -18,6 +18,19 @@
  * refused with CERR_PARSE / CERR_TOOBIG / CERR_PROTO and an explanation;
  * it never crashes and never reads out of bounds.
  *
+ * Which code for what:
+ *   CERR_PARSE   not MessagePack, truncated, trailing bytes, wrong shape,
+ *                wrong type (str where bin is due, ...), unknown enum value,
+ *                a str field holding a NUL byte
+ *   CERR_PROTO   a loghaul-shaped frame we must not interpret: magic is not
+ *                "LH", version is not WIRE_VERSION, type is unknown
+ *   CERR_TOOBIG  a limit below is passed (frame, records, line or field,
+ *                captures, values)
+ * The encoders enforce the same rules (CERR_INVAL for a bad enum value or a
+ * NUL in a str field, CERR_TOOBIG for a limit), so whatever encodes decodes.
+ * Ordering rules (first_id <= last_id, ids ascending) are the consumers'
+ * business, not the codec's.
+ *
  * Bodies by type:
  *
  *  WIRE_BATCH (collector -> analyzer)
@@ -68,7 +81,14 @@
 #define WIRE_VERSION      1u
 #define WIRE_MAX_FRAME    (16u * 1024 * 1024)	/* bytes */
 #define WIRE_MAX_RECORDS  65536u		/* records or events per frame */
-#define WIRE_MAX_LINE     (1u * 1024 * 1024)	/* one line's bytes */
+#define WIRE_MAX_LINE     (1u * 1024 * 1024)	/* one line's bytes; also any str/bin field */
+#define WIRE_MAX_CAPTURES 64u			/* captures per event */
+/*
+ * MessagePack values per frame. Decoding costs memory per value, not per
+ * byte, so this bounds what one hostile 16 MiB frame can make us allocate.
+ * A full batch (65536 records) is about 0.5 M values.
+ */
+#define WIRE_MAX_VALUES   (2u * 1024 * 1024)
 
 enum wire_type {
 	WIRE_BATCH  = 1,
@@ -170,8 +190,11 @@ struct wire_msg {
 
 /*
  * Encoders append one complete frame to a caller buffer (common/buf.h);
- * the caller sends out->data/out->len. Return CERR_OK or CERR_TOOBIG when
- * the frame would pass WIRE_MAX_FRAME (the buffer is then left as it was).
+ * the caller sends out->data/out->len. Return CERR_OK, CERR_TOOBIG when the
+ * frame would pass WIRE_MAX_FRAME or another limit (or the buffer's own
+ * ceiling), or CERR_INVAL for a value the decoder would refuse (enum out of
+ * range, NUL in a str field, NULL pointer with a length); on failure the
+ * buffer is left as it was.
  */
 struct buf;
 enum cerr wire_encode_batch(struct buf *out, const struct wire_batch *b);
@@ -181,11 +204,15 @@ enum cerr wire_encode_events(struct buf *out, const struct wire_events *ev);
 /*
  * Decode one frame. On success *msg borrows from data, which must outlive
  * it; free with wire_msg_free(). On failure returns CERR_PARSE, CERR_TOOBIG
- * or CERR_PROTO, writes a one-line reason into err (when errlen > 0) and
- * leaves nothing to free.
+ * or CERR_PROTO (CERR_NOMEM if memory runs out), writes a one-line reason
+ * into err (when errlen > 0) and leaves nothing to free (wire_msg_free() on
+ * it is still harmless). Cost: one pass to check the frame, msgpack-c's
+ * parse, and two allocations (msgpack's zone, freed before returning, and
+ * the records or events array kept in *msg); line bytes are never copied.
  */
 enum cerr wire_decode(const void *data, size_t len, struct wire_msg *msg,
     char *err, size_t errlen);
+/* Frees what decode kept; accepts a zeroed or already freed message. */
 void      wire_msg_free(struct wire_msg *msg);
 
 /*
@@ -196,7 +223,7 @@ void      wire_msg_free(struct wire_msg *msg);
  */
 char *wire_ack_endpoint(const char *data_endpoint);
 
-/* Helpers for building messages from C strings. */
+/* Helpers for building messages from C strings. NULL gives {"", 0}. */
 struct wire_bytes wire_str(const char *s);
 /* 1 when the two byte strings are equal. */
 int wire_bytes_eq(struct wire_bytes a, struct wire_bytes b);
