@@ -7,7 +7,13 @@
  * to start (or, on SIGHUP, keeps the old config). Unknown keys are errors.
  * Durations take util_parse_duration_ms() syntax ("30s", "5m"), sizes
  * util_parse_size() syntax. Relative paths are relative to the directory of
- * the config file.
+ * the config file, and so are relative ipc:// paths; rules and allow are
+ * glob patterns, made absolute but not expanded here. A key given as null
+ * (`key:` or `key: ~`) keeps its default. A list of strings may be given as
+ * one string. URLs may be secret references ({env: X}, {file: P}, see
+ * secret.h) and are never printed in errors, since they may hold tokens.
+ * `conf_describe()` prints every key with its default; the table in conf.c
+ * is the reference.
  *
  *   inventory: {hosts: hosts.yaml, groups: groups.yaml, defaults: defaults.yaml}
  *   ssh:
@@ -29,7 +35,7 @@
  *     backoff: {min: 1s, max: 5m}
  *   analyzer:
  *     collectors: [tcp://127.0.0.1:5550]
- *     rules: [/etc/loghaul/rules/*.yaml]   # globs
+ *     rules: [/etc/loghaul/rules/loghaul-*.yaml]   # globs
  *     alerts: tcp://127.0.0.1:5560
  *     workers: 1
  *     match_limit: 10000
@@ -48,13 +54,14 @@
  *     secret_key: /etc/loghaul/keys/self.key   # this process's key pair file
  *     public_key: /etc/loghaul/keys/self.pub
  *     server_key: /etc/loghaul/keys/server.pub # for connecting sockets
- *     allow: [/etc/loghaul/keys/peers/*.pub]   # ZAP allow list
+ *     allow: [/etc/loghaul/keys/peers/peer-*.pub]   # ZAP allow list
  */
 #ifndef LOGHAUL_CONF_H
 #define LOGHAUL_CONF_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/cerr.h"
 
@@ -142,9 +149,23 @@ struct conf {
  * Caller owns *out: conf_free(&c).
  */
 enum cerr conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+/*
+ * The same from memory (tests, fuzzing): name stands for the file in
+ * messages and its directory anchors relative paths.
+ */
+enum cerr conf_load_mem(const char *name, const void *data, size_t len,
+    struct conf **out, char *err, size_t errlen);
 void      conf_free(struct conf **c);
 
-/* Load the inventory the config names (inventory_load on its paths). */
+/* Print every key with its default and description (for -h and docs). */
+void      conf_describe(FILE *f);
+
+/*
+ * Load the inventory the config names (inventory_load on its paths). When
+ * the config names no groups or defaults file, groups.yaml and
+ * defaults.yaml beside the hosts file are used if they exist, as Nornir's
+ * SimpleInventory does.
+ */
 enum cerr conf_load_inventory(const struct conf *c, struct inventory **out,
     char *err, size_t errlen);
 
