@@ -1,0 +1,692 @@
+/*
+ * logparse.c — log command output to entries (see logparse.h).
+ *
+ * Two passes, both linear: a copy that normalises line ends and pager
+ * residue, then a line scan that classifies each line by looking at a
+ * bounded prefix of it (sequence number, node, stamp, tag), so a 10 MB line
+ * costs a memchr and a hash, nothing quadratic.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/logparse.h"
+#include "common/util.h"
+
+#define MIN_ENTRY	1024	/* a ceiling below this would cut the fields */
+#define MAX_SEQ_DIGITS	19	/* fits in uint64_t */
+#define MAX_NODE	48	/* "RP/0/RSP0/CPU0" */
+#define MAX_PROC	64	/* "ifmgr[257]", "Ebra", "mib2d[2424]" */
+#define MAX_TAG		96
+#define MAX_HOST	255
+
+static int
+s_isdigit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+s_isalpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+s_isalnum(char c)
+{
+	return s_isdigit(c) || s_isalpha(c);
+}
+
+static struct wire_bytes
+s_span(const char *p, size_t len)
+{
+	struct wire_bytes b = { p, len };
+
+	return b;
+}
+
+void
+logparse_result_init(struct logparse_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+logparse_result_free(struct logparse_result *r)
+{
+	uint64_t gen = r->gen_;
+
+	free(r->text_);
+	free(r->entries);
+	memset(r, 0, sizeof(*r));
+	r->gen_ = gen + 1;
+}
+
+void
+logparse_opts_init(struct logparse_opts *o, int64_t now_ms)
+{
+	memset(o, 0, sizeof(*o));
+	devtime_opts_init(&o->time, now_ms);
+}
+
+/* Length of a pager prompt at s, 0 if none. */
+static size_t
+s_pager_marker(const char *s, size_t len)
+{
+	if (len >= 8 && memcmp(s, "--More--", 8) == 0)
+		return 8;
+	if (len >= 12 && memcmp(s, "---(more", 8) == 0)
+		for (size_t k = 8; k + 4 <= len && k < 24; k++)
+			if (memcmp(s + k, ")---", 4) == 0)
+				return k + 4;
+	return 0;
+}
+
+/*
+ * Length of the erase sequence a pager leaves (backspaces, CRs, erase-line
+ * escapes, with spaces between them). Spaces count only when an erase byte
+ * follows them: an indented line after the pager keeps its indentation. A
+ * CR that ends a line (CRLF) is not an erase.
+ */
+static size_t
+s_erase_run(const char *s, size_t len)
+{
+	size_t i = 0, last = 0;
+
+	while (i < len) {
+		if (s[i] == '\b') {
+			last = ++i;
+		} else if (s[i] == '\r') {
+			if (i + 1 < len && s[i + 1] == '\n')
+				break;
+			last = ++i;
+		} else if (s[i] == ' ') {
+			i++;
+		} else if (s[i] == 0x1b && i + 1 < len && s[i + 1] == '[') {
+			size_t j = i + 2;
+
+			while (j < len && j - i < 16 &&
+			    (s_isdigit(s[j]) || s[j] == ';' || s[j] == '?'))
+				j++;
+			if (j >= len || !s_isalpha(s[j]))
+				break;
+			last = i = j + 1;
+		} else
+			break;
+	}
+	return last;
+}
+
+/* Bytes the normaliser must look at; everything else is copied in runs. */
+static int
+s_special(unsigned char c)
+{
+	return c == '\r' || c == '\n' || c == '-';
+}
+
+/*
+ * Copy in[0..len) to out, dropping line-end CRs and pager residue. Returns
+ * the output length; *eol tells whether the input ended with a line end.
+ * Ordinary bytes go over in memcpy runs; "is the line blank so far" is
+ * kept as the position of the last non-space byte written, so that a line
+ * full of pager markers still costs linear time.
+ */
+static size_t
+s_normalize(const char *in, size_t len, char *out, size_t *npager, int *eol)
+{
+	size_t i = 0, o = 0, line_start = 0, last_ns = 0;
+	int any_ns = 0;	/* a non-space byte was written since line_start */
+
+	while (i < len) {
+		size_t run = i;
+		char c;
+
+		while (run < len && !s_special((unsigned char)in[run]))
+			run++;
+		if (run > i) {
+			size_t k = run;
+
+			memcpy(out + o, in + i, run - i);
+			while (k > i && in[k - 1] == ' ')
+				k--;
+			if (k > i) {
+				last_ns = o + (k - i) - 1;
+				any_ns = 1;
+			}
+			o += run - i;
+			i = run;
+			if (i == len)
+				break;
+		}
+		c = in[i];
+		if (c == '\r') {
+			size_t j = i;
+
+			while (j < len && in[j] == '\r')
+				j++;
+			if (j == len || in[j] == '\n') {
+				i = j;
+				continue;
+			}
+			last_ns = o;
+			any_ns = 1;
+			out[o++] = c;
+			i++;
+			continue;
+		}
+		if (c == '\n') {
+			/* a CR that pager removal left before the line end */
+			while (o > line_start && out[o - 1] == '\r')
+				o--;
+			out[o++] = c;
+			i++;
+			line_start = o;
+			any_ns = 0;
+			continue;
+		}
+		/* '-': a pager prompt? */
+		{
+			size_t m = s_pager_marker(in + i, len - i);
+			int line_blank = !any_ns || last_ns < line_start;
+
+			if (m > 0) {
+				size_t j = i + m;
+				size_t e = s_erase_run(in + j, len - j);
+
+				if (e > 0 || line_blank) {
+					if (line_blank)
+						o = line_start;
+					else if (o > line_start && out[o - 1] == ' ')
+						o--;
+					j += e;
+					if (e == 0 && j < len && in[j] == ' ')
+						j++;
+					if (line_blank) {
+						/* A line that held only the pager goes. */
+						size_t k = j;
+
+						while (k < len && (in[k] == ' ' || in[k] == '\r'))
+							k++;
+						if (k < len && in[k] == '\n')
+							j = k + 1;
+						else if (k == len)
+							j = k;
+					}
+					(*npager)++;
+					i = j;
+					continue;
+				}
+			}
+		}
+		last_ns = o;
+		any_ns = 1;
+		out[o++] = c;
+		i++;
+	}
+	*eol = len > 0 && (in[len - 1] == '\n' || in[len - 1] == '\r');
+	return o;
+}
+
+uint64_t
+logparse_hash(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ (len * 0xff51afd7ed558ccdULL);
+	size_t i = 0;
+
+	/* Little-endian word loads whatever the host, so the value (kept in
+	 * cursor files) does not depend on the machine. */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w = (uint64_t)p[i] | (uint64_t)p[i + 1] << 8 |
+		    (uint64_t)p[i + 2] << 16 | (uint64_t)p[i + 3] << 24 |
+		    (uint64_t)p[i + 4] << 32 | (uint64_t)p[i + 5] << 40 |
+		    (uint64_t)p[i + 6] << 48 | (uint64_t)p[i + 7] << 56;
+
+		h = (h ^ w) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 28;
+	}
+	if (i < len) {
+		uint64_t w = 0;
+
+		for (size_t k = 0; i + k < len; k++)
+			w |= (uint64_t)p[i + k] << (8 * k);
+		h = (h ^ w) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 28;
+	}
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static int
+s_blank(const char *l, size_t ll)
+{
+	for (size_t i = 0; i < ll; i++)
+		if (l[i] != ' ' && l[i] != '\t')
+			return 0;
+	return 1;
+}
+
+static int
+s_prefix(const char *l, size_t ll, const char *p)
+{
+	size_t n = strlen(p);
+
+	return ll >= n && memcmp(l, p, n) == 0;
+}
+
+/*
+ * The tag and where the message text starts, from region (just after the
+ * stamp, or after the host for syslog-style platforms). An optional
+ * process or origin token ("ifmgr[257]: ", "Ebra: ", "mib2d[2424]: ")
+ * may precede the tag. Without a tag the message is the whole region.
+ */
+static void
+s_tag(enum platform_id pf, const char *l, size_t ll, size_t region,
+    struct logparse_entry *e)
+{
+	size_t t = region;
+	int proc = 0;
+
+	e->severity = -1;
+	e->msg = s_span(l + region, 0);
+	if (region < ll && l[region] != '%') {
+		size_t j = region;
+
+		while (j < ll && j - region < MAX_PROC && l[j] != ' ' && l[j] != ':')
+			j++;
+		if (j > region && j + 1 < ll && l[j] == ':' && l[j + 1] == ' ') {
+			t = j + 2;
+			proc = 1;
+		}
+	}
+	if (t < ll && l[t] == '%') {
+		size_t k = t + 1, sev = 0, colon;
+
+		while (k < ll && k - t <= MAX_TAG &&
+		    (s_isalnum(l[k]) || l[k] == '_' || l[k] == '-'))
+			k++;
+		colon = (k < ll && l[k] == ' ') ? k + 1 : k;
+		if (colon >= ll || l[colon] != ':')
+			return;
+		/* FACILITY-SEV-MNEMONIC: the first "-digit-" splits it. */
+		for (size_t p = t + 2; p + 3 < k; p++)
+			if (l[p] == '-' && l[p + 1] >= '0' && l[p + 1] <= '7' &&
+			    l[p + 2] == '-') {
+				sev = p;
+				break;
+			}
+		if (sev == 0)
+			return;
+		e->tag = s_span(l + t + 1, k - t - 1);
+		e->facility = s_span(l + t + 1, sev - t - 1);
+		e->mnemonic = s_span(l + sev + 3, k - sev - 3);
+		e->severity = l[sev + 1] - '0';
+		colon++;
+		if (colon < ll && l[colon] == ' ')
+			colon++;
+		e->msg.ptr = l + colon;
+		return;
+	}
+	if (pf == PLATFORM_JUNIPER_JUNOS && proc && t < ll &&
+	    l[t] >= 'A' && l[t] <= 'Z') {
+		size_t k = t;
+
+		while (k < ll && k - t <= MAX_TAG && ((l[k] >= 'A' && l[k] <= 'Z') ||
+		    s_isdigit(l[k]) || l[k] == '_'))
+			k++;
+		if (k - t < 3 || k >= ll || l[k] != ':')
+			return;
+		e->tag = s_span(l + t, k - t);
+		e->mnemonic = e->tag;
+		k++;
+		if (k < ll && l[k] == ' ')
+			k++;
+		e->msg.ptr = l + k;
+	}
+}
+
+static void
+s_set_time(struct logparse_entry *e, const char *p, const struct devtime *dt)
+{
+	e->ts = s_span(p, dt->len);
+	e->ts_ms = dt->ms;
+	e->ts_flags = dt->flags;
+	e->ts_style = (uint8_t)dt->style;
+}
+
+/* IOS, IOS XE, IOS XR: [SEQ: ][NODE:]STAMP[ ]: [proc: ]%TAG[ ]: text */
+static int
+s_start_cisco(enum platform_id pf, const char *l, size_t ll,
+    const struct logparse_opts *o, struct logparse_entry *e)
+{
+	struct devtime dt;
+	size_t i = 0, region;
+
+	if (s_isdigit(l[0])) {
+		size_t j = 0;
+		uint64_t v = 0;
+
+		while (j < ll && j < MAX_SEQ_DIGITS && s_isdigit(l[j]))
+			v = v * 10 + (uint64_t)(l[j++] - '0');
+		if (j + 1 < ll && l[j] == ':' && l[j + 1] == ' ') {
+			e->seq = v;
+			e->flags |= LOGPARSE_E_SEQ;
+			e->seq_digits = (uint8_t)j;
+			i = j + 2;
+		}
+	}
+	if (i < ll && s_isalpha(l[i])) {
+		size_t j = i;
+		int slash = 0;
+
+		while (j < ll && j - i < MAX_NODE && (s_isalnum(l[j]) ||
+		    l[j] == '/' || l[j] == '_' || l[j] == '-')) {
+			slash |= l[j] == '/';
+			j++;
+		}
+		if (slash && j < ll && l[j] == ':') {
+			e->host = s_span(l + i, j - i);
+			i = j + 1;
+		}
+	}
+	if (devtime_parse(l + i, ll - i, DEVTIME_ACCEPT_ZONE |
+	    DEVTIME_ACCEPT_MARK | DEVTIME_ACCEPT_UPTIME, &o->time, &dt) == 0) {
+		size_t j = i + dt.len;
+
+		while (j < ll && l[j] == ' ' && j - (i + dt.len) < 4)
+			j++;
+		if (j >= ll || l[j] != ':')
+			return 0;
+		j++;
+		if (j < ll && l[j] == ' ')
+			j++;
+		s_set_time(e, l + i, &dt);
+		region = j;
+	} else if (i < ll && l[i] == '%') {
+		region = i;	/* "no service timestamps log" */
+	} else
+		return 0;
+	s_tag(pf, l, ll, region, e);
+	if (e->ts.len == 0 && e->tag.len == 0)
+		return 0;
+	return 1;
+}
+
+/* NX-OS, EOS, Junos: STAMP HOST [proc: ][%]TAG: text */
+static int
+s_start_syslog(enum platform_id pf, const char *l, size_t ll,
+    const struct logparse_opts *o, struct logparse_entry *e)
+{
+	struct devtime dt;
+	size_t i, j;
+
+	if (devtime_parse(l, ll, 0, &o->time, &dt) < 0)
+		return 0;
+	i = dt.len;
+	if (i >= ll || l[i] != ' ')
+		return 0;
+	while (i < ll && l[i] == ' ' && i - dt.len < 4)
+		i++;
+	if (i >= ll)
+		return 0;
+	s_set_time(e, l, &dt);
+	if (l[i] != '%') {
+		j = i;
+		while (j < ll && l[j] != ' ' && j - i < MAX_HOST)
+			j++;
+		e->host = s_span(l + i, j - i);
+		i = j;
+		while (i < ll && l[i] == ' ' && i - j < 4)
+			i++;
+	}
+	s_tag(pf, l, ll, i, e);
+	return 1;
+}
+
+static int
+s_entry_start(enum platform_id pf, const char *l, size_t ll,
+    const struct logparse_opts *o, struct logparse_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->severity = -1;
+	if (ll == 0 || l[0] == ' ' || l[0] == '\t')
+		return 0;
+	switch (pf) {
+	case PLATFORM_CISCO_IOS:
+	case PLATFORM_CISCO_XE:
+	case PLATFORM_CISCO_XR:
+		return s_start_cisco(pf, l, ll, o, e);
+	default:
+		return s_start_syslog(pf, l, ll, o, e);
+	}
+}
+
+static int
+s_has_header(enum platform_id pf)
+{
+	return pf != PLATFORM_CISCO_NXOS && pf != PLATFORM_JUNIPER_JUNOS;
+}
+
+/*
+ * A first entry that parses but only because the ring buffer's cut fell on
+ * a field boundary: it lacks a stamp the next one has, its stamp looks like
+ * an uptime where the next one is a date ("03:02:31: " left of
+ * "Jun 19 03:02:31: "), or its sequence number lost leading digits.
+ */
+static int
+s_looks_cut(const struct logparse_entry *a, const struct logparse_entry *b)
+{
+	if (a->ts.len == 0 && b->ts.len != 0)
+		return 1;
+	if (a->ts_style == DEVTIME_UPTIME && b->ts.len != 0 &&
+	    b->ts_style != DEVTIME_UPTIME)
+		return 1;
+	/* Zero-padded numbers never get shorter; unpadded ones do only at
+	 * 99999 -> 100000. */
+	if ((a->flags & b->flags & LOGPARSE_E_SEQ) &&
+	    a->seq_digits < b->seq_digits &&
+	    (b->raw.ptr[0] == '0' || a->seq + 1 != b->seq))
+		return 1;
+	return 0;
+}
+
+static struct logparse_entry *
+s_push(struct logparse_result *r)
+{
+	if (r->nentries == r->entries_cap_) {
+		size_t cap = r->entries_cap_ ? r->entries_cap_ * 2 : 64;
+
+		r->entries = xrealloc(r->entries, cap * sizeof(*r->entries));
+		r->entries_cap_ = cap;
+	}
+	return &r->entries[r->nentries++];
+}
+
+/* Close the entry: its raw span ends at end (after its last non-blank line). */
+static void
+s_finish(struct logparse_result *r, struct logparse_entry *e, const char *end,
+    uint32_t nlines, size_t max_entry)
+{
+	const char *raw_end;
+
+	e->full_len = (size_t)(end - e->raw.ptr);
+	e->raw.len = e->full_len;
+	e->nlines = nlines;
+	if (nlines > 1)
+		e->flags |= LOGPARSE_E_MULTILINE;
+	if (e->raw.len > max_entry) {
+		e->raw.len = max_entry;
+		/* a cut right after a line end would leave it dangling */
+		while (e->raw.len > 1 && e->raw.ptr[e->raw.len - 1] == '\n')
+			e->raw.len--;
+		e->flags |= LOGPARSE_E_TRUNCATED;
+		r->ntruncated++;
+	}
+	raw_end = e->raw.ptr + e->raw.len;
+	e->msg.len = e->msg.ptr < raw_end ? (size_t)(raw_end - e->msg.ptr) : 0;
+	if (e->msg.ptr > raw_end)
+		e->msg.ptr = raw_end;
+	r->bytes += e->raw.len;
+}
+
+/* Drop a trailing Junos "{master:0}" / "{primary:node0}" line. */
+static size_t
+s_strip_junos(struct logparse_result *r, const char *t, size_t tl)
+{
+	size_t end = tl, start;
+
+	if (end > 0 && t[end - 1] == '\n')
+		end--;
+	start = end;
+	while (start > 0 && t[start - 1] != '\n' && end - start <= 64)
+		start--;
+	if (end - start >= 3 && end - start <= 64 && t[start] == '{' &&
+	    t[end - 1] == '}' && (start == 0 || t[start - 1] == '\n') &&
+	    memchr(t + start, ' ', end - start) == NULL) {
+		r->nstripped++;
+		return start;
+	}
+	return tl;
+}
+
+enum cerr
+logparse_parse(enum platform_id pf, const char *out, size_t len,
+    const struct logparse_opts *opts, struct logparse_result *r)
+{
+	enum { PH_HEADER, PH_PRE, PH_BODY } ph;
+	struct logparse_opts defaults;
+	const struct logparse_opts *o = opts;
+	struct logparse_entry start, *cur = NULL;
+	const char *t, *cur_end = NULL, *pre_start = NULL, *pre_end = NULL;
+	size_t tl, pos = 0, max_entry, hdr_pending = 0;
+	uint32_t cur_lines = 0, lines_since = 0;
+	int eol = 0, saw_syslog = 0;
+
+	r->nentries = 0;
+	r->bytes = r->nlines = r->header_lines = r->ncut = 0;
+	r->ntruncated = r->npager = r->nstripped = 0;
+	r->header_found = r->partial = 0;
+	r->cut = s_span(NULL, 0);
+	r->platform = pf;
+	r->gen_++;
+	if ((unsigned)pf >= PLATFORM__COUNT)
+		return CERR_INVAL;
+	if (o == NULL) {
+		logparse_opts_init(&defaults, 0);
+		o = &defaults;
+	}
+	max_entry = o->max_entry ? o->max_entry : WIRE_MAX_LINE;
+	if (max_entry < MIN_ENTRY)
+		max_entry = MIN_ENTRY;
+
+	if (r->text_cap_ < len + 1) {
+		free(r->text_);
+		r->text_ = xmalloc(len + 1);
+		r->text_cap_ = len + 1;
+	}
+	tl = s_normalize(out ? out : "", out ? len : 0, r->text_, &r->npager,
+	    &eol);
+	t = r->text_;
+	if (pf == PLATFORM_JUNIPER_JUNOS && r->nstripped == 0 &&
+	    (tl = s_strip_junos(r, t, tl), r->nstripped > 0))
+		eol = 1;	/* the line before it ended */
+	r->text_[tl] = '\0';
+
+	ph = s_has_header(pf) ? PH_HEADER : PH_PRE;
+	while (pos < tl) {
+		const char *l = t + pos, *nl = memchr(l, '\n', tl - pos);
+		size_t ll = nl ? (size_t)(nl - l) : tl - pos;
+		size_t next = pos + ll + (nl ? 1 : 0);
+		int is_start;
+
+		r->nlines++;
+		is_start = s_entry_start(pf, l, ll, o, &start);
+		if (ph == PH_HEADER) {
+			if (!is_start) {
+				if (s_prefix(l, ll, "Log Buffer")) {
+					r->header_found = 1;
+					r->header_lines = hdr_pending + 1;
+					pre_start = pre_end = NULL;
+					ph = PH_PRE;
+				} else {
+					if (s_prefix(l, ll, "Syslog logging"))
+						saw_syslog = 1;
+					if (!s_blank(l, ll)) {
+						if (pre_start == NULL)
+							pre_start = l;
+						pre_end = l + ll;
+					}
+					hdr_pending++;
+				}
+				pos = next;
+				continue;
+			}
+			/* No "Log Buffer" line: a header only if it looked like one. */
+			if (saw_syslog) {
+				r->header_lines = hdr_pending;
+				pre_start = pre_end = NULL;
+			}
+			ph = PH_PRE;
+		}
+		if (ph == PH_PRE) {
+			if (!is_start) {
+				if (!s_blank(l, ll)) {
+					if (pre_start == NULL)
+						pre_start = l;
+					pre_end = l + ll;
+				}
+				pos = next;
+				continue;
+			}
+			if (pre_start != NULL) {
+				r->ncut = 1;
+				r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
+			}
+			ph = PH_BODY;
+		}
+		if (is_start) {
+			start.raw = s_span(l, ll);
+			if (cur != NULL)
+				s_finish(r, cur, cur_end, cur_lines, max_entry);
+			if (r->nentries == 1 && r->ncut == 0 &&
+			    s_looks_cut(&r->entries[0], &start)) {
+				r->ncut = 1;
+				r->cut = s_span(r->entries[0].raw.ptr,
+				    r->entries[0].full_len);
+				r->bytes -= r->entries[0].raw.len;
+				r->nentries = 0;
+			}
+			cur = s_push(r);
+			*cur = start;
+			cur->fp = logparse_hash(l, ll < max_entry ? ll : max_entry);
+			cur_end = l + ll;
+			cur_lines = lines_since = 1;
+		} else {
+			lines_since++;
+			if (!s_blank(l, ll)) {
+				cur_end = l + ll;
+				cur_lines = lines_since;
+			}
+		}
+		pos = next;
+	}
+	if (cur != NULL) {
+		if (!eol && tl > 0 && !(o->flags & LOGPARSE_COMPLETE)) {
+			/* The output stopped mid-line: the next poll has it whole. */
+			r->partial = 1;
+			r->nentries--;
+		} else
+			s_finish(r, cur, cur_end, cur_lines, max_entry);
+	} else if (!eol && tl > 0 && !(o->flags & LOGPARSE_COMPLETE))
+		r->partial = 1;
+	if (ph == PH_HEADER && saw_syslog) {
+		r->header_lines = hdr_pending;
+	} else if (ph != PH_BODY && pre_start != NULL) {
+		/* Only lines that are neither header nor entry: a cut tail. */
+		r->ncut = 1;
+		r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
+	}
+	return CERR_OK;
+}
