@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -273,4 +274,30 @@ util_hash64(const void *data, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+int
+util_mkdir_p(const char *dir, unsigned mode)
+{
+	char *p = xstrdup(dir), *s;
+	struct stat st;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
+			rc = -1;
+		else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			errno = EEXIST;
+			rc = -1;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return rc;
 }

@@ -43,6 +43,12 @@ char *xstrndup(const char *s, size_t n);
 /* Like asprintf, aborting on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * mkdir -p: create dir and its missing parents with mode. 0, or -1 with
+ * errno set (EEXIST when a part of the path is not a directory).
+ */
+int util_mkdir_p(const char *dir, unsigned mode);
+
 /* FNV-1a 64-bit: a stable hash for sharding devices across processes. */
 uint64_t util_hash64(const void *data, size_t len);
 

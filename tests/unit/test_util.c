@@ -1,5 +1,8 @@
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/cerr.h"
@@ -93,4 +96,26 @@ Test(buf, ceiling)
 	buf_consume(&b, 3);
 	cr_assert_str_eq(b.data, "d1234");
 	buf_free(&b);
+}
+
+Test(util, mkdir_p)
+{
+	char tmpl[] = "/tmp/loghaul-mkdir-XXXXXX", path[256], file[256];
+	struct stat st;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(path, sizeof path, "%s/a/b/c", tmpl);
+	cr_assert_eq(util_mkdir_p(path, 0700), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(util_mkdir_p(path, 0700), 0, "existing is fine");
+	snprintf(file, sizeof file, "%s/file", tmpl);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/file/sub", tmpl);
+	cr_assert_eq(util_mkdir_p(path, 0700), -1, "a file in the way fails");
+	snprintf(path, sizeof path, "rm -rf '%s'", tmpl);
+	cr_assert_eq(system(path), 0);
 }

@@ -1,0 +1,546 @@
+/*
+ * intake.c — the analyzer worker's loop: zmq_poll over the collectors' PULL
+ * sockets and the alert stage's DEALER; decode, match, forward, ack.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "analyzer/intake.h"
+#include "analyzer/rules.h"
+#include "common/buf.h"
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/mq.h"
+#include "common/util.h"
+#include "common/wire.h"
+
+volatile sig_atomic_t intake_quit;
+volatile sig_atomic_t intake_reconfig;
+
+#define PENDING_BUCKETS 4096
+#define PENDING_MAX     65536
+#define PENDING_TTL_S   300.0
+
+struct upstream {
+	char *ep, *ack_ep;
+	void *pull, *ack;
+};
+
+/* A batch whose events wait for the alert stage's ack. */
+struct pend {
+	struct pend *hnext;		/* hash chain */
+	struct pend *older, *newer;	/* age list */
+	uint64_t     hash;
+	size_t       up;		/* which collector it came from */
+	double       at;
+	size_t       keylen;
+	char         key[];		/* the encoded ack frame: also the key */
+};
+
+struct intake {
+	const struct conf *conf;
+	struct rules     **rules;
+	struct upstream   *ups;
+	size_t             nups;
+	void              *dealer;
+	struct pend       *buckets[PENDING_BUCKETS];
+	struct pend       *oldest, *newest;
+	size_t             npend;
+	struct buf         out;		/* EVENTS frame being built */
+	struct buf         ackbuf;
+	/* per-batch scratch */
+	struct wire_event   *ev;
+	size_t               nev, evcap;
+	struct wire_capture *cap;
+	size_t               ncap, capcap;
+	const struct wire_rec *cur;	/* record being matched */
+	const struct wire_batch *batch;
+	int                   overflow;
+	struct log_ratelimit rl_bad, rl_limit, rl_gap;
+	/* metrics */
+	struct metrics       *reg;
+	struct metrics_http  *http;
+	struct metrics_series *m_batches, *m_lines, *m_rejected, *m_events,
+	    *m_limit, *m_gaps, *m_acked, *m_forward_fail, *m_pending, *m_expired;
+	struct metrics_family *m_matches;
+};
+
+static uint64_t
+s_hash(const void *p, size_t n)
+{
+	return util_hash64(p, n);
+}
+
+static void
+s_pend_unlink(struct intake *in, struct pend *p)
+{
+	struct pend **pp = &in->buckets[p->hash % PENDING_BUCKETS];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = p->hnext;
+	if (p->older)
+		p->older->newer = p->newer;
+	else
+		in->oldest = p->newer;
+	if (p->newer)
+		p->newer->older = p->older;
+	else
+		in->newest = p->older;
+	in->npend--;
+	free(p);
+}
+
+static void
+s_pend_add(struct intake *in, const void *ackframe, size_t len, size_t up,
+    double now)
+{
+	struct pend *p;
+	uint64_t h = s_hash(ackframe, len);
+
+	/* The same batch again (a re-send): refresh, do not duplicate. */
+	for (p = in->buckets[h % PENDING_BUCKETS]; p; p = p->hnext)
+		if (p->hash == h && p->keylen == len &&
+		    memcmp(p->key, ackframe, len) == 0) {
+			p->up = up;
+			return;
+		}
+	if (in->npend >= PENDING_MAX)
+		s_pend_unlink(in, in->oldest);
+	p = xmalloc(sizeof *p + len);
+	p->hash = h;
+	p->up = up;
+	p->at = now;
+	p->keylen = len;
+	memcpy(p->key, ackframe, len);
+	p->hnext = in->buckets[h % PENDING_BUCKETS];
+	in->buckets[h % PENDING_BUCKETS] = p;
+	p->older = in->newest;
+	p->newer = NULL;
+	if (in->newest)
+		in->newest->newer = p;
+	else
+		in->oldest = p;
+	in->newest = p;
+	in->npend++;
+}
+
+static struct pend *
+s_pend_find(struct intake *in, const void *ackframe, size_t len)
+{
+	uint64_t h = s_hash(ackframe, len);
+
+	for (struct pend *p = in->buckets[h % PENDING_BUCKETS]; p; p = p->hnext)
+		if (p->hash == h && p->keylen == len &&
+		    memcmp(p->key, ackframe, len) == 0)
+			return p;
+	return NULL;
+}
+
+/* Forget batches the alert stage never answered: the collector re-sends. */
+static void
+s_pend_expire(struct intake *in, double now)
+{
+	while (in->oldest && now - in->oldest->at > PENDING_TTL_S) {
+		s_pend_unlink(in, in->oldest);
+		metrics_inc(in->m_expired);
+	}
+}
+
+static int
+s_on_hit(const struct rules_hit *h, void *arg)
+{
+	struct intake *in = arg;
+	const struct wire_rec *r = in->cur;
+	struct wire_event *e;
+
+	if (in->nev == in->evcap) {
+		in->evcap = in->evcap ? in->evcap * 2 : 64;
+		in->ev = xrealloc(in->ev, in->evcap * sizeof *in->ev);
+	}
+	if (in->ncap + h->ncaptures > in->capcap) {
+		/*
+		 * Captures of earlier events point into this array: growing it
+		 * would move them. Start a fresh batch of events instead.
+		 */
+		in->overflow = 1;
+		return 1;
+	}
+	e = &in->ev[in->nev++];
+	memset(e, 0, sizeof *e);
+	e->id = r->id;
+	e->rule = wire_str(h->rule);
+	e->event = wire_str(h->event);
+	e->platform = in->batch->platform;
+	if (h->interface)
+		e->interface = (struct wire_bytes){ h->interface, h->interface_len };
+	e->state = h->state;
+	e->kind = h->kind;
+	e->severity = wire_str(h->severity);
+	e->ts_ms = r->ts_ms;
+	e->ts_raw = r->ts_raw;
+	e->line = r->line;
+	e->captures = &in->cap[in->ncap];
+	for (size_t i = 0; i < h->ncaptures; i++) {
+		in->cap[in->ncap + i].name = wire_str(h->captures[i].name);
+		in->cap[in->ncap + i].value = (struct wire_bytes){
+			h->captures[i].ptr, h->captures[i].len };
+	}
+	e->ncaptures = h->ncaptures;
+	in->ncap += h->ncaptures;
+	if (in->m_matches)
+		metrics_inc(metrics_series1(in->m_matches, h->rule));
+	return 0;
+}
+
+static void
+s_send_ack(struct intake *in, size_t up, const void *frame, size_t len)
+{
+	if (mq_send(in->ups[up].ack, frame, len, 0) == CERR_OK)
+		metrics_inc(in->m_acked);
+	/* else the collector re-sends after its timeout; nothing is lost */
+}
+
+/* Match every line of a batch; returns -1 if it must be retried larger. */
+static int
+s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
+{
+	in->nev = 0;
+	in->ncap = 0;
+	in->overflow = 0;
+	in->batch = b;
+	for (size_t i = 0; i < b->nrecs; i++) {
+		const struct wire_rec *r = &b->recs[i];
+
+		if (r->kind == REC_GAP) {
+			metrics_inc(in->m_gaps);
+			if (log_ratelimit(&in->rl_gap))
+				log_warnx("device=%.*s gap reported by the collector: "
+				    "%.*s", (int)b->key.device.len, b->key.device.ptr,
+				    (int)(r->line.len > 200 ? 200 : r->line.len),
+				    r->line.ptr);
+			continue;
+		}
+		in->cur = r;
+		if (rules_match(*in->rules, platform, r->line.ptr, r->line.len,
+		    s_on_hit, in) < 0) {
+			metrics_inc(in->m_limit);
+			if (log_ratelimit(&in->rl_limit))
+				log_warnx("device=%.*s record=%llu %s",
+				    (int)b->key.device.len, b->key.device.ptr,
+				    (unsigned long long)r->id, rules_last_error(*in->rules));
+		}
+		if (in->overflow)
+			return -1;
+	}
+	metrics_add(in->m_lines, b->nrecs);
+	return 0;
+}
+
+static void
+s_on_batch(struct intake *in, size_t up, const struct wire_batch *b, double now)
+{
+	char platform[64];
+	size_t plen = b->platform.len < sizeof platform - 1 ? b->platform.len :
+	    sizeof platform - 1;
+
+	memcpy(platform, b->platform.ptr, plen);
+	platform[plen] = '\0';
+	metrics_inc(in->m_batches);
+	if (in->capcap == 0) {
+		in->capcap = 1024;
+		in->cap = xmalloc(in->capcap * sizeof *in->cap);
+	}
+	while (s_match_batch(in, b, platform) < 0) {
+		in->capcap *= 2;
+		in->cap = xrealloc(in->cap, in->capcap * sizeof *in->cap);
+	}
+
+	buf_reset(&in->ackbuf);
+	if (wire_encode_ack(&in->ackbuf, &b->key) != CERR_OK)
+		return;
+	if (in->nev == 0) {
+		s_send_ack(in, up, in->ackbuf.data, in->ackbuf.len);
+		return;
+	}
+	struct wire_events we = { .key = b->key, .nevents = in->nev,
+	    .events = in->ev };
+	buf_reset(&in->out);
+	if (wire_encode_events(&in->out, &we) != CERR_OK ||
+	    mq_send(in->dealer, in->out.data, in->out.len, 0) != CERR_OK) {
+		/* Alert stage unreachable or full: the collector re-sends. */
+		metrics_inc(in->m_forward_fail);
+		return;
+	}
+	metrics_add(in->m_events, in->nev);
+	s_pend_add(in, in->ackbuf.data, in->ackbuf.len, up, now);
+}
+
+static void
+s_reject(struct intake *in, const char *from, const char *why)
+{
+	metrics_inc(in->m_rejected);
+	if (log_ratelimit(&in->rl_bad)) {
+		log_warnx("from=%s dropped a frame: %s%s", from, why,
+		    in->rl_bad.suppressed ? " (others suppressed)" : "");
+		in->rl_bad.suppressed = 0;
+	}
+}
+
+static void
+s_drain_upstream(struct intake *in, size_t up, double now)
+{
+	zmq_msg_t msg;
+	struct wire_msg wm;
+	char err[256];
+
+	/* Bounded, so that one busy collector does not starve the others. */
+	for (int k = 0; k < 64; k++) {
+		enum cerr e;
+
+		zmq_msg_init(&msg);
+		if (mq_recv(in->ups[up].pull, &msg, 0) != CERR_OK) {
+			zmq_msg_close(&msg);
+			return;
+		}
+		if (zmq_msg_more(&msg)) {
+			mq_recv_drain(in->ups[up].pull);
+			s_reject(in, in->ups[up].ep, "multi-frame message");
+			zmq_msg_close(&msg);
+			continue;
+		}
+		e = wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &wm, err,
+		    sizeof err);
+		if (e != CERR_OK) {
+			s_reject(in, in->ups[up].ep, err);
+		} else {
+			if (wm.type == WIRE_BATCH)
+				s_on_batch(in, up, &wm.u.batch, now);
+			else
+				s_reject(in, in->ups[up].ep, "not a batch frame");
+			wire_msg_free(&wm);
+		}
+		zmq_msg_close(&msg);
+	}
+}
+
+static void
+s_drain_alerts(struct intake *in)
+{
+	zmq_msg_t msg;
+	struct wire_msg wm;
+	char err[256];
+
+	for (;;) {
+		struct pend *p;
+
+		zmq_msg_init(&msg);
+		if (mq_recv(in->dealer, &msg, 0) != CERR_OK) {
+			zmq_msg_close(&msg);
+			return;
+		}
+		if (wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &wm, err,
+		    sizeof err) != CERR_OK) {
+			s_reject(in, in->conf->analyzer.alerts, err);
+		} else {
+			if (wm.type != WIRE_ACK) {
+				s_reject(in, in->conf->analyzer.alerts, "not an ack frame");
+			} else {
+				/* Pending batches are keyed by our own encoding of the ack. */
+				buf_reset(&in->ackbuf);
+				if (wire_encode_ack(&in->ackbuf, &wm.u.ack) == CERR_OK &&
+				    (p = s_pend_find(in, in->ackbuf.data,
+				    in->ackbuf.len)) != NULL) {
+					s_send_ack(in, p->up, p->key, p->keylen);
+					s_pend_unlink(in, p);
+				}
+			}
+			wire_msg_free(&wm);
+		}
+		mq_recv_drain(in->dealer);
+		zmq_msg_close(&msg);
+	}
+}
+
+static void
+s_metrics(struct intake *in, int worker)
+{
+	const char *listen = in->conf->analyzer.metrics ? in->conf->analyzer.metrics :
+	    in->conf->metrics.listen;
+	char err[256];
+
+	in->reg = metrics_new();
+#define C(f, name, help) \
+	in->f = metrics_series(metrics_counter(in->reg, name, help, NULL), NULL)
+	C(m_batches, "loghaul_analyzer_batches_total", "Batches received");
+	C(m_lines, "loghaul_analyzer_lines_total", "Lines matched against the rules");
+	C(m_rejected, "loghaul_analyzer_frames_rejected_total",
+	    "Frames that did not decode, were too big or of the wrong kind");
+	C(m_events, "loghaul_analyzer_events_total", "Events sent to the alert stage");
+	C(m_limit, "loghaul_analyzer_regex_limit_hits_total",
+	    "Lines that hit the PCRE2 match limit");
+	C(m_gaps, "loghaul_analyzer_gap_records_total", "Gap records received");
+	C(m_acked, "loghaul_analyzer_batches_acked_total", "Batches acked upstream");
+	C(m_forward_fail, "loghaul_analyzer_forward_failures_total",
+	    "EVENTS messages the alert stage could not take (collector re-sends)");
+	C(m_expired, "loghaul_analyzer_pending_expired_total",
+	    "Batches never acked by the alert stage, forgotten");
+#undef C
+	in->m_matches = metrics_counter(in->reg, "loghaul_analyzer_rule_matches_total",
+	    "Rule matches", "rule");
+	in->m_pending = metrics_series(metrics_gauge(in->reg,
+	    "loghaul_analyzer_pending_batches", "Batches waiting for the alert stage",
+	    NULL), NULL);
+	if (listen) {
+		const char *colon = strrchr(listen, ':');
+		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+		char *ep = colon ? xasprintf("%.*s:%ld", (int)(colon - listen), listen,
+		    port ? port + worker : 0) : xstrdup(listen);
+		in->http = metrics_http_start(in->reg, ep, NULL, err, sizeof err);
+		if (in->http == NULL)
+			log_warnx("metrics: %s", err);
+		free(ep);
+	}
+}
+
+static int
+s_open(struct intake *in, char *err, size_t errlen)
+{
+	struct mq_opts o;
+
+	mq_opts_init(&o);
+	in->nups = in->conf->analyzer.collectors.n;
+	in->ups = xcalloc(in->nups ? in->nups : 1, sizeof *in->ups);
+	for (size_t i = 0; i < in->nups; i++) {
+		struct upstream *u = &in->ups[i];
+		u->ep = xstrdup(in->conf->analyzer.collectors.v[i]);
+		u->ack_ep = wire_ack_endpoint(u->ep);
+		if (u->ack_ep == NULL) {
+			snprintf(err, errlen, "analyzer.collectors: cannot derive the "
+			    "ack endpoint of '%s'", u->ep);
+			return -1;
+		}
+		u->pull = mq_socket(ZMQ_PULL, &o, err, errlen);
+		if (u->pull == NULL || mq_connect(u->pull, u->ep, err, errlen) != 0)
+			return -1;
+		u->ack = mq_socket(ZMQ_PUSH, &o, err, errlen);
+		if (u->ack == NULL || mq_connect(u->ack, u->ack_ep, err, errlen) != 0)
+			return -1;
+	}
+	in->dealer = mq_socket(ZMQ_DEALER, &o, err, errlen);
+	if (in->dealer == NULL ||
+	    mq_connect(in->dealer, in->conf->analyzer.alerts, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+s_close(struct intake *in)
+{
+	for (size_t i = 0; i < in->nups; i++) {
+		mq_close(&in->ups[i].pull);
+		mq_close(&in->ups[i].ack);
+		free(in->ups[i].ep);
+		free(in->ups[i].ack_ep);
+	}
+	free(in->ups);
+	mq_close(&in->dealer);
+	while (in->oldest)
+		s_pend_unlink(in, in->oldest);
+	buf_free(&in->out);
+	buf_free(&in->ackbuf);
+	free(in->ev);
+	free(in->cap);
+	metrics_http_stop(&in->http);
+	metrics_free(&in->reg);
+}
+
+/* SIGHUP: new rules from the same configuration, only if all compile. */
+static void
+s_reload(struct intake *in)
+{
+	struct conf *nc = NULL;
+	struct rules *nr;
+	char err[1024];
+
+	if (conf_load(in->conf->path, &nc, err, sizeof err) != CERR_OK) {
+		log_warnx("SIGHUP: keeping the running rules: %s", err);
+		return;
+	}
+	nr = rules_load(nc->analyzer.rules.v, nc->analyzer.rules.n,
+	    nc->analyzer.match_limit, err, sizeof err);
+	conf_free(&nc);
+	if (nr == NULL) {
+		log_warnx("SIGHUP: keeping the running rules: %s", err);
+		return;
+	}
+	rules_free(in->rules);
+	*in->rules = nr;
+	log_info("SIGHUP: %zu rules loaded", rules_count(nr));
+}
+
+int
+intake_run(const struct conf *conf, struct rules **rules, int worker)
+{
+	struct intake in;
+	zmq_pollitem_t *items;
+	char err[512];
+	int rc = 0;
+
+	memset(&in, 0, sizeof in);
+	in.conf = conf;
+	in.rules = rules;
+	in.rl_bad.interval = in.rl_limit.interval = in.rl_gap.interval = 10;
+	buf_init(&in.out, WIRE_MAX_FRAME);
+	buf_init(&in.ackbuf, 0);
+	s_metrics(&in, worker);
+	if (s_open(&in, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		s_close(&in);
+		return 1;
+	}
+	log_info("worker=%d collectors=%zu alerts=%s rules=%zu", worker, in.nups,
+	    conf->analyzer.alerts, rules_count(*rules));
+	items = xcalloc(in.nups + 1, sizeof *items);
+	while (!intake_quit) {
+		double now;
+
+		for (size_t i = 0; i < in.nups; i++)
+			items[i] = (zmq_pollitem_t){ .socket = in.ups[i].pull,
+			    .events = ZMQ_POLLIN };
+		items[in.nups] = (zmq_pollitem_t){ .socket = in.dealer,
+		    .events = ZMQ_POLLIN };
+		if (zmq_poll(items, (int)in.nups + 1, 500) < 0 && errno != EINTR) {
+			log_warnx("zmq_poll: %s", zmq_strerror(errno));
+			rc = 1;
+			break;
+		}
+		now = util_monotime();
+		/* Acks first: they free the collectors' backlog. */
+		if (items[in.nups].revents & ZMQ_POLLIN)
+			s_drain_alerts(&in);
+		for (size_t i = 0; i < in.nups; i++)
+			if (items[i].revents & ZMQ_POLLIN)
+				s_drain_upstream(&in, i, now);
+		s_pend_expire(&in, now);
+		metrics_set(in.m_pending, (double)in.npend);
+		if (intake_reconfig) {
+			intake_reconfig = 0;
+			s_reload(&in);
+		}
+	}
+	/* Drain: give the alert stage a moment to ack what it has. */
+	double until = util_monotime() + 2;
+	while (in.npend > 0 && util_monotime() < until) {
+		zmq_pollitem_t it = { .socket = in.dealer, .events = ZMQ_POLLIN };
+		if (zmq_poll(&it, 1, 100) > 0)
+			s_drain_alerts(&in);
+	}
+	free(items);
+	s_close(&in);
+	return rc;
+}
