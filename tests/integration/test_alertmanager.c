@@ -1,0 +1,490 @@
+/*
+ * test_alertmanager.c — the alert stage's Alertmanager output against a
+ * REAL Alertmanager (Debian's prometheus-alertmanager), started by the test
+ * on 127.0.0.1 with a free port, its own config (one route to a null
+ * receiver), its own --storage.path, clustering off. What Alertmanager
+ * holds is read back through its own API (GET /api/v2/alerts).
+ *
+ * Alertmanager is killed by pid in the fini, and dies with the test process
+ * anyway (PR_SET_PDEATHSIG).
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "analyzer/alert.h"
+#include "analyzer/output.h"
+#include "common/buf.h"
+#include "common/util.h"
+#include "common/wire.h"
+
+#define AM_BIN "/usr/bin/prometheus-alertmanager"
+
+struct am {
+	char  dir[64];
+	int   port;
+	pid_t pid;
+	pid_t stage;		/* loghaul-alerts, when a test runs one */
+};
+
+static struct am A;
+
+static void
+s_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+s_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (f == NULL)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = calloc(1, (size_t)n + 1);
+	if (fread(p, 1, (size_t)n, f) != (size_t)n)
+		p[0] = '\0';
+	fclose(f);
+	return p;
+}
+
+/* A port nobody listens on right now (the kernel picks it). */
+static int
+s_free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static size_t
+s_curl_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	buf_append(b, p, size * n);
+	return size * n;
+}
+
+/* GET a URL on 127.0.0.1; returns the body (malloc'd) or NULL. */
+static char *
+s_get(const char *path, long *status)
+{
+	CURL *h = curl_easy_init();
+	struct buf b;
+	char url[256], *r = NULL;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d%s", A.port, path);
+	buf_init(&b, 0);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_curl_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	*status = 0;
+	if (curl_easy_perform(h) == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+		r = strdup(b.data ? b.data : "");
+	}
+	curl_easy_cleanup(h);
+	buf_free(&b);
+	return r;
+}
+
+static void
+s_setup(void)
+{
+	char tmpl[] = "/tmp/lh-am-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	memset(&A, 0, sizeof A);
+	snprintf(A.dir, sizeof A.dir, "%s", tmpl);
+	output_http_global_init();
+}
+
+static void
+s_kill(pid_t *pid)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+	}
+}
+
+static void
+s_teardown(void)
+{
+	char cmd[256];
+
+	s_kill(&A.stage);
+	s_kill(&A.pid);
+	if (getenv("LOGHAUL_KEEP_TMP") == NULL) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", A.dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", A.dir);
+	}
+}
+
+/* Start Alertmanager on a free port and wait (bounded) until it is ready. */
+static void
+s_am_start(void)
+{
+	char cfg[128], data[128], logp[128], listen[64], cfgarg[160], dataarg[160];
+
+	cr_assert_eq(access(AM_BIN, X_OK), 0, AM_BIN " is not installed "
+	    "(scripts/install-deps installs prometheus-alertmanager)");
+	snprintf(cfg, sizeof cfg, "%s/alertmanager.yml", A.dir);
+	snprintf(data, sizeof data, "%s/am-data", A.dir);
+	snprintf(logp, sizeof logp, "%s/am.log", A.dir);
+	s_write(cfg,
+	    "route:\n"
+	    "  receiver: 'null'\n"
+	    "  group_wait: 1s\n"
+	    "  group_interval: 1s\n"
+	    "receivers:\n"
+	    "  - name: 'null'\n");
+	mkdir(data, 0700);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (A.port == 0 || attempt > 0)
+			A.port = s_free_port();
+		snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d",
+		    A.port);
+		snprintf(cfgarg, sizeof cfgarg, "--config.file=%s", cfg);
+		snprintf(dataarg, sizeof dataarg, "--storage.path=%s", data);
+		A.pid = fork();
+		cr_assert_geq(A.pid, 0);
+		if (A.pid == 0) {
+			int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (fd >= 0) {
+				dup2(fd, STDOUT_FILENO);
+				dup2(fd, STDERR_FILENO);
+			}
+			execl(AM_BIN, "prometheus-alertmanager", cfgarg, dataarg,
+			    listen, "--cluster.listen-address=", "--log.level=warn",
+			    (char *)NULL);
+			_exit(127);
+		}
+		for (int i = 0; i < 300; i++) {
+			long status;
+			char *r = s_get("/-/ready", &status);
+			int st;
+			free(r);
+			if (status == 200)
+				return;
+			if (waitpid(A.pid, &st, WNOHANG) == A.pid) {
+				A.pid = 0;
+				break;	/* port taken meanwhile? try another */
+			}
+			usleep(100000);
+		}
+		s_kill(&A.pid);
+	}
+	{
+		char *log = s_slurp(logp);
+		cr_assert_fail("Alertmanager did not become ready:\n%s", log);
+	}
+}
+
+/* Ask Alertmanager through Python's json module what it holds. */
+static char *
+s_am_alerts(void)
+{
+	long status;
+	char *body = s_get("/api/v2/alerts", &status), path[128], cmd[1024];
+	char *out = calloc(1, 65536);
+	FILE *p;
+	size_t n;
+
+	cr_assert_not_null(body, "GET /api/v2/alerts failed");
+	cr_assert_eq(status, 200, "GET /api/v2/alerts: %ld %s", status, body);
+	snprintf(path, sizeof path, "%s/alerts.json", A.dir);
+	s_write(path, body);
+	free(body);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c '"
+	    "import json,sys,datetime as d\n"
+	    "now=d.datetime.now(d.timezone.utc)\n"
+	    "for a in json.load(open(sys.argv[1])):\n"
+	    "  l=a[\"labels\"]\n"
+	    "  e=d.datetime.strptime(a[\"endsAt\"][:19],\"%%Y-%%m-%%dT%%H:%%M:%%S\")"
+	    ".replace(tzinfo=d.timezone.utc)\n"
+	    "  print(l[\"alertname\"],l[\"device\"],ascii(l[\"interface\"]),l[\"severity\"],"
+	    "a[\"status\"][\"state\"],\"future\" if e>now else \"past\","
+	    "a[\"startsAt\"][:19],ascii(a[\"annotations\"][\"description\"]))\n"
+	    "' '%s' 2>&1", path);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "python: %s", out);
+	return out;
+}
+
+/* Poll Alertmanager until want() holds for what it returns (bounded). */
+static char *
+s_am_wait(int (*want)(const char *), int seconds, struct output_set *s)
+{
+	char *out = NULL;
+
+	for (int i = 0; i < seconds * 5; i++) {
+		if (s)
+			output_set_tick(s, UINT64_MAX, util_wallms());
+		free(out);
+		out = s_am_alerts();
+		if (want(out))
+			return out;
+		usleep(200000);
+	}
+	cr_assert_fail("Alertmanager never showed what was expected; it holds:\n%s",
+	    out);
+	return out;
+}
+
+static int
+s_firing(const char *out)
+{
+	return strstr(out, "InterfaceDown edge-7 'Gi0/1\"{}\\ufffd\\ufffd' "
+	    "critical active future") != NULL;
+}
+
+static int
+s_gone(const char *out)
+{
+	/* Alertmanager's API lists only alerts that have not ended. */
+	return strstr(out, "InterfaceDown edge-7") == NULL;
+}
+
+static struct wire_bytes
+s_w(const char *s)
+{
+	return (struct wire_bytes){ s, strlen(s) };
+}
+
+TestSuite(alertmanager, .init = s_setup, .fini = s_teardown);
+
+Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
+{
+	static const char ifname[] = "Gi0/1\"{}\n\x1b";
+	struct alert_conf ac = { 5, 60000, 120000 };
+	struct alert_engine *e = alert_new(&ac);
+	struct alert_changes ch = { 0 };
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 1000 };
+	struct wire_event ev;
+	int64_t dev_time = util_wallms() - 3600 * 1000;	/* an hour ago */
+	char url[64], err[256], *out;
+
+	/* The stage starts first: Alertmanager is not there yet, so the
+	 * firing alert must wait in the retry queue, not be lost. */
+	A.port = s_free_port();
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
+	co.url = url;
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	memset(&ev, 0, sizeof ev);
+	ev.id = 100;
+	ev.rule = s_w("ios_link");
+	ev.event = s_w("interface_down");
+	ev.platform = s_w("cisco_ios");
+	ev.interface = (struct wire_bytes){ ifname, sizeof ifname - 1 };
+	ev.state = IF_DOWN;
+	ev.kind = IFK_LINK;
+	ev.severity = s_w("critical");
+	ev.ts_ms = dev_time;
+	ev.ts_raw = s_w("Nov 22 00:48:05.123");
+	ev.line = s_w("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down");
+	alert_apply(e, s_w("edge-7"), &ev, 1, util_wallms(), &ch);
+	cr_assert_eq(ch.n, 1);
+	output_set_push(s, alert_change_dup(ch.v[0]));
+	output_set_pump(s, UINT64_MAX, util_wallms());
+	usleep(300000);			/* let the first POST fail */
+
+	s_am_start();
+	out = s_am_wait(s_firing, 60, s);
+	/* startsAt is the device's time of the down event. */
+	{
+		char want[32];
+		struct buf t;
+		buf_init(&t, 0);
+		output_time(&t, dev_time);
+		snprintf(want, sizeof want, "%.19s", t.data);
+		cr_assert_not_null(strstr(out, want), "startsAt %s not in:\n%s", want,
+		    out);
+		buf_free(&t);
+	}
+	cr_assert_not_null(strstr(out, "'%LINK-3-UPDOWN: Interface Gi0/1, changed "
+	    "state to down'"), "annotation: %s", out);
+	free(out);
+
+	/* The up event resolves it. */
+	ev.id = 101;
+	ev.state = IF_UP;
+	ev.event = s_w("interface_up");
+	ev.ts_ms = dev_time + 60000;
+	ev.line = s_w("%LINK-3-UPDOWN: Interface Gi0/1, changed state to up");
+	alert_apply(e, s_w("edge-7"), &ev, 1, util_wallms(), &ch);
+	cr_assert_eq(ch.n, 2);
+	cr_assert_eq(ch.v[1]->status, ALERT_RESOLVED);
+	output_set_push(s, alert_change_dup(ch.v[1]));
+	output_set_pump(s, UINT64_MAX, util_wallms());
+	out = s_am_wait(s_gone, 30, s);
+	free(out);
+	/* And it stays resolved: the periodic resend does not revive it. */
+	for (int i = 0; i < 15; i++) {
+		output_set_tick(s, UINT64_MAX, util_wallms());
+		usleep(200000);
+	}
+	out = s_am_alerts();
+	cr_assert(s_gone(out), "revived:\n%s", out);
+	free(out);
+	{
+		struct output *o = output_set_get(s, 0);
+		struct output_stats st;
+		o->ops->stats(o, &st);
+		cr_assert_geq(st.failures, 1, "the first POST should have failed");
+		cr_assert_eq(o->done, ch.v[1]->seq, "the resolution is delivered");
+	}
+	output_set_free(&s);
+	alert_changes_clear(&ch);
+	alert_free(&e);
+}
+
+/* The same through the daemon: EVENTS in, Alertmanager out. */
+static void
+s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
+{
+	struct wire_event ev;
+	struct wire_events m;
+	struct buf b;
+
+	memset(&ev, 0, sizeof ev);
+	ev.id = id;
+	ev.rule = s_w("ios_link");
+	ev.event = s_w(st == IF_UP ? "interface_up" : "interface_down");
+	ev.platform = s_w("cisco_ios");
+	ev.interface = s_w("Gi0/1\"{}\n\x1b");
+	ev.state = st;
+	ev.kind = IFK_LINK;
+	ev.severity = s_w("critical");
+	ev.ts_ms = ts;
+	ev.ts_raw = s_w("Nov 22 00:48:05.123");
+	ev.line = s_w("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down");
+	memset(&m, 0, sizeof m);
+	m.key.collector = s_w("c1");
+	m.key.device = s_w("edge-7");
+	m.key.first_id = m.key.last_id = id;
+	m.events = &ev;
+	m.nevents = 1;
+	buf_init(&b, 0);
+	cr_assert_eq(wire_encode_events(&b, &m), CERR_OK);
+	for (int tries = 0; tries < 10; tries++) {
+		zmq_pollitem_t pi = { dealer, 0, ZMQ_POLLIN, 0 };
+		char ack[1024];
+		cr_assert_eq(zmq_send(dealer, b.data, b.len, 0), (int)b.len);
+		if (zmq_poll(&pi, 1, 3000) == 1 &&
+		    zmq_recv(dealer, ack, sizeof ack, 0) > 0)
+			break;
+		cr_assert_lt(tries, 9, "no ack from loghaul-alerts");
+	}
+	buf_free(&b);
+}
+
+static int
+s_ready_log(const char *path)
+{
+	char *log = s_slurp(path);
+	int ok = strstr(log, "alerts: listening on") != NULL;
+
+	free(log);
+	return ok;
+}
+
+Test(alertmanager, through_the_daemon)
+{
+	char conf[128], logp[128], text[1024], ep[128], *out;
+	const char *bin = getenv("LOGHAUL_BIN");
+	void *ctx, *dealer;
+	int zero = 0;
+	int64_t t = util_wallms() - 600000;
+
+	cr_assert_not_null(bin, "LOGHAUL_BIN is not set");
+	s_am_start();
+	snprintf(conf, sizeof conf, "%s/loghaul.yaml", A.dir);
+	snprintf(logp, sizeof logp, "%s/stage.log", A.dir);
+	snprintf(ep, sizeof ep, "ipc://%s/alerts.sock", A.dir);
+	snprintf(text, sizeof text,
+	    "alerts:\n  listen: %s\n  state_dir: %s/state\n"
+	    "  outputs:\n"
+	    "    - {type: jsonl, path: %s/alerts.jsonl}\n"
+	    "    - {type: alertmanager, url: \"http://127.0.0.1:%d\", resend: 1s}\n",
+	    ep, A.dir, A.dir, A.port);
+	s_write(conf, text);
+	A.stage = fork();
+	cr_assert_geq(A.stage, 0);
+	if (A.stage == 0) {
+		char path[512];
+		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		snprintf(path, sizeof path, "%s/loghaul-alerts", bin);
+		execl(path, "loghaul-alerts", "--config", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && !s_ready_log(logp); i++)
+		usleep(100000);
+	cr_assert(s_ready_log(logp), "loghaul-alerts did not start");
+	ctx = zmq_ctx_new();
+	dealer = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
+	cr_assert_eq(zmq_connect(dealer, ep), 0);
+
+	s_send(dealer, 1, IF_DOWN, t);
+	out = s_am_wait(s_firing, 30, NULL);
+	free(out);
+	s_send(dealer, 2, IF_UP, t + 1000);
+	out = s_am_wait(s_gone, 30, NULL);
+	free(out);
+	zmq_close(dealer);
+	zmq_ctx_term(ctx);
+	kill(A.stage, SIGTERM);
+	{
+		int st = 0;
+		for (int i = 0; i < 150 && waitpid(A.stage, &st, WNOHANG) != A.stage;
+		    i++)
+			usleep(100000);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		A.stage = 0;
+	}
+}

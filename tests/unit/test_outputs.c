@@ -1,0 +1,803 @@
+/*
+ * test_outputs.c — the alert outputs (analyzer/output.c, out_*.c): JSON
+ * escaping of hostile bytes, the outbox and its cursors, the jsonl file
+ * across restarts, ZeroMQ PUB, and the HTTP outputs against a real HTTP
+ * server (libmicrohttpd on 127.0.0.1, ephemeral port).
+ */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "analyzer/alert.h"
+#include "analyzer/output.h"
+#include "common/json.h"
+#include "common/buf.h"
+#include "common/util.h"
+
+#define T0 INT64_C(1700000000000)
+
+/* ---- helpers ---- */
+
+static char *
+s_tmpdir(void)
+{
+	char tmpl[] = "/tmp/lh-outputs-XXXXXX";
+
+	cr_assert_not_null(mkdtemp(tmpl));
+	return strdup(tmpl);
+}
+
+static void
+s_rmrf(const char *dir)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static char *
+s_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	cr_assert_not_null(f, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	p = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return p;
+}
+
+static int
+s_count_lines(const char *p)
+{
+	int n = 0;
+
+	for (; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/*
+ * Run a Python snippet over a file of JSON lines: the real json module
+ * decides whether what we wrote is JSON, and what it decodes to.
+ */
+static char *
+s_py(const char *code, const char *path)
+{
+	char cmd[4096], *out = calloc(1, 65536);
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c '%s' '%s' 2>&1", code, path);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "python failed: %s", out);
+	return out;
+}
+
+static struct alert_change *
+s_change(uint64_t seq, enum alert_status st, const char *dev, const void *ifname,
+    size_t iflen)
+{
+	struct alert_change *c = alert_change_new();
+
+	c->seq = seq;
+	c->status = st;
+	c->type = st == ALERT_FLAPPING ? ALERT_T_FLAP : ALERT_T_DOWN;
+	c->state = st == ALERT_RESOLVED ? IF_UP : IF_DOWN;
+	c->kind = IFK_LINK;
+	alert_str_set(&c->device, dev, strlen(dev), 256);
+	alert_str_set(&c->interface, ifname, iflen, 256);
+	alert_str_set(&c->rule, "ios_link", 8, 256);
+	alert_str_set(&c->event, "interface_down", 14, 256);
+	alert_str_set(&c->severity, "critical", 8, 256);
+	alert_str_set(&c->platform, "cisco_ios", 9, 256);
+	alert_str_set(&c->ts_raw, "Nov 14 22:13:20.000", 19, 256);
+	alert_str_set(&c->line, "%LINK-3-UPDOWN: Interface Gi0/1, changed state",
+	    46, 8192);
+	c->record_id = 1000 + seq;
+	c->device_time = T0;
+	c->starts_at = T0;
+	c->ends_at = st == ALERT_RESOLVED ? T0 + 5000 : 0;
+	c->raised_at = T0 + 10;
+	return c;
+}
+
+static struct alert_change *
+s_simple(uint64_t seq, enum alert_status st)
+{
+	return s_change(seq, st, "r1", "Gi0/1", 5);
+}
+
+/* ---- JSON ---- */
+
+static char *
+s_esc(const void *p, size_t n)
+{
+	struct buf b;
+	char *r;
+
+	buf_init(&b, 0);
+	json_str(&b, p, n);
+	r = strdup(b.data);
+	buf_free(&b);
+	return r;
+}
+
+Test(outputs, json_escapes_every_hostile_byte)
+{
+	static const struct {
+		const char *in;
+		size_t      n;
+		const char *out;
+	} cases[] = {
+		{ "plain Gi0/1", 11, "\"plain Gi0/1\"" },
+		{ "q\"b\\", 4, "\"q\\\"b\\\\\"" },
+		{ "n\nr\rt\t", 6, "\"n\\nr\\rt\\t\"" },
+		{ "nul\0x", 5, "\"nul\\u0000x\"" },
+		{ "\x1b[2J\x07\x7f", 6, "\"\\u001b[2J\\u0007\\u007f\"" },
+		{ "\xff\xfe", 2, "\"\\ufffd\\ufffd\"" },
+		{ "\xc3\x28", 2, "\"\\ufffd(\"" },		/* bad continuation */
+		{ "\xc0\xaf", 2, "\"\\ufffd\\ufffd\"" },	/* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" },	/* surrogate */
+		{ "\xe2\x82", 2, "\"\\ufffd\\ufffd\"" },	/* cut short */
+		{ "\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xc2\x9b" "31m", 5, "\"\\u009b31m\"" },	/* C1 CSI */
+		{ "\xc3\xa9\xe2\x82\xac", 5, "\"\\u00e9\\u20ac\"" },
+		{ "\xf0\x9f\x98\x80", 4, "\"\\ud83d\\ude00\"" },
+		{ "\xe2\x80\xa8", 3, "\"\\u2028\"" },
+		{ "", 0, "\"\"" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = s_esc(cases[i].in, cases[i].n);
+		cr_assert_str_eq(got, cases[i].out, "case %zu", i);
+		for (char *p = got; *p; p++)
+			cr_assert(*p >= 0x20 && *p < 0x7f, "case %zu: byte %02x",
+			    i, (unsigned char)*p);
+		free(got);
+	}
+}
+
+Test(outputs, json_line_has_every_field_and_real_json_parses_it)
+{
+	static const char name[] = "Gi0/1\"},\"status\":\"resolved\n../\0\x1b[31m\xff";
+	static const char line[] = "%LINK-3-UPDOWN\0 \x1b]0;owned\x07 \xc3\x28 {\"x\":1}";
+	struct alert_change *c = s_change(7, ALERT_FIRING, "edge-1", name,
+	    sizeof name - 1);
+	char *dir = s_tmpdir(), path[512], *out;
+	struct buf b;
+	FILE *f;
+
+	alert_str_set(&c->line, line, sizeof line - 1, 8192);
+	buf_init(&b, 0);
+	output_json(&b, c);
+	cr_assert_null(memchr(b.data, '\n', b.len), "a line must be one line");
+	snprintf(path, sizeof path, "%s/l.jsonl", dir);
+	f = fopen(path, "w");
+	fwrite(b.data, 1, b.len, f);
+	fputc('\n', f);
+	fclose(f);
+	out = s_py("import json,sys\n"
+	    "o=json.loads(open(sys.argv[1]).read())\n"
+	    "print(sorted(o.keys()))\n"
+	    "print(ascii(o[\"interface\"]))\n"
+	    "print(ascii(o[\"line\"]))\n"
+	    "print(o[\"status\"], o[\"state\"], o[\"kind\"], o[\"severity\"], "
+	    "o[\"record_id\"], o[\"seq\"], o[\"device_time\"], o[\"ends_at\"], "
+	    "o[\"alert\"], o[\"raised_at\"])\n", path);
+	cr_assert_str_eq(out,
+	    "['alert', 'device', 'device_time', 'device_time_raw', 'ends_at', "
+	    "'event', 'interface', 'kind', 'late', 'line', 'platform', 'raised_at', "
+	    "'record_id', 'rule', 'seq', 'severity', 'starts_at', 'state', "
+	    "'status']\n"
+	    "'Gi0/1\"},\"status\":\"resolved\\n../\\x00\\x1b[31m\\ufffd'\n"
+	    "'%LINK-3-UPDOWN\\x00 \\x1b]0;owned\\x07 \\ufffd( {\"x\":1}'\n"
+	    "firing down link critical 1007 7 2023-11-14T22:13:20.000Z None "
+	    "InterfaceDown 2023-11-14T22:13:20.010Z\n");
+	free(out);
+	buf_free(&b);
+	alert_change_free(&c);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, label_values_are_clean_utf8)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	output_label_value(&b, "Gi0/1\n\x1b[2J\xff\"{}../", 17, 256);
+	cr_assert_str_eq(b.data, "Gi0/1\xef\xbf\xbd\xef\xbf\xbd[2J\xef\xbf\xbd\"{}../");
+	buf_reset(&b);
+	/* Cut at a character boundary, never inside one. */
+	output_label_value(&b, "ab\xc3\xa9", 4, 3);
+	cr_assert_eq(b.len, 2);
+	cr_assert_str_eq(b.data, "ab");
+	buf_reset(&b);
+	output_label_value(&b, "x\xc2\x9b", 3, 256);
+	cr_assert_str_eq(b.data, "x\xef\xbf\xbd", "C1 controls go too");
+	buf_free(&b);
+}
+
+Test(outputs, times_are_iso8601_utc)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	output_time(&b, T0 + 123);
+	cr_assert_str_eq(b.data, "2023-11-14T22:13:20.123Z");
+	buf_reset(&b);
+	output_time(&b, -5);
+	cr_assert_str_eq(b.data, "1970-01-01T00:00:00.000Z");
+	buf_free(&b);
+}
+
+Test(outputs, urls_lose_credentials_in_logs_and_keys)
+{
+	char *r = output_url_redact("https://user:pw@hooks.example.net:8443/x/y?token=abc#f");
+	struct conf_output c = { .type = OUT_WEBHOOK,
+	    .url = (char *)(uintptr_t)"https://u:secret@h/x?token=abc" };
+	char *k = output_key(&c);
+
+	cr_assert_str_eq(r, "https://hooks.example.net:8443/x/y");
+	cr_assert_null(strstr(k, "secret"));
+	cr_assert_null(strstr(k, "abc"));
+	cr_assert(strncmp(k, "webhook:https://h/x#", 20) == 0, "%s", k);
+	free(r);
+	free(k);
+}
+
+/* ---- jsonl and the outbox ---- */
+
+static struct output_set *
+s_jsonl_set(const char *path, uint64_t next_seq)
+{
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = { .type = OUT_JSONL, .path = (char *)(uintptr_t)path };
+	char err[256];
+
+	cr_assert_eq(output_set_configure(s, &co, 1, next_seq, err, sizeof err), 0,
+	    "%s", err);
+	return s;
+}
+
+Test(outputs, jsonl_writes_only_what_is_durable_and_trims)
+{
+	char *dir = s_tmpdir(), path[512], *txt;
+	struct output_set *s;
+	struct alertstate_cursors cur = { 0 };
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
+	s = s_jsonl_set(path, 1);
+	for (uint64_t i = 1; i <= 5; i++)
+		output_set_push(s, s_simple(i, i % 2 ? ALERT_FIRING : ALERT_RESOLVED));
+	output_set_pump(s, 3, T0);
+	txt = s_slurp(path, NULL);
+	cr_assert_eq(s_count_lines(txt), 3, "wrote past what is durable");
+	free(txt);
+	output_set_outbox(s, &n);
+	cr_assert_eq(n, 2, "delivered changes stay in the outbox");
+	output_set_cursors(s, &cur);
+	cr_assert_eq(cur.n, 1);
+	cr_assert_eq(cur.v[0].seq, 3);
+	output_set_pump(s, 5, T0);
+	output_set_outbox(s, &n);
+	cr_assert_eq(n, 0);
+	txt = s_slurp(path, NULL);
+	cr_assert_eq(s_count_lines(txt), 5);
+	cr_assert(strncmp(txt, "{\"seq\":1,", 9) == 0);
+	free(txt);
+	alertstate_cursors_free(&cur);
+	output_set_free(&s);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, jsonl_restart_never_writes_a_line_twice)
+{
+	char *dir = s_tmpdir(), path[512], *txt;
+	struct output_set *s;
+	struct alert_changes box = { 0 };
+	struct alertstate_cursors cur = { 0 };
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
+	s = s_jsonl_set(path, 1);
+	for (uint64_t i = 1; i <= 4; i++)
+		output_set_push(s, s_simple(i, ALERT_FIRING));
+	output_set_pump(s, 4, T0);
+	output_set_free(&s);
+	/* A crash mid-write left half a line behind. */
+	f = fopen(path, "a");
+	fputs("{\"seq\":5,\"alert\":\"Interf", f);
+	fclose(f);
+
+	/* The state still believed only seq 2 was written: the file knows. */
+	s = s_jsonl_set(path, 1);
+	for (uint64_t i = 1; i <= 6; i++)
+		alert_changes_push(&box, s_simple(i, ALERT_FIRING));
+	alertstate_cursor_set(&cur, output_set_get(s, 0)->key, 2);
+	output_set_restore(s, &box, &cur);
+	output_set_pump(s, 6, T0);
+	txt = s_slurp(path, NULL);
+	cr_assert_eq(s_count_lines(txt), 6, "file:\n%s", txt);
+	for (int i = 1; i <= 6; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "{\"seq\":%d,", i);
+		cr_assert_not_null(strstr(txt, want), "seq %d missing", i);
+	}
+	cr_assert_null(strstr(txt, "Interf{"), "the half line was not cut");
+	free(txt);
+	alertstate_cursors_free(&cur);
+	alert_changes_clear(&box);
+	output_set_free(&s);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, new_output_starts_at_the_end_and_outbox_is_bounded)
+{
+	char *dir = s_tmpdir(), path[512], path2[512];
+	struct output_set *s;
+	struct conf_output co[2];
+	char err[256];
+	size_t n;
+
+	snprintf(path, sizeof path, "%s/a.jsonl", dir);
+	snprintf(path2, sizeof path2, "%s/b.jsonl", dir);
+	s = s_jsonl_set(path, 1);
+	/* Nothing is durable: everything stays queued, up to the bound. */
+	for (uint64_t i = 1; i <= OUTPUT_MAX_OUTBOX + 10; i++)
+		output_set_push(s, s_simple(i, ALERT_FIRING));
+	output_set_outbox(s, &n);
+	cr_assert_eq(n, OUTPUT_MAX_OUTBOX);
+	cr_assert_eq(output_set_get(s, 0)->st.dropped, 10);
+	/* A second output added by a reload sees only what comes next. */
+	memset(co, 0, sizeof co);
+	co[0].type = co[1].type = OUT_JSONL;
+	co[0].path = path;
+	co[1].path = path2;
+	cr_assert_eq(output_set_configure(s, co, 2, OUTPUT_MAX_OUTBOX + 11, err,
+	    sizeof err), 0);
+	output_set_push(s, s_simple(OUTPUT_MAX_OUTBOX + 11, ALERT_FIRING));
+	output_set_pump(s, UINT64_MAX, T0);
+	{
+		char *a = s_slurp(path, NULL), *b = s_slurp(path2, NULL);
+		/* The push that made room for b dropped one more for a. */
+		cr_assert_eq(s_count_lines(a), OUTPUT_MAX_OUTBOX);
+		cr_assert_eq(s_count_lines(b), 1);
+		free(a);
+		free(b);
+	}
+	/* The same output twice is refused, and nothing changes. */
+	co[1].path = path;
+	cr_assert_eq(output_set_configure(s, co, 2, 1, err, sizeof err), -1);
+	cr_assert_eq(output_set_count(s), 2);
+	output_set_free(&s);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, jsonl_reopen_follows_logrotate)
+{
+	char *dir = s_tmpdir(), path[512], rot[512], *txt;
+	struct output_set *s;
+
+	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
+	snprintf(rot, sizeof rot, "%s/alerts.jsonl.1", dir);
+	s = s_jsonl_set(path, 1);
+	output_set_push(s, s_simple(1, ALERT_FIRING));
+	output_set_pump(s, 1, T0);
+	cr_assert_eq(rename(path, rot), 0);
+	output_set_reopen(s);
+	output_set_push(s, s_simple(2, ALERT_RESOLVED));
+	output_set_pump(s, 2, T0);
+	txt = s_slurp(path, NULL);
+	cr_assert_eq(s_count_lines(txt), 1);
+	cr_assert(strncmp(txt, "{\"seq\":2,", 9) == 0);
+	free(txt);
+	output_set_free(&s);
+	s_rmrf(dir);
+	free(dir);
+}
+
+/* ---- ZeroMQ PUB ---- */
+
+Test(outputs, zmq_publishes_device_topic_and_json)
+{
+	char *dir = s_tmpdir(), ep[512], buf[4096];
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = { .type = OUT_ZMQ };
+	void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+	int tmo = 5000, n, got = 0;
+	char err[256];
+
+	snprintf(ep, sizeof ep, "ipc://%s/pub.sock", dir);
+	co.endpoint = ep;
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "edge-2", 6);
+	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+	cr_assert_eq(zmq_connect(sub, ep), 0);
+	/* PUB drops until the subscription arrives: publish until it does. */
+	for (uint64_t i = 1; i <= 200 && !got; i++) {
+		output_set_push(s, s_change(2 * i, ALERT_FIRING, "edge-1", "Gi0/1",
+		    5));
+		output_set_push(s, s_change(2 * i + 1, ALERT_FIRING, "edge-2",
+		    "Gi0/2", 5));
+		output_set_pump(s, UINT64_MAX, T0);
+		{
+			zmq_pollitem_t pi = { sub, 0, ZMQ_POLLIN, 0 };
+			if (zmq_poll(&pi, 1, 50) == 1)
+				got = 1;
+		}
+	}
+	cr_assert(got, "nothing published");
+	n = zmq_recv(sub, buf, sizeof buf - 1, 0);
+	cr_assert_eq(n, 6);
+	cr_assert(memcmp(buf, "edge-2", 6) == 0, "only the subscribed device");
+	n = zmq_recv(sub, buf, sizeof buf - 1, 0);
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	cr_assert_not_null(strstr(buf, "\"device\":\"edge-2\""), "%s", buf);
+	cr_assert_not_null(strstr(buf, "\"status\":\"firing\""));
+	zmq_close(sub);
+	output_set_free(&s);
+	zmq_ctx_term(ctx);
+	s_rmrf(dir);
+	free(dir);
+}
+
+/* ---- a real HTTP receiver ---- */
+
+struct hsrv {
+	struct MHD_Daemon *d;
+	int                port;
+	pthread_mutex_t    mu;
+	char             **bodies;	/* accepted POST bodies */
+	char             **paths;
+	size_t             n;
+	int                fail_first;	/* answer 503 to this many first */
+	int                refuse_with;	/* answer this to bodies holding "REFUSE" */
+	int                seen;
+};
+
+struct hreq {
+	char  *p;
+	size_t n;
+};
+
+static enum MHD_Result
+s_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *data, size_t *size,
+    void **ctx)
+{
+	struct hsrv *h = cls;
+	struct hreq *r = *ctx;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned int code = 200;
+
+	(void)version;
+	if (r == NULL) {
+		*ctx = calloc(1, sizeof *r);
+		return MHD_YES;
+	}
+	if (*size > 0) {
+		r->p = realloc(r->p, r->n + *size + 1);
+		memcpy(r->p + r->n, data, *size);
+		r->n += *size;
+		r->p[r->n] = '\0';
+		*size = 0;
+		return MHD_YES;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->seen++;
+	if (strcmp(method, "POST") != 0) {
+		code = 405;
+	} else if (h->seen <= h->fail_first) {
+		code = 503;
+	} else if (h->refuse_with && r->p && strstr(r->p, "REFUSE")) {
+		code = (unsigned int)h->refuse_with;
+	} else {
+		h->bodies = realloc(h->bodies, (h->n + 1) * sizeof *h->bodies);
+		h->paths = realloc(h->paths, (h->n + 1) * sizeof *h->paths);
+		h->bodies[h->n] = strdup(r->p ? r->p : "");
+		h->paths[h->n] = strdup(url);
+		h->n++;
+	}
+	pthread_mutex_unlock(&h->mu);
+	resp = MHD_create_response_from_buffer(2, (void *)(uintptr_t)"{}",
+	    MHD_RESPMEM_PERSISTENT);
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static void
+s_done(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_RequestTerminationCode t)
+{
+	struct hreq *r = *ctx;
+
+	(void)cls;
+	(void)c;
+	(void)t;
+	if (r) {
+		free(r->p);
+		free(r);
+	}
+	*ctx = NULL;
+}
+
+static void
+s_hsrv_start(struct hsrv *h)
+{
+	struct sockaddr_in sa;
+	const union MHD_DaemonInfo *info;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = 0;
+	pthread_mutex_init(&h->mu, NULL);
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, s_handler, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL, MHD_OPTION_END);
+	cr_assert_not_null(h->d);
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	cr_assert_not_null(info);
+	h->port = info->port;
+}
+
+static void
+s_hsrv_stop(struct hsrv *h)
+{
+	MHD_stop_daemon(h->d);
+	for (size_t i = 0; i < h->n; i++) {
+		free(h->bodies[i]);
+		free(h->paths[i]);
+	}
+	free(h->bodies);
+	free(h->paths);
+}
+
+static size_t
+s_hsrv_count(struct hsrv *h)
+{
+	size_t n;
+
+	pthread_mutex_lock(&h->mu);
+	n = h->n;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+/* Pump until cond holds, at most about seconds; returns whether it did. */
+static int
+s_pump_until(struct output_set *s, int (*cond)(void *), void *arg, int seconds)
+{
+	for (int i = 0; i < seconds * 20; i++) {
+		output_set_tick(s, UINT64_MAX, util_wallms());
+		if (cond(arg))
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+struct want {
+	struct hsrv       *h;
+	size_t             n;
+	struct output_set *s;
+};
+
+static int
+s_have_n(void *arg)
+{
+	struct want *w = arg;
+	size_t n;
+
+	output_set_outbox(w->s, &n);
+	return s_hsrv_count(w->h) >= w->n && n == 0;
+}
+
+Test(outputs, webhook_posts_each_change_in_order_and_retries)
+{
+	struct hsrv h = { .fail_first = 2 };
+	struct output_set *s;
+	struct conf_output co = { .type = OUT_WEBHOOK };
+	char url[128], err[256];
+	struct want w;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", h.port);
+	co.url = url;
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s", err);
+	for (uint64_t i = 1; i <= 3; i++)
+		output_set_push(s, s_simple(i, i == 2 ? ALERT_RESOLVED : ALERT_FIRING));
+	w = (struct want){ &h, 3, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 30), "got %zu posts", s_hsrv_count(&h));
+	cr_assert_eq(h.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "{\"seq\":%zu,", i + 1);
+		cr_assert(strncmp(h.bodies[i], want, strlen(want)) == 0,
+		    "post %zu out of order: %s", i, h.bodies[i]);
+		cr_assert_str_eq(h.paths[i], "/hook");
+	}
+	cr_assert_geq(h.seen, 5, "the two 503s were retried");
+	cr_assert_eq(output_set_get(s, 0)->done, 3);
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+}
+
+Test(outputs, webhook_drops_what_the_receiver_refuses)
+{
+	struct hsrv h = { .refuse_with = 400 };
+	struct output_set *s;
+	struct conf_output co = { .type = OUT_WEBHOOK };
+	struct output_stats st = { 0 };
+	char url[128], err[256];
+	struct alert_change *c;
+	struct want w;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", h.port);
+	co.url = url;
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	c = s_simple(1, ALERT_FIRING);
+	alert_str_set(&c->line, "REFUSE", 6, 100);
+	output_set_push(s, c);
+	output_set_push(s, s_simple(2, ALERT_FIRING));
+	w = (struct want){ &h, 1, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 20));
+	cr_assert_eq(h.n, 1);
+	cr_assert(strncmp(h.bodies[0], "{\"seq\":2,", 9) == 0);
+	output_set_get(s, 0)->ops->stats(output_set_get(s, 0), &st);
+	cr_assert_eq(st.dropped, 1);
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+}
+
+Test(outputs, alertmanager_payload_labels_times_and_resend)
+{
+	struct hsrv h = { 0 };
+	struct output_set *s;
+	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 1000 };
+	static const char name[] = "Gi0/1\"}\n\x1b\xff";
+	struct alert_change *fire, *res;
+	int64_t starts;
+	char url[128], err[256], path[256], *out;
+	struct want w;
+	FILE *f;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", h.port);
+	co.url = url;
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	fire = s_change(1, ALERT_FIRING, "edge-1", name, sizeof name - 1);
+	fire->starts_at = starts = util_wallms() - 60000;
+	output_set_push(s, fire);	/* the set owns it now */
+	w = (struct want){ &h, 1, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 20));
+	cr_assert_str_eq(h.paths[0], "/api/v2/alerts");
+	/* Firing alerts come again every resend interval. */
+	w.n = 3;
+	cr_assert(s_pump_until(s, s_have_n, &w, 20), "no resend");
+	res = s_change(2, ALERT_RESOLVED, "edge-1", name, sizeof name - 1);
+	res->starts_at = starts;
+	res->ends_at = util_wallms() + 3600000;	/* a device clock ahead */
+	output_set_push(s, res);
+	w.n = s_hsrv_count(&h) + 1;
+	cr_assert(s_pump_until(s, s_have_n, &w, 20));
+	{
+		char *dir = s_tmpdir();
+		snprintf(path, sizeof path, "%s/posts", dir);
+		f = fopen(path, "w");
+		pthread_mutex_lock(&h.mu);
+		fprintf(f, "%s\n%s\n", h.bodies[0], h.bodies[h.n - 1]);
+		pthread_mutex_unlock(&h.mu);
+		fclose(f);
+		out = s_py("import json,sys,datetime as d\n"
+		    "L=open(sys.argv[1]).read().splitlines()\n"
+		    "a=json.loads(L[0]);b=json.loads(L[1])\n"
+		    "assert len(a)==1 and len(b)==1\n"
+		    "a=a[0];b=b[0]\n"
+		    "t=lambda s:d.datetime.strptime(s,\"%Y-%m-%dT%H:%M:%S.%fZ\")\n"
+		    "now=d.datetime.now(d.timezone.utc).replace(tzinfo=None)\n"
+		    "print(ascii(sorted(a[\"labels\"].items())))\n"
+		    "print(a[\"labels\"]==b[\"labels\"], a[\"startsAt\"]==b[\"startsAt\"])\n"
+		    "print(t(a[\"endsAt\"])>now, t(b[\"endsAt\"])<=now+d.timedelta(seconds=1))\n"
+		    "print(t(b[\"endsAt\"])>=t(b[\"startsAt\"]))\n"
+		    "print(ascii(a[\"annotations\"][\"summary\"]))\n", path);
+		cr_assert_str_eq(out,
+		    "[('alertname', 'InterfaceDown'), ('device', 'edge-1'), "
+		    "('interface', 'Gi0/1\"}\\ufffd\\ufffd\\ufffd'), "
+		    "('severity', 'critical')]\n"
+		    "True True\n"
+		    "True True\n"
+		    "True\n"
+		    "'Gi0/1\"}\\ufffd\\ufffd\\ufffd on edge-1 is down'\n");
+		free(out);
+		s_rmrf(dir);
+		free(dir);
+	}
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+}
+
+Test(outputs, alertmanager_down_keeps_the_resolution_until_it_is_back)
+{
+	struct hsrv h = { .fail_first = 3 };
+	struct output_set *s;
+	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 600000 };
+	char url[128], err[256];
+	struct want w;
+	int resolved = 0;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", h.port);
+	co.url = url;
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	output_set_push(s, s_simple(1, ALERT_FIRING));
+	output_set_push(s, s_simple(2, ALERT_RESOLVED));
+	w = (struct want){ &h, 1, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 30));
+	cr_assert_geq(h.seen, 4, "failures were retried");
+	pthread_mutex_lock(&h.mu);
+	for (size_t i = 0; i < h.n; i++)
+		if (strstr(h.bodies[i], "\"state\":\"up\"") &&
+		    strstr(h.bodies[i], "InterfaceDown"))
+			resolved++;
+	pthread_mutex_unlock(&h.mu);
+	cr_assert_geq(resolved, 1);
+	cr_assert_eq(output_set_get(s, 0)->done, 2, "the resolution was delivered");
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+}
+
+Test(outputs, bad_output_configs_are_refused)
+{
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = { .type = OUT_ALERTMANAGER,
+	    .url = (char *)(uintptr_t)"ftp://x" };
+	char err[256] = "";
+
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
+	cr_assert(strlen(err) > 0);
+	co.type = OUT_JSONL;
+	co.path = (char *)(uintptr_t)"/nonexistent-dir-lh/x/alerts.jsonl";
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
+	co.type = OUT_ZMQ;
+	co.endpoint = (char *)(uintptr_t)"bogus://x";
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
+	cr_assert_eq(output_set_count(s), 0);
+	output_set_free(&s);
+}
