@@ -3,6 +3,7 @@
 #   make               all binaries into build/bin
 #   make test          install missing deps, build, run every test (Criterion)
 #   make test-asan     the same tests under AddressSanitizer + UBSan
+#   make demo          simulated routers, the whole pipeline, live alerts
 #   make fuzz          each fuzz target for FUZZ_SECONDS (libFuzzer, clang)
 #   make clean
 #
@@ -65,7 +66,8 @@ BINS := $(if $(wildcard collector/main.c),$(BUILD)/bin/loghaul-collector) \
 	$(if $(DEVSIM_SRC),$(BUILD)/bin/devsim)
 TESTBIN := $(BUILD)/bin/loghaul-tests
 
-.PHONY: all deps test check test-asan fuzz fuzz-build clean
+.SECONDARY:
+.PHONY: all deps test check test-asan fuzz fuzz-build clean demo
 all: $(BINS)
 
 deps:
@@ -105,7 +107,8 @@ $(TESTBIN): $(call obj,$(TEST_SRC)) $(LIBCOLLECTOR) $(LIBANALYZER) $(LIBCOMMON)
 
 # Tests find the binaries, fixtures and sources through the environment.
 TEST_ENV = LOGHAUL_BIN=$(abspath $(BUILD)/bin) LOGHAUL_FIXTURES=$(SHARED)/fixtures/real \
-	   LOGHAUL_SRC=$(CURDIR)
+	   LOGHAUL_SRC=$(CURDIR) \
+	   LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
 CRITERION_ARGS ?= --jobs 2
 
 test check: deps
@@ -131,7 +134,28 @@ $(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_BUILD)/libcollector
 fuzz: fuzz-build
 	@scripts/run-fuzz $(FUZZ_BUILD)/bin $(FUZZ_SECONDS) $(SHARED)/fixtures/real
 
+# The README's first command: simulated routers, the whole pipeline, live alerts.
+demo: deps
+	$(MAKE) --no-print-directory $(BINS)
+	LOGHAUL_BIN=$(abspath $(BUILD)/bin) scripts/demo
+
 clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Benchmarks (issue 7): each tests/bench/bench_*.c is a program in
+# $(BUILD)/bin, linked with the other tests/bench/*.c and the libraries.
+# `make bench` runs them all beside their peers (scripts/bench): one table,
+# results/bench.md and results/bench.json. Not a test; takes about 10 min.
+BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
+BENCH_LIB  := $(filter-out $(BENCH_SRC),$(wildcard tests/bench/*.c))
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bin/%,$(BENCH_SRC))
+$(BENCH_BINS): $(BUILD)/bin/%: $(BUILD)/obj/tests/bench/%.o $(call obj,$(BENCH_LIB)) \
+		$(LIBCOLLECTOR) $(LIBANALYZER) $(LIBCOMMON)
+	$(call link)
+.PHONY: bench
+bench: deps
+	@scripts/install-deps --bench
+	$(MAKE) --no-print-directory $(BINS) $(BENCH_BINS)
+	BUILD=$(BUILD) LOGHAUL_BIN=$(abspath $(BUILD)/bin) scripts/bench

@@ -1,0 +1,362 @@
+/* pipeline.c — see pipeline.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "tests/support/devsim_harness.h"
+#include "tests/support/pipeline.h"
+
+struct pipeline {
+	struct devsim *ds;
+	struct pipeline_opts o;
+	char  dir[512];
+	char  config[600];
+	char  alerts[600];
+	pid_t pids[PL__ROLES][PL_MAX_ANALYZERS];
+};
+
+static const char *const pl_bin[PL__ROLES] = {
+	"loghaul-collector", "loghaul-analyzer", "loghaul-alerts",
+};
+static const char *const pl_name[PL__ROLES] = {
+	"collector", "analyzer", "alerts",
+};
+
+static void
+s_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+struct pipeline *
+pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
+    size_t errlen)
+{
+	struct pipeline *p = xcalloc(1, sizeof *p);
+	FILE *f;
+
+	p->ds = ds;
+	p->o = *o;
+	if (p->o.analyzers < 1)
+		p->o.analyzers = 1;
+	if (p->o.analyzers > PL_MAX_ANALYZERS)
+		p->o.analyzers = PL_MAX_ANALYZERS;
+	snprintf(p->dir, sizeof p->dir, "%s", devsim_dir(ds));
+	snprintf(p->config, sizeof p->config, "%s/loghaul.yaml", p->dir);
+	snprintf(p->alerts, sizeof p->alerts, "%s/alerts.jsonl", p->dir);
+	f = fopen(p->config, "w");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", p->config, strerror(errno));
+		free(p);
+		return NULL;
+	}
+	/* ipc endpoints in devsim's private directory: no ports to collide. */
+	fprintf(f,
+	    "inventory: {hosts: hosts.yaml, groups: groups.yaml, defaults: defaults.yaml}\n"
+	    "ssh:\n  known_hosts: known_hosts\n  timeouts: {connect: 5s, command: 10s}\n"
+	    "collector:\n  interval: %s\n  max_sessions: 32\n  processes: %d\n"
+	    "  state_dir: state\n  push: ipc://%s/push\n  ack_timeout: %s\n"
+	    "  backoff: {min: 200ms, max: 2s}\n"
+	    "analyzer:\n  collectors: [", o->interval ? o->interval : "1s",
+	    o->collector_processes > 0 ? o->collector_processes : 1, p->dir,
+	    o->ack_timeout ? o->ack_timeout : "3s");
+	for (int i = 0; i < (o->collector_processes > 0 ? o->collector_processes : 1);
+	    i++)
+		fprintf(f, "%sipc://%s/push%s%.0d", i ? ", " : "", p->dir,
+		    i ? "." : "", i);
+	fprintf(f, "]\n  alerts: ipc://%s/alerts\n  rules: [%s/analyzer/rules/*.yaml]\n"
+	    "alerts:\n  listen: ipc://%s/alerts\n  state_dir: alert-state\n"
+	    "  flap: {changes: %d, window: 60s, stable: 120s}\n"
+	    "  outputs:\n    - {type: jsonl, path: alerts.jsonl}\n%s",
+	    p->dir, getenv("LOGHAUL_SRC") ? getenv("LOGHAUL_SRC") : ".", p->dir,
+	    o->flap_changes > 1 ? o->flap_changes : 64,
+	    o->extra_yaml ? o->extra_yaml : "");
+	fclose(f);
+	return p;
+}
+
+int
+pipeline_start(struct pipeline *p, enum pl_role role, int i)
+{
+	const char *bindir = getenv("LOGHAUL_BIN");
+	char bin[1024], logp[700];
+	pid_t pid;
+
+	snprintf(bin, sizeof bin, "%s/%s", bindir && *bindir ? bindir : "build/bin",
+	    pl_bin[role]);
+	snprintf(logp, sizeof logp, "%s/%s-%d.log", p->dir, pl_name[role], i);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		if (chdir(p->dir) != 0)
+			_exit(127);
+		execl(bin, bin, "--config", p->config, (char *)NULL);
+		_exit(127);
+	}
+	p->pids[role][i] = pid;
+	return 0;
+}
+
+int
+pipeline_start_all(struct pipeline *p)
+{
+	if (pipeline_start(p, PL_ALERTS, 0) != 0)
+		return -1;
+	for (int i = 0; i < p->o.analyzers; i++)
+		if (pipeline_start(p, PL_ANALYZER, i) != 0)
+			return -1;
+	return pipeline_start(p, PL_COLLECTOR, 0);
+}
+
+pid_t
+pipeline_pid(const struct pipeline *p, enum pl_role role, int i)
+{
+	return p->pids[role][i];
+}
+
+int
+pipeline_stop(struct pipeline *p, enum pl_role role, int i)
+{
+	pid_t pid = p->pids[role][i];
+	double deadline = util_monotime() + 30;
+	int status;
+
+	if (pid <= 0)
+		return -1;
+	kill(pid, SIGTERM);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 || util_monotime() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			p->pids[role][i] = 0;
+			return -1;
+		}
+		s_msleep(20);
+	}
+	p->pids[role][i] = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void
+pipeline_kill9(struct pipeline *p, enum pl_role role, int i)
+{
+	if (p->pids[role][i] <= 0)
+		return;
+	kill(p->pids[role][i], SIGKILL);
+	waitpid(p->pids[role][i], NULL, 0);
+	p->pids[role][i] = 0;
+}
+
+void
+pipeline_stop_all(struct pipeline **pp)
+{
+	struct pipeline *p = *pp;
+
+	if (p == NULL)
+		return;
+	pipeline_stop(p, PL_COLLECTOR, 0);
+	for (int i = 0; i < PL_MAX_ANALYZERS; i++)
+		pipeline_stop(p, PL_ANALYZER, i);
+	pipeline_stop(p, PL_ALERTS, 0);
+	free(p);
+	*pp = NULL;
+}
+
+const char *
+pipeline_config(const struct pipeline *p)
+{
+	return p->config;
+}
+
+const char *
+pipeline_alerts_path(const struct pipeline *p)
+{
+	return p->alerts;
+}
+
+/* The string value of "key":"..." in a JSON line (no escapes expected). */
+static void
+s_field(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *s, *e;
+
+	out[0] = '\0';
+	snprintf(pat, sizeof pat, "\"%s\":\"", key);
+	if ((s = strstr(line, pat)) == NULL)
+		return;
+	s += strlen(pat);
+	if ((e = strchr(s, '"')) == NULL)
+		return;
+	snprintf(out, len, "%.*s", (int)(e - s), s);
+}
+
+size_t
+pipeline_read_alerts(const struct pipeline *p, struct pl_alert **out)
+{
+	FILE *f = fopen(p->alerts, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0, vcap = 0;
+	struct pl_alert *v = NULL;
+
+	*out = NULL;
+	if (f == NULL)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (n == vcap) {
+			vcap = vcap ? vcap * 2 : 64;
+			v = xrealloc(v, vcap * sizeof *v);
+		}
+		s_field(line, "device", v[n].dev, sizeof v[n].dev);
+		s_field(line, "interface", v[n].iface, sizeof v[n].iface);
+		s_field(line, "status", v[n].status, sizeof v[n].status);
+		s_field(line, "state", v[n].state, sizeof v[n].state);
+		n++;
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return n;
+}
+
+static int
+s_cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort lines and join them into one string. */
+static size_t
+s_join_sorted(char **lines, size_t n, char **out)
+{
+	size_t total = 1;
+	char *s;
+
+	qsort(lines, n, sizeof *lines, s_cmpstr);
+	for (size_t i = 0; i < n; i++)
+		total += strlen(lines[i]) + 1;
+	s = xmalloc(total);
+	s[0] = '\0';
+	for (size_t i = 0, off = 0; i < n; i++) {
+		off += (size_t)sprintf(s + off, "%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	*out = s;
+	return n;
+}
+
+struct pl_ifstate {
+	char key[140];
+	char state[16];
+};
+
+size_t
+pipeline_expected(struct devsim *ds, char **out)
+{
+	struct devsim_journal j = { 0 };
+	struct pl_ifstate *st = NULL;
+	size_t nst = 0, n = 0, cap = 0;
+	char **lines = NULL, err[256];
+
+	if (devsim_journal_load(devsim_dir(ds), NULL, &j, err, sizeof err) != 0) {
+		*out = xstrdup("");
+		return 0;
+	}
+	for (size_t i = 0; i < j.len; i++) {
+		const struct devsim_jentry *e = &j.v[i];
+		struct pl_ifstate *s = NULL;
+		char key[140];
+		const char *status = NULL;
+
+		if (e->kind != DEVSIM_J_FLAP)
+			continue;
+		snprintf(key, sizeof key, "%s %s", e->dev, e->iface);
+		for (size_t k = 0; k < nst; k++)
+			if (strcmp(st[k].key, key) == 0)
+				s = &st[k];
+		if (s == NULL) {
+			st = xrealloc(st, (nst + 1) * sizeof *st);
+			s = &st[nst++];
+			snprintf(s->key, sizeof s->key, "%s", key);
+			snprintf(s->state, sizeof s->state, "up");
+		}
+		if (strcmp(e->state, s->state) == 0)
+			continue;
+		if (strcmp(e->state, "up") == 0)
+			status = "resolved";
+		else
+			status = "firing";
+		snprintf(s->state, sizeof s->state, "%s", e->state);
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			lines = xrealloc(lines, cap * sizeof *lines);
+		}
+		lines[n++] = xasprintf("%s %s %s", key, status, e->state);
+	}
+	free(st);
+	devsim_journal_free(&j);
+	return s_join_sorted(lines, n, out);
+}
+
+size_t
+pipeline_actual(const struct pipeline *p, char **out)
+{
+	struct pl_alert *v;
+	size_t n = pipeline_read_alerts(p, &v);
+	char **lines = xcalloc(n ? n : 1, sizeof *lines);
+
+	for (size_t i = 0; i < n; i++)
+		lines[i] = xasprintf("%s %s %s %s", v[i].dev, v[i].iface, v[i].status,
+		    v[i].state);
+	free(v);
+	return s_join_sorted(lines, n, out);
+}
+
+size_t
+pipeline_wait_alerts(const struct pipeline *p, size_t want, int settle_s,
+    int timeout_s)
+{
+	double deadline = util_monotime() + timeout_s, changed = util_monotime();
+	size_t last = (size_t)-1, n = 0;
+
+	for (;;) {
+		struct pl_alert *v;
+
+		n = pipeline_read_alerts(p, &v);
+		free(v);
+		if (n != last) {
+			last = n;
+			changed = util_monotime();
+		}
+		if (n >= want && util_monotime() - changed >= settle_s)
+			return n;
+		if (util_monotime() > deadline)
+			return n;
+		s_msleep(200);
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * pipeline.h — run the real daemons (collector, analyzers, alert stage)
+ * against a running devsim from a test, and compare the alerts they wrote
+ * with devsim's ground-truth journal.
+ *
+ *   struct devsim *ds = devsim_start(...);
+ *   struct pipeline *p = pipeline_new(ds, &opts, err, sizeof err);
+ *   pipeline_start_all(p);            (or pipeline_start(p, PL_ANALYZER, 1) ...)
+ *   ... flaps through devsim_control ...
+ *   pipeline_wait_alerts(p, expected, 60);
+ *   pipeline_stop_all(&p);
+ *
+ * Every daemon runs as a child process with its own log file in devsim's
+ * directory, gets SIGTERM if the test dies (PR_SET_PDEATHSIG), and is
+ * stopped by pid.
+ */
+#ifndef LOGHAUL_PIPELINE_H
+#define LOGHAUL_PIPELINE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct devsim;
+struct pipeline;
+
+enum pl_role { PL_COLLECTOR, PL_ANALYZER, PL_ALERTS, PL__ROLES };
+
+#define PL_MAX_ANALYZERS 8
+
+struct pipeline_opts {
+	int         analyzers;		/* instances, each its own process */
+	int         collector_processes;	/* collector.processes */
+	const char *interval;		/* collector.interval, e.g. "1s" */
+	const char *ack_timeout;	/* collector.ack_timeout */
+	int         flap_changes;	/* alerts.flap.changes */
+	const char *extra_yaml;		/* appended to the config, may be NULL */
+};
+
+struct pipeline *pipeline_new(struct devsim *ds, const struct pipeline_opts *o,
+    char *err, size_t errlen);
+/* Start instance i of a role; 0 or -1. */
+int   pipeline_start(struct pipeline *p, enum pl_role role, int i);
+int   pipeline_start_all(struct pipeline *p);
+pid_t pipeline_pid(const struct pipeline *p, enum pl_role role, int i);
+/* SIGTERM and wait (bounded, then SIGKILL); returns the exit status or -1. */
+int   pipeline_stop(struct pipeline *p, enum pl_role role, int i);
+/* SIGKILL and reap. */
+void  pipeline_kill9(struct pipeline *p, enum pl_role role, int i);
+void  pipeline_stop_all(struct pipeline **p);
+const char *pipeline_config(const struct pipeline *p);
+const char *pipeline_alerts_path(const struct pipeline *p);
+
+/* One alert change as the jsonl output wrote it. */
+struct pl_alert {
+	char dev[32];
+	char iface[96];
+	char status[16];	/* firing, resolved, flapping */
+	char state[16];		/* down, up, admin_down */
+};
+
+/* Read the alerts file; returns the count, *out malloc'd (caller frees). */
+size_t pipeline_read_alerts(const struct pipeline *p, struct pl_alert **out);
+
+/*
+ * What the alerts must be, from devsim's journal: for each (device,
+ * interface), the firing/resolved changes its flaps imply (one firing per
+ * down or admin_down, one resolution per up after one). Written one per
+ * line as "dev iface status state" into *out, sorted, malloc'd; returns the
+ * count of changes.
+ */
+size_t pipeline_expected(struct devsim *ds, char **out);
+/* The same text form of what the alerts file holds, sorted. */
+size_t pipeline_actual(const struct pipeline *p, char **out);
+
+/*
+ * Wait (up to timeout_s) until the alerts file holds at least want changes
+ * and has stopped growing for settle_s. Returns the count seen.
+ */
+size_t pipeline_wait_alerts(const struct pipeline *p, size_t want,
+    int settle_s, int timeout_s);
+
+#endif
