@@ -60,6 +60,8 @@ struct intake {
 	const struct wire_batch *batch;
 	int                   overflow;
 	struct log_ratelimit rl_bad, rl_limit, rl_gap;
+	struct mq_keypair    keys;
+	char                 server_key[MQ_KEYLEN + 1];
 	/* metrics */
 	struct metrics       *reg;
 	struct metrics_http  *http;
@@ -407,12 +409,49 @@ s_metrics(struct intake *in, int worker)
 	}
 }
 
+/*
+ * With a curve section, every tcp socket is a CURVE client: this process's
+ * key pair, and the public key of the collectors and the alert stage
+ * (curve.server_key) that their ZAP handlers check us against.
+ */
+static int
+s_curve_opts(struct intake *in, struct mq_opts *o, char *err, size_t errlen)
+{
+	const struct conf *c = in->conf;
+
+	if (!c->curve.enabled)
+		return 0;
+	if (c->curve.server_key == NULL) {
+		snprintf(err, errlen, "curve.server_key: required to connect with CURVE");
+		return -1;
+	}
+	if (mq_keypair_load(c->curve.secret_key, c->curve.public_key, &in->keys,
+	    err, errlen) < 0 ||
+	    mq_key_load(c->curve.server_key, 0, in->server_key, err, errlen) < 0)
+		return -1;
+	o->curve = MQ_CURVE_CLIENT;
+	o->keys = &in->keys;
+	o->server_key = in->server_key;
+	return 0;
+}
+
+/* CURVE applies to tcp only; ipc peers are on this host. */
+static const struct mq_opts *
+s_opts_for(const struct mq_opts *curve, const struct mq_opts *plain,
+    const char *ep)
+{
+	return strncmp(ep, "tcp://", 6) == 0 ? curve : plain;
+}
+
 static int
 s_open(struct intake *in, char *err, size_t errlen)
 {
-	struct mq_opts o;
+	struct mq_opts o, plain;
 
-	mq_opts_init(&o);
+	mq_opts_init(&plain);
+	o = plain;
+	if (s_curve_opts(in, &o, err, errlen) != 0)
+		return -1;
 	in->nups = in->conf->analyzer.collectors.n;
 	in->ups = xcalloc(in->nups ? in->nups : 1, sizeof *in->ups);
 	for (size_t i = 0; i < in->nups; i++) {
@@ -424,14 +463,17 @@ s_open(struct intake *in, char *err, size_t errlen)
 			    "ack endpoint of '%s'", u->ep);
 			return -1;
 		}
-		u->pull = mq_socket(ZMQ_PULL, &o, err, errlen);
+		u->pull = mq_socket(ZMQ_PULL, s_opts_for(&o, &plain, u->ep), err,
+		    errlen);
 		if (u->pull == NULL || mq_connect(u->pull, u->ep, err, errlen) != 0)
 			return -1;
-		u->ack = mq_socket(ZMQ_PUSH, &o, err, errlen);
+		u->ack = mq_socket(ZMQ_PUSH, s_opts_for(&o, &plain, u->ack_ep), err,
+		    errlen);
 		if (u->ack == NULL || mq_connect(u->ack, u->ack_ep, err, errlen) != 0)
 			return -1;
 	}
-	in->dealer = mq_socket(ZMQ_DEALER, &o, err, errlen);
+	in->dealer = mq_socket(ZMQ_DEALER, s_opts_for(&o, &plain,
+	    in->conf->analyzer.alerts), err, errlen);
 	if (in->dealer == NULL ||
 	    mq_connect(in->dealer, in->conf->analyzer.alerts, err, errlen) != 0)
 		return -1;
