@@ -63,6 +63,7 @@ LIBANALYZER  := $(BUILD)/libanalyzer.a
 BINS := $(if $(wildcard collector/main.c),$(BUILD)/bin/loghaul-collector) \
 	$(if $(wildcard analyzer/main.c),$(BUILD)/bin/loghaul-analyzer) \
 	$(if $(wildcard analyzer/alerts_main.c),$(BUILD)/bin/loghaul-alerts) \
+	$(if $(wildcard collector/ctl_main.c),$(BUILD)/bin/loghaulctl) \
 	$(if $(DEVSIM_SRC),$(BUILD)/bin/devsim)
 TESTBIN := $(BUILD)/bin/loghaul-tests
 
@@ -99,6 +100,8 @@ $(BUILD)/bin/loghaul-collector: $(call obj,collector/main.c) $(LIBCOLLECTOR) $(L
 $(BUILD)/bin/loghaul-analyzer: $(call obj,analyzer/main.c) $(LIBANALYZER) $(LIBCOMMON)
 	$(call link)
 $(BUILD)/bin/loghaul-alerts: $(call obj,analyzer/alerts_main.c) $(LIBANALYZER) $(LIBCOMMON)
+	$(call link)
+$(BUILD)/bin/loghaulctl: $(call obj,collector/ctl_main.c) $(LIBCOMMON)
 	$(call link)
 $(BUILD)/bin/devsim: $(call obj,$(DEVSIM_SRC)) $(LIBCOMMON)
 	$(call link)
