@@ -174,30 +174,6 @@ alert_name(enum alert_type t)
 	return "Interface";
 }
 
-const char *
-alert_strstate(enum ifstate s)
-{
-	switch (s) {
-	case IF_DOWN:		return "down";
-	case IF_UP:		return "up";
-	case IF_ADMIN_DOWN:	return "admin_down";
-	case IF_UNKNOWN:	break;
-	}
-	return "unknown";
-}
-
-const char *
-alert_strkind(enum ifkind k)
-{
-	switch (k) {
-	case IFK_LINK:		return "link";
-	case IFK_PROTOCOL:	return "protocol";
-	case IFK_ADMIN:		return "admin";
-	case IFK_NONE:		break;
-	}
-	return "";
-}
-
 /* ---- engine ---- */
 
 static void

@@ -222,7 +222,5 @@ void alert_str_free(struct alert_str *s);
 const char *alert_strstatus(enum alert_status s);	/* firing resolved flapping */
 const char *alert_strtype(enum alert_type t);		/* none down admin flap */
 const char *alert_name(enum alert_type t);		/* InterfaceDown ... */
-const char *alert_strstate(enum ifstate s);		/* down up admin_down unknown */
-const char *alert_strkind(enum ifkind k);		/* link protocol admin "" */
 
 #endif

@@ -282,7 +282,7 @@ s_log_change(struct stage *s, const struct alert_change *c)
 	log_info("alert device=%s interface=%s alert=%s status=%s state=%s "
 	    "record_id=%llu seq=%llu", s_clean(&a, c->device.p, c->device.len),
 	    s_clean(&b, c->interface.p, c->interface.len), alert_name(c->type),
-	    alert_strstatus(c->status), alert_strstate(c->state),
+	    alert_strstatus(c->status), ifstate_str(c->state),
 	    (unsigned long long)c->record_id, (unsigned long long)c->seq);
 	buf_free(&a);
 	buf_free(&b);

@@ -163,7 +163,7 @@ s_render(const struct alert_change *c)
 	buf_printf(&b, ",\"rule\":");
 	json_str(&b, t.data ? t.data : "", t.len);
 	buf_printf(&b, ",\"kind\":\"%s\",\"state\":\"%s\",\"record_id\":\"%llu\""
-	    "},\"startsAt\":\"", alert_strkind(c->kind), alert_strstate(c->state),
+	    "},\"startsAt\":\"", ifkind_str(c->kind), ifstate_str(c->state),
 	    (unsigned long long)c->record_id);
 	output_time(&b, starts);
 	buf_printf(&b, "\"");

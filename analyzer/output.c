@@ -130,9 +130,9 @@ output_json(struct buf *b, const struct alert_change *c)
 	s_key_str(b, "device", &c->device);
 	s_key_str(b, "interface", &c->interface);
 	s_appends(b, ",\"state\":\"");
-	s_appends(b, alert_strstate(c->state));
+	s_appends(b, ifstate_str(c->state));
 	s_appends(b, "\",\"kind\":\"");
-	s_appends(b, alert_strkind(c->kind));
+	s_appends(b, ifkind_str(c->kind));
 	s_appends(b, "\"");
 	s_key_str(b, "rule", &c->rule);
 	s_key_str(b, "event", &c->event);

@@ -183,7 +183,5 @@ int    rules_rule_stats(const struct rules *r, size_t i,
 long rules_find_tag(const char *line, size_t len, const char **tag,
     size_t *taglen);
 
-const char *rules_strstate(enum ifstate s);	/* "down", "up", "admin_down", "unknown" */
-const char *rules_strkind(enum ifkind k);	/* "link", "protocol", "admin", "" */
 
 #endif

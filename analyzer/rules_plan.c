@@ -304,32 +304,3 @@ rules_last_error(const struct rules *r)
 	return r->errbuf;
 }
 
-const char *
-rules_strstate(enum ifstate s)
-{
-	switch (s) {
-	case IF_DOWN:
-		return "down";
-	case IF_UP:
-		return "up";
-	case IF_ADMIN_DOWN:
-		return "admin_down";
-	default:
-		return "unknown";
-	}
-}
-
-const char *
-rules_strkind(enum ifkind k)
-{
-	switch (k) {
-	case IFK_LINK:
-		return "link";
-	case IFK_PROTOCOL:
-		return "protocol";
-	case IFK_ADMIN:
-		return "admin";
-	default:
-		return "";
-	}
-}

@@ -80,9 +80,9 @@ s_test_hit(const struct rules_hit *h, void *arg)
 	size_t i;
 
 	fprintf(out, "  match rule=%s event=%s state=%s", h->rule, h->event,
-	    rules_strstate(h->state));
+	    ifstate_str(h->state));
 	if (h->kind != IFK_NONE)
-		fprintf(out, " kind=%s", rules_strkind(h->kind));
+		fprintf(out, " kind=%s", ifkind_str(h->kind));
 	if (h->severity[0] != '\0')
 		fprintf(out, " severity=%s", h->severity);
 	if (h->interface != NULL) {

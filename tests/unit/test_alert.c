@@ -60,8 +60,8 @@ s_expect(const struct alert_change *c, enum alert_status st,
 	    alert_strstatus(st));
 	cr_assert_eq(c->type, t, "type %s, want %s", alert_strtype(c->type),
 	    alert_strtype(t));
-	cr_assert_eq(c->state, s, "state %s, want %s", alert_strstate(c->state),
-	    alert_strstate(s));
+	cr_assert_eq(c->state, s, "state %s, want %s", ifstate_str(c->state),
+	    ifstate_str(s));
 }
 
 Test(alert, link_and_protocol_down_are_one_alert)

@@ -276,7 +276,7 @@ Test(rules, napalm_logs_lines_yield_their_yang_interface_and_state)
 		cr_assert_str_eq(hs.h[0].iface, ifname, "%s: interface %s, yang says %s",
 		    de->d_name, hs.h[0].iface, ifname);
 		cr_assert_eq(hs.h[0].state, want, "%s: state %s, yang says %s",
-		    de->d_name, rules_strstate(hs.h[0].state), rules_strstate(want));
+		    de->d_name, ifstate_str(hs.h[0].state), ifstate_str(want));
 		if (strcmp(error, "INTERFACE_DOWN") == 0) {
 			cr_assert_str_eq(hs.h[0].event, "interface_down", "%s", de->d_name);
 			ndown++;
