@@ -1,0 +1,184 @@
+/*
+ * collector.h — the collector daemon's private structures, shared by its
+ * modules: device (per-device poll results), push (ZeroMQ out, acks in,
+ * re-sends), loop (the poll() loop) and main (arguments, supervisor).
+ *
+ * One collector process drives all of its devices' SSH sessions from one
+ * thread (sshc is non-blocking). A device's poll output becomes records
+ * (logparse + cursor), records become batches, batches are pushed and kept
+ * until acked; a batch unacked after ack_timeout is sent again. A device
+ * has one batch in flight at a time, so that its batches reach the alert
+ * stage in record-id order; what follows waits in the device's buffer and
+ * the ack fetches it. The device's cursor is persisted only for acked
+ * batches.
+ */
+#ifndef LOGHAUL_COLLECTOR_H
+#define LOGHAUL_COLLECTOR_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "collector/backoff.h"
+#include "collector/cursor.h"
+#include "collector/logparse.h"
+#include "collector/sshc.h"
+#include "common/buf.h"
+#include "common/log.h"
+
+struct conf;
+struct inventory;
+struct inv_host;
+struct metrics;
+struct metrics_http;
+struct metrics_series;
+struct metrics_family;
+struct sched;
+
+/* One batch pushed and not yet acknowledged. */
+struct pending {
+	struct pending *next;
+	uint64_t first_id, last_id;
+	double   sent_at;	/* monotonic */
+	unsigned resends;
+	size_t   len;
+	char    *frame;		/* the encoded frame, sent again as it is */
+};
+
+enum dev_status { DEV_NEVER, DEV_OK, DEV_FAILED };
+
+struct dev {
+	size_t                 idx;
+	const struct inv_host *host;	/* borrowed from the inventory */
+	const struct platform *pf;
+	struct sshc           *s;
+	struct cursor         *cur;
+	struct backoff         bo;
+	uint64_t               interval_ms;
+	int                    busy;	/* a poll is in progress */
+	int                    queued;	/* waiting for a session slot */
+	double                 poll_started;	/* monotonic */
+
+	struct pending        *pend_head, *pend_tail;
+	size_t                 npend;
+
+	/* the last poll */
+	enum dev_status        status;
+	enum cerr              last_err;
+	char                   last_msg[256];
+	double                 last_dur;	/* seconds */
+	int64_t                last_wall_ms;
+	uint64_t               last_new;	/* records the last poll added */
+	size_t                 held;	/* records the last poll could not push */
+	unsigned               polls_done;	/* finished polls, ok or not */
+
+	/* totals */
+	uint64_t               polls_ok, polls_failed;
+	uint64_t               records, gaps, bytes, cut;
+
+	struct log_ratelimit   rl;
+	struct metrics_series *m_lines, *m_bytes, *m_poll_ok, *m_poll_fail;
+	struct metrics_series *m_last_ok;
+};
+
+struct collector_metrics {
+	struct metrics        *reg;
+	struct metrics_http   *http;
+	struct metrics_family *lines, *bytes, *polls, *gaps, *last_ok;
+	struct metrics_series *poll_seconds;
+	struct metrics_series *sessions_active, *sessions_open, *backlog;
+	struct metrics_series *batches_sent, *batches_acked, *batches_resent;
+	struct metrics_series *acks_bad, *acks_unknown, *batches_held;
+	struct metrics_series *records_cut;
+};
+
+struct collector {
+	struct conf      *conf;
+	struct inventory *inv;
+	struct dev       *devs;
+	size_t            ndevs;
+	size_t           *by_name;	/* dev indices sorted by name */
+	struct sched     *sched;
+	struct sshc_opts  sopts;
+	int               shard, nshards;
+	char             *id;		/* collector id carried in batches */
+
+	/* modes */
+	int               once;		/* poll each device once, then exit */
+	FILE             *print;	/* --print: JSON lines here, no push */
+	int               print_failed;	/* writing them failed: stop, exit 1 */
+	int               progress;	/* show progress on stderr */
+	/* Where cursors live; NULL: memory only (--print with no usable dir). */
+	const char       *state_dir;
+	double            once_deadline;	/* --once: give up on held records */
+
+	/* sessions */
+	size_t            active;	/* polls in progress */
+	size_t           *ready;	/* ring of devices waiting for a slot */
+	size_t            ready_head, ready_len;
+
+	/* transport */
+	void             *push, *acks;
+	char             *push_ep, *ack_ep;
+	size_t            backlog;	/* pending batches, all devices */
+	uint64_t          batches_held;	/* polls whose records waited for room */
+	int               holding;	/* the last poll that pushed held records back */
+	struct log_ratelimit rl_held, rl_full, rl_resend;
+	struct buf        frame;
+	double            next_resend_check;
+	double            next_flush;
+	size_t            flush_pos;	/* next device of a cursor-writing round */
+
+	/* scratch for the poll being processed */
+	struct logparse_result pr;
+	struct cursor_batch    cb;
+
+	struct collector_metrics m;
+	unsigned          once_done;	/* devices whose single poll ended */
+};
+
+extern volatile sig_atomic_t collector_quit;
+extern volatile sig_atomic_t collector_reconfig;
+
+/* device.c */
+int   dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
+    size_t idx);
+void  dev_teardown(struct dev *d);
+struct dev *dev_find(struct collector *c, const char *name, size_t len);
+/* A poll finished with output: parse, make records, push or print them. */
+void  dev_poll_done(struct collector *c, struct dev *d, const char *out,
+    size_t len, double now);
+void  dev_poll_failed(struct collector *c, struct dev *d, double now);
+
+/* push.c */
+int   push_open(struct collector *c, char *err, size_t errlen);
+void  push_close(struct collector *c);
+/* Send one encoded frame for d's records [first, last]; 0 or -1 (no room). */
+int   push_batch(struct collector *c, struct dev *d, uint64_t first,
+    uint64_t last, double now);
+void  push_recv_acks(struct collector *c, double now);
+void  push_resend(struct collector *c, double now);
+void  push_flush_cursors(struct collector *c, int force);
+int   push_has_room(const struct collector *c);
+
+/* Why gap record i of b was made: "wrap", "cleared", "reload". */
+const char *dev_gap_reason(const struct cursor_batch *b, size_t i);
+
+/* print.c */
+/* 0, or -1 when the records could not be written (nothing is delivered). */
+int   print_records(struct collector *c, struct dev *d,
+    const struct cursor_batch *b);
+void  print_summary(struct collector *c, FILE *f);
+void  print_progress(struct collector *c, int final);
+
+/* loop.c */
+int   collector_init(struct collector *c, struct conf *conf,
+    struct inventory *inv, int shard, int nshards, char *err, size_t errlen);
+void  collector_fini(struct collector *c);
+/* Run until told to stop (or, with once, until every device is polled). */
+int   collector_run(struct collector *c);
+/* Shard endpoint: process i of n binds base's port + 2*i (tcp) or base.i. */
+char *collector_shard_endpoint(const char *base, int i);
+
+#endif

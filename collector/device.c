@@ -1,0 +1,345 @@
+/*
+ * device.c — what happens to one device's poll: its session and cursor, and
+ * turning a finished poll's output into records that are pushed (or, with
+ * --print, written out) in batches.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/collector.h"
+#include "collector/platform.h"
+#include "common/conf.h"
+#include "common/inventory.h"
+#include "common/metrics.h"
+#include "common/util.h"
+#include "common/wire.h"
+
+int
+dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
+    size_t idx)
+{
+	char err[256];
+
+	memset(d, 0, sizeof *d);
+	d->idx = idx;
+	d->host = h;
+	d->pf = platform_find(h->platform);
+	if (d->pf == NULL) {
+		log_warnx("device=%s unknown platform '%s'", h->name, h->platform);
+		return -1;
+	}
+	d->s = sshc_new(h, &c->sopts, err, sizeof err);
+	if (d->s == NULL) {
+		log_warnx("device=%s %s", h->name, err);
+		return -1;
+	}
+	/* NULL (--print with no usable state dir): memory-only cursors. */
+	d->cur = cursor_new(c->state_dir, h->name);
+	if (d->cur == NULL)
+		return -1;
+	/* A damaged or unreadable file is logged there, and set aside. */
+	(void)cursor_load(d->cur, 0, err, sizeof err);
+	d->interval_ms = h->interval_ms > 0 ? (uint64_t)h->interval_ms :
+	    c->conf->collector.interval_ms;
+	backoff_init(&d->bo, c->conf->collector.backoff_min_ms,
+	    c->conf->collector.backoff_max_ms,
+	    util_hash64(h->name, strlen(h->name)) ^ (uint64_t)getpid());
+	d->rl.interval = 60;
+	if (c->m.reg) {
+		d->m_lines = metrics_series1(c->m.lines, h->name);
+		d->m_bytes = metrics_series1(c->m.bytes, h->name);
+		d->m_poll_ok = metrics_series(c->m.polls,
+		    (const char *const[]){ h->name, "ok" });
+		d->m_poll_fail = metrics_series(c->m.polls,
+		    (const char *const[]){ h->name, "error" });
+		d->m_last_ok = metrics_series1(c->m.last_ok, h->name);
+	}
+	return 0;
+}
+
+void
+dev_teardown(struct dev *d)
+{
+	struct pending *p, *next;
+
+	for (p = d->pend_head; p; p = next) {
+		next = p->next;
+		free(p->frame);
+		free(p);
+	}
+	d->pend_head = d->pend_tail = NULL;
+	d->npend = 0;
+	sshc_free(&d->s);
+	cursor_free(&d->cur);
+}
+
+static int
+s_cmp_name(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	int r = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (r != 0)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+struct dev *
+dev_find(struct collector *c, const char *name, size_t len)
+{
+	size_t lo = 0, hi = c->ndevs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct dev *d = &c->devs[c->by_name[mid]];
+		int r = s_cmp_name(name, len, d->host->name);
+		if (r == 0)
+			return d;
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/*
+ * Push b's records in slices of batch_max_records, marking each slice sent
+ * as soon as the transport took it. Stops at the first slice there is no
+ * room for: the cursor's sent position then stays before it, so the next
+ * poll makes the same records again (same ids) from the device's buffer.
+ */
+static size_t
+s_push_records(struct collector *c, struct dev *d, double now)
+{
+	struct cursor_batch *b = &c->cb;
+	size_t max = (size_t)c->conf->collector.batch_max_records;
+	size_t done = 0;
+
+	while (done < b->nrecs) {
+		size_t n = b->nrecs - done < max ? b->nrecs - done : max;
+		struct wire_rec *r = &b->recs[done];
+		struct wire_batch wb = {
+			.key = {
+				.collector = wire_str(c->id),
+				.device = wire_str(d->host->name),
+				.first_id = r[0].id,
+				.last_id = r[n - 1].id,
+			},
+			.platform = wire_str(d->pf->name),
+			.nrecs = n,
+			.recs = r,
+		};
+
+		/*
+		 * One batch in flight per device. Analyzers take batches in
+		 * turn and the alert stage applies a device's events in
+		 * record-id order, dropping any older than one it has applied:
+		 * a batch that overtook the one before it (another analyzer,
+		 * a re-send) would cost that one's alert changes. The rest
+		 * waits in the device's buffer; its ack polls the device again.
+		 */
+		if (d->npend > 0 || !push_has_room(c) ||
+		    cursor_inflight(d->cur) >= CURSOR_MAX_INFLIGHT)
+			break;
+		buf_reset(&c->frame);
+		if (wire_encode_batch(&c->frame, &wb) != CERR_OK) {
+			/* One slice too big for a frame: halve it and retry. */
+			if (n > 1) {
+				max = n / 2;
+				continue;
+			}
+			log_warnx("device=%s record %llu does not fit a frame; "
+			    "skipped", d->host->name, (unsigned long long)r->id);
+		} else if (push_batch(c, d, r[0].id, r[n - 1].id, now) != 0) {
+			break;
+		}
+		done += n;
+		if (cursor_mark_sent(d->cur, b, done) != CERR_OK)
+			break;
+	}
+	return done;
+}
+
+/*
+ * A batch holds at most one gap of each poll's verdict (the first gap
+ * record, b->gap); any gap after it is a sequence restart found inside the
+ * buffer, which cursor_advance() always reports as a reload.
+ */
+const char *
+dev_gap_reason(const struct cursor_batch *b, size_t i)
+{
+	for (size_t k = 0; k < i && k < b->nrecs; k++)
+		if (b->recs[k].kind == REC_GAP)
+			return cursor_gap_str(CURSOR_GAP_RELOAD);
+	return cursor_gap_str(b->gap);
+}
+
+/* Why a poll's records could not all be pushed. */
+static const char *
+s_held_why(const struct collector *c, const struct dev *d)
+{
+	if (!push_has_room(c))
+		return "the backlog of unacknowledged batches is full";
+	if (d->npend > 0)
+		return "the device's last batch is not acknowledged yet";
+	if (cursor_inflight(d->cur) >= CURSOR_MAX_INFLIGHT)
+		return "too many of the device's batches are unacknowledged";
+	return "no analyzer is taking batches";
+}
+
+static size_t
+s_print_records(struct collector *c, struct dev *d)
+{
+	struct cursor_batch *b = &c->cb;
+
+	if (print_records(c, d, b) != 0) {
+		/* The reader is gone (EPIPE) or the disk full: nothing of
+		 * this poll counts as delivered; stop rather than poll on. */
+		if (!c->print_failed)
+			log_warnx("collector=%s writing records to stdout: %s; "
+			    "stopping (the cursors stay before them)", c->id,
+			    strerror(errno));
+		c->print_failed = 1;
+		collector_quit = 1;
+		return 0;
+	}
+	if (b->nrecs == 0)
+		return 0;
+	/* Written to stdout is delivered: advance; the flush writes it. */
+	if (cursor_mark_sent(d->cur, b, b->nrecs) == CERR_OK)
+		cursor_mark_acked(d->cur, b->recs[b->nrecs - 1].id);
+	return b->nrecs;
+}
+
+static void s_failed(struct collector *c, struct dev *d, double now,
+    enum cerr e, const char *msg);
+
+void
+dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
+    double now)
+{
+	struct logparse_opts po;
+	int64_t now_ms = util_wallms();
+	size_t pushed, lines = 0;
+	enum cerr e;
+
+	logparse_opts_init(&po, now_ms);
+	/* The prompt came back, so the last line is whole. */
+	po.flags |= LOGPARSE_COMPLETE;
+	logparse_parse(d->pf->id, out, len, &po, &c->pr);
+	d->cut += c->pr.ncut;
+	if (c->m.reg && c->pr.ncut)
+		metrics_add(c->m.records_cut, c->pr.ncut);
+
+	e = cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
+	if (e == CERR_RANGE) {
+		/* 2^32 ids used up: a new epoch, and the same poll again. */
+		cursor_next_epoch(d->cur, now_ms);
+		e = cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
+	}
+	if (e != CERR_OK) {
+		s_failed(c, d, now, e, "cursor: cannot make records of the "
+		    "output");
+		return;
+	}
+	if (c->print) {
+		pushed = s_print_records(c, d);
+	} else {
+		pushed = s_push_records(c, d, now);
+		d->held = c->cb.nrecs - pushed;
+		if (d->held > 0 && d->npend > 0 && push_has_room(c)) {
+			/* Waiting for the ack of its batch: ordinary flow. */
+			log_debug("device=%s %zu records wait for the ack of batch "
+			    "%llu-%llu", d->host->name, d->held,
+			    (unsigned long long)d->pend_head->first_id,
+			    (unsigned long long)d->pend_head->last_id);
+		} else if (d->held > 0) {
+			/*
+			 * Said at warning level (rate-limited): a collector that
+			 * polls and forwards nothing must not look healthy.
+			 */
+			c->batches_held++;
+			if (c->m.reg)
+				metrics_inc(c->m.batches_held);
+			if (log_ratelimit(&c->rl_held)) {
+				log_warnx("collector=%s holding records back: %s "
+				    "(%zu batches unacknowledged, max_backlog %d; "
+				    "device=%s: %zu records wait, %u more polls "
+				    "held since the last line); the devices' "
+				    "buffers keep them", c->id, s_held_why(c, d),
+				    c->backlog, c->conf->collector.max_backlog,
+				    d->host->name, d->held, c->rl_held.suppressed);
+				c->rl_held.suppressed = 0;
+			}
+			c->holding = 1;
+		} else if (c->holding && pushed > 0) {
+			log_info("collector=%s batches flow again (device=%s pushed "
+			    "%zu records)", c->id, d->host->name, pushed);
+			c->holding = 0;
+		}
+	}
+	for (size_t i = 0; i < pushed; i++) {
+		if (c->cb.recs[i].kind == REC_GAP) {
+			d->gaps++;
+			if (c->m.reg)
+				metrics_inc(metrics_series(c->m.gaps,
+				    (const char *const[]){ d->host->name,
+				    dev_gap_reason(&c->cb, i) }));
+		} else {
+			lines++;
+			d->bytes += c->cb.recs[i].line.len;
+			if (c->m.reg)
+				metrics_add(d->m_bytes, c->cb.recs[i].line.len);
+		}
+	}
+	d->last_dur = now - d->poll_started;
+	d->last_wall_ms = now_ms;
+	d->polls_done++;
+	d->records += pushed;
+	d->last_new = pushed;
+	d->status = DEV_OK;
+	d->last_err = CERR_OK;
+	d->last_msg[0] = '\0';
+	d->polls_ok++;
+	backoff_reset(&d->bo);
+	if (c->m.reg) {
+		metrics_add(d->m_lines, lines);
+		metrics_inc(d->m_poll_ok);
+		metrics_set(d->m_last_ok, (double)now_ms / 1000.0);
+		metrics_observe(c->m.poll_seconds, d->last_dur);
+	}
+	log_debug("device=%s poll ok new=%zu cut=%zu seconds=%.3f",
+	    d->host->name, pushed, c->pr.ncut, d->last_dur);
+}
+
+static void
+s_failed(struct collector *c, struct dev *d, double now, enum cerr e,
+    const char *msg)
+{
+	d->last_dur = now - d->poll_started;
+	d->last_wall_ms = util_wallms();
+	d->polls_done++;
+	d->status = DEV_FAILED;
+	d->last_err = e;
+	snprintf(d->last_msg, sizeof d->last_msg, "%s", msg);
+	d->polls_failed++;
+	d->last_new = 0;
+	d->held = 0;
+	if (c->m.reg)
+		metrics_inc(d->m_poll_fail);
+	if (log_ratelimit(&d->rl)) {
+		log_warnx("device=%s poll failed reason=%s seconds=%.3f %s%s",
+		    d->host->name, cerr_str(d->last_err), d->last_dur,
+		    d->last_msg, d->rl.suppressed ?
+		    " (repeated failures suppressed)" : "");
+		d->rl.suppressed = 0;
+	}
+}
+
+void
+dev_poll_failed(struct collector *c, struct dev *d, double now)
+{
+	s_failed(c, d, now, sshc_error(d->s), sshc_errmsg(d->s));
+}

@@ -1,0 +1,538 @@
+/*
+ * loop.c — the collector's one thread: a zmq_poll() over the ack socket and
+ * every session's descriptor, as ntpd's main loop reads (STYLE.md §7):
+ * start the polls that are due (at most max_sessions at once), step the
+ * sessions that are ready or past a deadline, take acks, re-send overdue
+ * batches, write moved cursors, then act on the signal flags.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "collector/collector.h"
+#include "collector/sched.h"
+#include "common/conf.h"
+#include "common/inventory.h"
+#include "common/metrics.h"
+#include "common/mq.h"
+#include "common/util.h"
+
+volatile sig_atomic_t collector_quit;
+volatile sig_atomic_t collector_reconfig;
+
+static struct collector *s_sort_ctx;
+
+static int
+s_by_name(const void *a, const void *b)
+{
+	const struct dev *da = &s_sort_ctx->devs[*(const size_t *)a];
+	const struct dev *db = &s_sort_ctx->devs[*(const size_t *)b];
+
+	return strcmp(da->host->name, db->host->name);
+}
+
+char *
+collector_shard_endpoint(const char *base, int i)
+{
+	const char *colon;
+	char *end;
+	long port;
+
+	if (i == 0)
+		return xstrdup(base);
+	if (strncmp(base, "tcp://", 6) == 0) {
+		colon = strrchr(base, ':');
+		if (colon == NULL || colon < base + 6)
+			return NULL;
+		port = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || port <= 0 || port + 2L * i > 65535)
+			return NULL;
+		return xasprintf("%.*s:%ld", (int)(colon - base), base, port + 2L * i);
+	}
+	return xasprintf("%s.%d", base, i);
+}
+
+static void
+s_metrics_init(struct collector *c)
+{
+	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+	    1, 2.5, 5, 10, 30 };
+	struct collector_metrics *m = &c->m;
+	const char *listen = c->conf->collector.metrics ? c->conf->collector.metrics :
+	    c->conf->metrics.listen;
+	char err[256];
+
+	m->reg = metrics_new();
+	m->lines = metrics_counter(m->reg, "loghaul_collector_lines_total",
+	    "Log lines harvested", "device");
+	m->bytes = metrics_counter(m->reg, "loghaul_collector_bytes_total",
+	    "Bytes of log lines harvested", "device");
+	m->polls = metrics_counter(m->reg, "loghaul_collector_polls_total",
+	    "Polls by result", "device,result");
+	m->gaps = metrics_counter(m->reg, "loghaul_collector_gaps_total",
+	    "Lines lost on the device (buffer wrapped, cleared, reload)",
+	    "device,reason");
+	m->last_ok = metrics_gauge(m->reg, "loghaul_collector_last_success_seconds",
+	    "Unix time of the last successful poll", "device");
+	m->poll_seconds = metrics_series(metrics_histogram(m->reg,
+	    "loghaul_collector_poll_duration_seconds", "Poll duration", NULL,
+	    poll_bounds, sizeof poll_bounds / sizeof poll_bounds[0]), NULL);
+#define GAUGE(f, name, help) \
+	m->f = metrics_series(metrics_gauge(m->reg, name, help, NULL), NULL)
+#define COUNTER(f, name, help) \
+	m->f = metrics_series(metrics_counter(m->reg, name, help, NULL), NULL)
+	GAUGE(sessions_active, "loghaul_collector_sessions_active",
+	    "Polls in progress");
+	GAUGE(sessions_open, "loghaul_collector_sessions_open",
+	    "SSH sessions open");
+	GAUGE(backlog, "loghaul_collector_backlog_batches",
+	    "Batches pushed and not yet acknowledged");
+	COUNTER(batches_sent, "loghaul_collector_batches_sent_total",
+	    "Batches pushed");
+	COUNTER(batches_acked, "loghaul_collector_batches_acked_total",
+	    "Batches acknowledged");
+	COUNTER(batches_resent, "loghaul_collector_batches_resent_total",
+	    "Batches sent again after the ack timeout");
+	COUNTER(acks_bad, "loghaul_collector_acks_rejected_total",
+	    "Ack frames that did not decode");
+	COUNTER(acks_unknown, "loghaul_collector_acks_unknown_total",
+	    "Acks for no batch in flight (duplicates)");
+	COUNTER(batches_held, "loghaul_collector_polls_held_total",
+	    "Polls whose records waited for room downstream");
+	COUNTER(records_cut, "loghaul_collector_cut_entries_total",
+	    "Entries cut by the ring buffer wrap at the head of a poll");
+#undef GAUGE
+#undef COUNTER
+	if (listen && !c->once) {
+		char *ep = collector_shard_endpoint(listen, 0);
+		/* process i of n listens on the configured port + i */
+		const char *colon = strrchr(listen, ':');
+		if (colon && c->shard > 0) {
+			long port = strtol(colon + 1, NULL, 10);
+			free(ep);
+			ep = xasprintf("%.*s:%ld", (int)(colon - listen), listen,
+			    port ? port + c->shard : 0);
+		}
+		m->http = metrics_http_start(m->reg, ep, NULL, err, sizeof err);
+		if (m->http == NULL)
+			log_warnx("collector=%s metrics: %s", c->id, err);
+		else
+			log_info("collector=%s metrics=%s port=%d", c->id, ep,
+			    metrics_http_port(m->http));
+		free(ep);
+	}
+}
+
+int
+collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
+    int shard, int nshards, char *err, size_t errlen)
+{
+	char host[256];
+	size_t n = 0;
+
+	c->conf = conf;
+	c->inv = inv;
+	c->shard = shard;
+	c->nshards = nshards > 0 ? nshards : 1;
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "collector");
+	host[sizeof host - 1] = '\0';
+	c->id = xasprintf("%s/%d", host, shard);
+	c->rl_held.interval = 10;
+	c->rl_full.interval = 10;
+	c->rl_resend.interval = 10;
+	c->state_dir = conf->collector.state_dir;
+	if (c->state_dir && util_mkdir_p(c->state_dir, 0750) != 0) {
+		if (c->print == NULL) {
+			snprintf(err, errlen, "collector.state_dir %s: %s",
+			    c->state_dir, strerror(errno));
+			return -1;
+		}
+		/* Trying loghaul out with --print needs no writable state. */
+		log_warnx("collector=%s collector.state_dir %s: %s: cursors are "
+		    "kept in memory only, so every run prints whole buffers",
+		    c->id, c->state_dir, strerror(errno));
+		c->state_dir = NULL;
+	}
+	sshc_opts_from_conf(&c->sopts, conf);
+	buf_init(&c->frame, WIRE_MAX_FRAME);
+	logparse_result_init(&c->pr);
+	cursor_batch_init(&c->cb);
+	s_metrics_init(c);
+
+	c->devs = xcalloc(inv->nhosts ? inv->nhosts : 1, sizeof *c->devs);
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+		if (util_hash64(h->name, strlen(h->name)) % (uint64_t)c->nshards !=
+		    (uint64_t)shard)
+			continue;
+		if (dev_setup(c, &c->devs[n], h, n) != 0) {
+			snprintf(err, errlen, "device %s: cannot set up (see above)",
+			    h->name);
+			dev_teardown(&c->devs[n]);
+			c->ndevs = n;
+			return -1;
+		}
+		n++;
+	}
+	c->ndevs = n;
+	c->by_name = xcalloc(n ? n : 1, sizeof *c->by_name);
+	for (size_t i = 0; i < n; i++)
+		c->by_name[i] = i;
+	s_sort_ctx = c;
+	qsort(c->by_name, n, sizeof *c->by_name, s_by_name);
+	c->ready = xcalloc(n ? n : 1, sizeof *c->ready);
+	c->sched = sched_new(n);
+
+	if (c->print == NULL && push_open(c, err, errlen) != 0)
+		return -1;
+
+	/*
+	 * Spread the first polls over the first interval so that a thousand
+	 * devices do not all connect in the same second (not in --once, which
+	 * wants everything now).
+	 */
+	double now = util_monotime();
+	c->once_deadline = now + conf->collector.ack_timeout_ms / 1000.0;
+	for (size_t i = 0; i < n; i++) {
+		double off = c->once ? 0 : (double)(util_hash64(
+		    c->devs[i].host->name, strlen(c->devs[i].host->name)) % 1000) /
+		    1000.0 * (double)c->devs[i].interval_ms / 1000.0;
+		sched_at(c->sched, i, now + off);
+	}
+	log_info("collector=%s devices=%zu of %zu (shard %d/%d) interval=%llums "
+	    "max_sessions=%d", c->id, n, inv->nhosts, shard, c->nshards,
+	    (unsigned long long)conf->collector.interval_ms,
+	    conf->collector.max_sessions);
+	return 0;
+}
+
+void
+collector_fini(struct collector *c)
+{
+	for (size_t i = 0; i < c->ndevs; i++)
+		dev_teardown(&c->devs[i]);
+	free(c->devs);
+	free(c->by_name);
+	free(c->ready);
+	sched_free(&c->sched);
+	push_close(c);
+	buf_free(&c->frame);
+	logparse_result_free(&c->pr);
+	cursor_batch_free(&c->cb);
+	metrics_http_stop(&c->m.http);
+	metrics_free(&c->m.reg);
+	free(c->id);
+	memset(c, 0, sizeof *c);
+}
+
+static void s_step(struct collector *c, struct dev *d, double now);
+
+static void
+s_ready_push(struct collector *c, size_t i)
+{
+	if (c->devs[i].queued || c->devs[i].busy)
+		return;
+	c->ready[(c->ready_head + c->ready_len) % c->ndevs] = i;
+	c->ready_len++;
+	c->devs[i].queued = 1;
+}
+
+static void
+s_start_polls(struct collector *c, double now)
+{
+	size_t i;
+
+	while (sched_pop_due(c->sched, now, &i))
+		s_ready_push(c, i);
+	while (c->ready_len > 0 &&
+	    c->active < (size_t)c->conf->collector.max_sessions) {
+		struct dev *d;
+
+		/* Downstream full: poll no more until acks make room. */
+		if (c->print == NULL && !push_has_room(c)) {
+			if (log_ratelimit(&c->rl_full))
+				log_warnx("collector=%s backlog full: %zu batches "
+				    "unacknowledged (max_backlog %d): polling "
+				    "paused until acks make room, %zu devices due",
+				    c->id, c->backlog,
+				    c->conf->collector.max_backlog, c->ready_len);
+			c->rl_full.suppressed = 0;
+			c->holding = 1;
+			break;
+		}
+		i = c->ready[c->ready_head];
+		c->ready_head = (c->ready_head + 1) % c->ndevs;
+		c->ready_len--;
+		d = &c->devs[i];
+		d->queued = 0;
+		if (sshc_start_poll(d->s, now) != 0)
+			continue;
+		d->busy = 1;
+		d->poll_started = now;
+		c->active++;
+		/* Connect (or send the command) now, not after the next wait. */
+		s_step(c, d, now);
+	}
+}
+
+/* After a poll ends: when the device is due next. */
+static void
+s_reschedule(struct collector *c, struct dev *d, double now, int failed)
+{
+	double next;
+
+	if (c->once) {
+		if (!failed && d->held > 0) {
+			/*
+			 * No analyzer took the records (none connected yet, or
+			 * the backlog is full): poll again for the same records
+			 * (same ids) until they go, or fail the device.
+			 */
+			if (now < c->once_deadline) {
+				sched_at(c->sched, d->idx, now + 0.2);
+				return;
+			}
+			d->status = DEV_FAILED;
+			d->last_err = CERR_AGAIN;
+			snprintf(d->last_msg, sizeof d->last_msg, "%zu records not "
+			    "delivered: no analyzer took them within ack_timeout",
+			    d->held);
+			log_warnx("device=%s %s", d->host->name, d->last_msg);
+		}
+		c->once_done++;
+		if (c->progress)
+			print_progress(c, 0);
+		return;
+	}
+	if (failed) {
+		next = now + backoff_next(&d->bo) / 1000.0;
+		/* Never retry later than the regular schedule would poll. */
+		if (next > d->poll_started + d->interval_ms / 1000.0)
+			next = d->poll_started + d->interval_ms / 1000.0;
+	} else {
+		/* Keep the cadence: interval from the start of this poll. */
+		next = d->poll_started + d->interval_ms / 1000.0;
+	}
+	sched_at(c->sched, d->idx, next > now ? next : now);
+}
+
+static void
+s_step(struct collector *c, struct dev *d, double now)
+{
+	enum sshc_result r;
+	size_t len;
+	const char *out;
+
+	r = sshc_step(d->s, now);
+	if (!d->busy) {
+		/* An idle session: the device hung up or logged us out. */
+		if (r == SSHC_ERROR)
+			log_debug("device=%s idle session closed: %s",
+			    d->host->name, sshc_errmsg(d->s));
+		return;
+	}
+	switch (r) {
+	case SSHC_DONE:
+		out = sshc_output(d->s, &len);
+		d->busy = 0;
+		c->active--;
+		dev_poll_done(c, d, out ? out : "", out ? len : 0, now);
+		s_reschedule(c, d, now, 0);
+		break;
+	case SSHC_ERROR:
+		d->busy = 0;
+		c->active--;
+		dev_poll_failed(c, d, now);
+		s_reschedule(c, d, now, 1);
+		break;
+	case SSHC_IDLE:
+	case SSHC_CLOSED:
+		/* A poll that ended without output cannot happen; be safe. */
+		d->busy = 0;
+		c->active--;
+		s_reschedule(c, d, now, 0);
+		break;
+	case SSHC_AGAIN:
+		break;
+	}
+}
+
+/* SIGHUP: is the file on disk now a configuration we can run? */
+static int
+s_new_conf_valid(struct collector *c)
+{
+	struct conf *conf = NULL;
+	struct inventory *inv = NULL;
+	char err[1024];
+	int ok = 0;
+
+	if (c->once || c->print)
+		return 0;
+	if (conf_load(c->conf->path, &conf, err, sizeof err) != CERR_OK)
+		log_warnx("collector=%s SIGHUP: keeping the running configuration: %s",
+		    c->id, err);
+	else if (conf_load_inventory(conf, &inv, err, sizeof err) != CERR_OK)
+		log_warnx("collector=%s SIGHUP: keeping the running inventory: %s",
+		    c->id, err);
+	else
+		ok = 1;
+	inventory_free(&inv);
+	conf_free(&conf);
+	if (ok)
+		log_info("collector=%s SIGHUP: new configuration is valid; "
+		    "draining and restarting on it", c->id);
+	return ok;
+}
+
+static int
+s_once_finished(const struct collector *c)
+{
+	if (c->once_done < c->ndevs)
+		return 0;
+	return c->print != NULL || c->backlog == 0;
+}
+
+int
+collector_run(struct collector *c)
+{
+	size_t cap = c->ndevs + 1;
+	zmq_pollitem_t *items = xcalloc(cap, sizeof *items);
+	size_t *who = xcalloc(cap, sizeof *who);
+	double ack_deadline = 0, drain_deadline = 0, acks_deadline = 0;
+	int rc = 0, reload = 0;
+
+	for (;;) {
+		double now = util_monotime(), wake = now + 1.0, t;
+		size_t n = 0, open = 0;
+		long timeout_ms;
+
+		if (collector_quit && drain_deadline == 0) {
+			/* Finish polls in progress, then wait a little for acks. */
+			drain_deadline = now + c->sopts.command_ms / 1000.0 + 1;
+			log_info("collector=%s stopping: draining %zu polls, %zu "
+			    "batches in flight", c->id, c->active, c->backlog);
+		}
+		if (drain_deadline) {
+			if (c->active == 0 && acks_deadline == 0)
+				acks_deadline = now + 5;
+			if (c->active == 0 && (c->backlog == 0 || c->print))
+				break;
+			if (now > drain_deadline ||
+			    (acks_deadline && now > acks_deadline)) {
+				log_warnx("collector=%s stopping with %zu polls and %zu "
+				    "batches unfinished; the next start re-reads them",
+				    c->id, c->active, c->backlog);
+				break;
+			}
+		} else {
+			s_start_polls(c, now);
+		}
+		if (c->once && c->once_done == c->ndevs) {
+			if (s_once_finished(c))
+				break;
+			/*
+			 * Room for one re-send: an ack can be lost on the way (an
+			 * analyzer whose ack socket was not connected yet drops
+			 * it), and the batch goes again after ack_timeout.
+			 */
+			if (ack_deadline == 0)
+				ack_deadline = now + 2.0 *
+				    c->conf->collector.ack_timeout_ms / 1000.0 + 1;
+			else if (now > ack_deadline) {
+				log_warnx("collector=%s %zu batches were not acknowledged",
+				    c->id, c->backlog);
+				rc = 1;
+				break;
+			}
+		}
+		if (c->acks) {
+			items[n] = (zmq_pollitem_t){ .socket = c->acks, .events = ZMQ_POLLIN };
+			who[n++] = (size_t)-1;
+		}
+		for (size_t i = 0; i < c->ndevs; i++) {
+			int fd = sshc_fd(c->devs[i].s);
+			t = sshc_deadline(c->devs[i].s);
+			if (t < wake)
+				wake = t;
+			if (fd < 0)
+				continue;
+			open++;
+			items[n] = (zmq_pollitem_t){ .fd = fd,
+			    .events = (short)((sshc_events(c->devs[i].s) & POLLIN ?
+			    ZMQ_POLLIN : 0) | (sshc_events(c->devs[i].s) & POLLOUT ?
+			    ZMQ_POLLOUT : 0)) };
+			who[n++] = i;
+		}
+		t = sched_next(c->sched);
+		if (t >= 0 && t < wake && (c->ready_len == 0 ||
+		    c->active < (size_t)c->conf->collector.max_sessions))
+			wake = t;
+		timeout_ms = (long)ceil((wake - now) * 1000.0);
+		if (timeout_ms < 0)
+			timeout_ms = 0;
+		if (timeout_ms > 1000)
+			timeout_ms = 1000;
+		if (c->flush_pos > 0)
+			timeout_ms = 0;	/* a round of cursor writes goes on */
+		if (c->m.reg) {
+			metrics_set(c->m.sessions_open, (double)open);
+			metrics_set(c->m.sessions_active, (double)c->active);
+		}
+		if (zmq_poll(items, (int)n, timeout_ms) < 0 && errno != EINTR) {
+			log_warnx("collector=%s zmq_poll: %s", c->id,
+			    zmq_strerror(errno));
+			rc = 1;
+			break;
+		}
+		now = util_monotime();
+		for (size_t k = 0; k < n; k++) {
+			if (who[k] == (size_t)-1) {
+				if (items[k].revents & ZMQ_POLLIN)
+					push_recv_acks(c, now);
+				continue;
+			}
+			if (items[k].revents)
+				s_step(c, &c->devs[who[k]], now);
+		}
+		/* Sessions past a deadline, or without a descriptor yet. */
+		for (size_t i = 0; i < c->ndevs; i++) {
+			struct dev *d = &c->devs[i];
+			if (sshc_deadline(d->s) <= now ||
+			    (d->busy && sshc_fd(d->s) < 0))
+				s_step(c, d, now);
+		}
+		if (c->acks) {
+			push_recv_acks(c, now);
+			push_resend(c, now);
+		}
+		push_flush_cursors(c, 0);
+		if (collector_reconfig) {
+			collector_reconfig = 0;
+			if (s_new_conf_valid(c)) {
+				/* Drain as for SIGTERM, then main starts over. */
+				reload = 1;
+				collector_quit = 1;
+			}
+		}
+	}
+	if (reload) {
+		collector_quit = 0;
+		rc = 2;
+	}
+	if (c->print_failed)
+		rc = 1;
+	push_flush_cursors(c, 1);
+	if (c->once) {
+		for (size_t i = 0; i < c->ndevs; i++)
+			if (c->devs[i].status != DEV_OK)
+				rc = 1;
+	}
+	free(items);
+	free(who);
+	return rc;
+}

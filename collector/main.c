@@ -1,0 +1,216 @@
+/*
+ * main.c — loghaul-collector: arguments and signals. With --processes N it
+ * supervises N workers (common/supervise.h), each owning the devices whose
+ * name hashes to its shard.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collector/collector.h"
+#include "common/conf.h"
+#include "common/inventory.h"
+#include "common/mq.h"
+#include "common/supervise.h"
+#include "common/util.h"
+
+static void
+s_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: loghaul-collector -f CONFIG [options]\n"
+	    "  -f, --config FILE     the deployment's YAML configuration\n"
+	    "      --once            poll every device once, wait for acks, exit\n"
+	    "      --print           write new records as JSON lines to stdout\n"
+	    "                        instead of pushing them (no analyzer needed)\n"
+	    "      --processes N     run N collector processes (overrides\n"
+	    "                        collector.processes)\n"
+	    "      --shard I/N       run only shard I of N (what the supervisor\n"
+	    "                        starts; useful under systemd templates)\n"
+	    "  -n, --check           check the configuration and inventory, exit\n"
+	    "  -v, --verbose         debug logging\n"
+	    "  -h, --help\n"
+	    "Exit status: 0 ok; 1 a device failed (with --once) or an error; 2 usage.\n");
+}
+
+static void
+s_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		collector_reconfig = 1;
+	else
+		collector_quit = 1;
+}
+
+static void
+s_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = s_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+s_load(const char *path, struct conf **conf, struct inventory **inv)
+{
+	char err[1024];
+
+	if (conf_load(path, conf, err, sizeof err) != CERR_OK) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (conf_load_inventory(*conf, inv, err, sizeof err) != CERR_OK) {
+		log_warnx("%s", err);
+		conf_free(conf);
+		return -1;
+	}
+	return 0;
+}
+
+struct run_opts {
+	const char *config;
+	int once, print, shard, nshards;
+};
+
+/* One worker: its shard of the inventory, until told to stop. */
+static int
+s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
+{
+	struct collector c;
+	char err[1024];
+	int rc;
+
+	for (;;) {
+		memset(&c, 0, sizeof c);
+		c.once = ro->once;
+		c.print = ro->print ? stdout : NULL;
+		c.progress = ro->once && isatty(STDERR_FILENO);
+		if (collector_init(&c, conf, inv, ro->shard, ro->nshards, err,
+		    sizeof err) != 0) {
+			log_warnx("%s", err);
+			collector_fini(&c);
+			rc = 1;
+			break;
+		}
+		rc = collector_run(&c);
+		if (ro->once) {
+			if (c.progress)
+				print_progress(&c, 1);
+			print_summary(&c, stderr);
+		}
+		collector_fini(&c);
+		if (rc != 2)
+			break;
+		/* SIGHUP with a valid new configuration: start over on it. */
+		struct conf *nconf = NULL;
+		struct inventory *ninv = NULL;
+		if (s_load(ro->config, &nconf, &ninv) == 0) {
+			inventory_free(&inv);
+			conf_free(&conf);
+			conf = nconf;
+			inv = ninv;
+			log_info("configuration reloaded from %s", ro->config);
+		}
+	}
+	inventory_free(&inv);
+	conf_free(&conf);
+	mq_shutdown();
+	return rc;
+}
+
+/* A supervised worker: loads the configuration itself, runs its shard. */
+static int
+s_child(int idx, int n, void *arg)
+{
+	struct run_opts wo = *(const struct run_opts *)arg;
+	struct conf *conf = NULL;
+	struct inventory *inv = NULL;
+
+	if (s_load(wo.config, &conf, &inv) != 0)
+		return 1;
+	wo.shard = idx;
+	wo.nshards = n;
+	return s_worker(&wo, conf, inv);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "processes", required_argument, NULL, 'P' },
+		{ "shard", required_argument, NULL, 'S' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts ro = { .nshards = 1 };
+	struct conf *conf = NULL;
+	struct inventory *inv = NULL;
+	int ch, check = 0, verbose = 0, processes = 0;
+	int64_t v;
+
+	while ((ch = getopt_long(argc, argv, "f:nvhd", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f': ro.config = optarg; break;
+		case 'o': ro.once = 1; break;
+		case 'p': ro.print = 1; break;
+		case 'P':
+			if (util_parse_i64(optarg, 1, 256, &v) != CERR_OK) {
+				fprintf(stderr, "--processes: expected 1 to 256, got '%s'\n",
+				    optarg);
+				return 2;
+			}
+			processes = (int)v;
+			break;
+		case 'S':
+			if (sscanf(optarg, "%d/%d", &ro.shard, &ro.nshards) != 2 ||
+			    ro.nshards < 1 || ro.shard < 0 || ro.shard >= ro.nshards) {
+				fprintf(stderr, "--shard: expected I/N with 0 <= I < N, "
+				    "got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		case 'd': break;	/* always in the foreground, logs on stderr */
+		case 'h': s_usage(stdout); return 0;
+		default: s_usage(stderr); return 2;
+		}
+	}
+	if (ro.config == NULL || optind != argc) {
+		s_usage(stderr);
+		return 2;
+	}
+	log_init("collector", verbose);
+	if (s_load(ro.config, &conf, &inv) != 0)
+		return 1;
+	if (check) {
+		printf("configuration OK: %s, %zu devices\n", ro.config, inv->nhosts);
+		inventory_free(&inv);
+		conf_free(&conf);
+		return 0;
+	}
+	s_signals();
+	if (processes == 0)
+		processes = conf->collector.processes;
+	if (ro.once || ro.print || processes <= 1 || ro.nshards > 1)
+		return s_worker(&ro, conf, inv);
+	inventory_free(&inv);
+	conf_free(&conf);
+	return supervise_run("collector", processes, s_child, &ro,
+	    &collector_quit, &collector_reconfig, 60);
+}

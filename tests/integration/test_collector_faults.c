@@ -1,0 +1,511 @@
+/*
+ * Device-side faults, one test each, against a few devsim devices: the
+ * buffer wrapping past the cursor, `clear logging`, a reload, identical
+ * lines, the clock going backwards. Most tests hold the generator still
+ * (rate 0), change the buffers through devsim's control socket, and run
+ * `loghaul-collector --once --print` with a state dir between changes, so
+ * that what each poll must yield is known exactly from the journal: every
+ * entry whole in the buffer and not harvested before, once, in order, byte
+ * for byte, after a gap record of the right reason when lines were lost.
+ *
+ * A partial last line cannot come from devsim (it prints its buffer in one
+ * piece, and a hang fails the poll); test_cursor.c's
+ * partial_last_line_completed_next_poll covers it below the daemon.
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "tests/support/collector_harness.h"
+#include "tests/support/devsim_harness.h"
+
+#define FT_MAXDEV 8
+
+struct ft {
+	struct devsim *ds;
+	char   *cfg;
+	int     run;
+	size_t  bsize;
+	size_t  ndev;
+	char    dev[FT_MAXDEV][16];
+	int     whole[FT_MAXDEV];
+	size_t  next[FT_MAXDEV];	/* journal index after the last harvested */
+	char    spec[64];
+};
+
+/* devsim with spec (device lines under "devices:"); n devices, rate 0. */
+static void
+ft_start(struct ft *t, size_t n, const char *platforms, const char *devices,
+    size_t bsize, const char *prefill)
+{
+	char err[512], tmpl[] = "/tmp/loghaul-ftspec-XXXXXX";
+	struct ch_conf co = { .command = "5s" };
+	char nbuf[8], bbuf[16];
+	FILE *f;
+	int fd;
+
+	memset(t, 0, sizeof *t);
+	cr_assert_leq(n, FT_MAXDEV);
+	fd = mkstemp(tmpl);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(t->spec, sizeof t->spec, "%s", tmpl);
+	cr_assert_not_null(f = fopen(t->spec, "w"));
+	fprintf(f, "devices:\n%s", devices ? devices : "");
+	fclose(f);
+	snprintf(nbuf, sizeof nbuf, "%zu", n);
+	snprintf(bbuf, sizeof bbuf, "%zu", bsize);
+	{
+		const char *args[] = { "--devices", nbuf, "--rate", "0",
+		    "--prefill", prefill, "--seed", "21", "--buffer-size", bbuf,
+		    "--spec", t->spec, "--platforms", platforms, NULL };
+
+		t->ds = devsim_start(args, err, sizeof err);
+	}
+	cr_assert_not_null(t->ds, "%s", err);
+	t->cfg = ch_config(devsim_dir(t->ds), "c.yaml", &co);
+	cr_assert_not_null(t->cfg);
+	t->bsize = bsize;
+	t->ndev = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(t->dev[i], sizeof t->dev[i], "r%03zu", i + 1);
+		t->whole[i] = devsim_whole_lines(devsim_platform(t->ds, t->dev[i]));
+	}
+}
+
+static void
+ft_stop(struct ft *t)
+{
+	free(t->cfg);
+	devsim_stop(&t->ds);
+	unlink(t->spec);
+}
+
+static void
+ft_ctl(struct ft *t, const char *fmt, ...)
+{
+	char cmd[1024], reply[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(devsim_control(t->ds, cmd, reply, sizeof reply), 0,
+	    "devsim '%s': %s", cmd, reply);
+}
+
+/* One --once --print run: its records in r, the journal as it stands in j. */
+static void
+ft_once(struct ft *t, struct ch_recs *r, struct devsim_journal *j)
+{
+	char *out, *log, err[512];
+	int rc;
+
+	t->run++;
+	out = xasprintf("%s/run%d.jsonl", devsim_dir(t->ds), t->run);
+	log = xasprintf("%s/run%d.log", devsim_dir(t->ds), t->run);
+	rc = ch_once(t->cfg, out, log, 60);
+	if (rc != 0) {
+		size_t len;
+		char *text = ch_slurp(log, &len);
+
+		cr_assert_fail("run %d: exit status %d:\n%s", t->run, rc,
+		    text ? text : "(no log)");
+	}
+	memset(r, 0, sizeof *r);
+	cr_assert_eq(ch_recs_load(out, r), 0);
+	cr_assert_eq(r->bad, 0, "run %d: %s", t->run, r->badmsg);
+	memset(j, 0, sizeof *j);
+	cr_assert_eq(devsim_journal_load(devsim_dir(t->ds), NULL, j, err,
+	    sizeof err), 0, "%s", err);
+	free(out);
+	free(log);
+}
+
+/*
+ * Device i's records of this run: a gap of reason gap first when gap is
+ * not NULL ("any": of any reason), none otherwise; then every entry whole
+ * in its buffer (as the journal says it is now) that no earlier run
+ * harvested, once, in order, byte for byte.
+ */
+static void
+ft_expect(struct ft *t, size_t i, const struct ch_recs *r,
+    const struct devsim_journal *j, const char *gap)
+{
+	const char *dev = t->dev[i];
+	const struct ch_rec **v;
+	size_t *view, maybe, nv, n, k = 0, ngaps, w = 0;
+
+	n = ch_dev_recs(r, dev, &v);
+	nv = ch_view(j, dev, t->bsize, t->whole[i], &view, &maybe);
+	ngaps = ch_count_gaps(v, n, NULL);
+	if (gap) {
+		cr_expect_eq(ngaps, 1, "run %d %s: %zu gap records, want one (%s)",
+		    t->run, dev, ngaps, gap);
+		cr_expect(n > 0 && v[0]->gap, "run %d %s: the gap does not come "
+		    "first", t->run, dev);
+		if (n > 0 && v[0]->gap && strcmp(gap, "any") != 0)
+			cr_expect_str_eq(v[0]->reason, gap, "run %d %s: gap reason "
+			    "%s, want %s (%s)", t->run, dev, v[0]->reason, gap,
+			    ch_show(v[0]->line, v[0]->len));
+		k = n > 0 && v[0]->gap;
+	} else {
+		cr_expect_eq(ngaps, 0, "run %d %s: unexpected gap: %s", t->run,
+		    dev, n ? ch_show(v[0]->line, v[0]->len) : "");
+	}
+	/* The entry on the byte boundary may be taken either way. */
+	if (maybe != SIZE_MAX && maybe >= t->next[i] && k < n &&
+	    v[k]->len == j->v[maybe].len &&
+	    !memcmp(v[k]->line, j->v[maybe].text, v[k]->len)) {
+		k++;
+		t->next[i] = maybe + 1;
+	}
+	while (w < nv && view[w] < t->next[i])
+		w++;
+	for (; w < nv; w++, k++) {
+		const struct devsim_jentry *e = &j->v[view[w]];
+
+		if (k >= n) {
+			cr_expect_fail("run %d %s: missing %s", t->run, dev,
+			    ch_show(e->text, e->len));
+			break;
+		}
+		if (v[k]->gap || v[k]->len != e->len ||
+		    memcmp(v[k]->line, e->text, e->len) != 0) {
+			cr_expect_fail("run %d %s: record %zu is %s\n want %s",
+			    t->run, dev, k, ch_show(v[k]->line, v[k]->len),
+			    ch_show(e->text, e->len));
+			break;
+		}
+		t->next[i] = view[w] + 1;
+	}
+	cr_expect_eq(k, n, "run %d %s: %zu records, %zu expected", t->run, dev,
+	    n, k);
+	free(v);
+	free(view);
+}
+
+static void
+ft_expect_all(struct ft *t, const struct ch_recs *r,
+    const struct devsim_journal *j, const char *gap)
+{
+	for (size_t i = 0; i < t->ndev; i++)
+		ft_expect(t, i, r, j, gap);
+}
+
+static void
+ft_done(struct ch_recs *r, struct devsim_journal *j)
+{
+	ch_recs_free(r);
+	devsim_journal_free(j);
+}
+
+/* A message body every platform's prefix accepts. */
+static void
+ft_log(struct ft *t, size_t i, int k)
+{
+	ft_ctl(t, "log %s %%SYS-5-CONFIG_I: Configured from console by admin on "
+	    "vty0 (10.0.%d.%d) change %d", t->dev[i], k / 250, k % 250 + 1, k);
+}
+
+/* IOS "Nov 22 01:02:03.456 UTC" of now + off_ms. */
+static void
+ft_ios_stamp(int64_t off_ms, char *out, size_t len)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t t = util_wallms() + off_ms;
+	time_t s = (time_t)(t / 1000);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, len, "%s %2d %02d:%02d:%02d.%03d UTC", mon[tm.tm_mon],
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(t % 1000));
+}
+
+/* IOS with and without sequence numbers, NX-OS and Junos (whole lines). */
+static const char *const mixed_platforms = "cisco_ios,cisco_ios,cisco_nxos,"
+    "juniper_junos";
+static const char *const mixed_spec =
+    "  r002: {seq_numbers: false, ts_style: msec_tz}\n";
+
+Test(collector_faults, buffer_wraps_past_the_cursor, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+
+	ft_start(&t, 4, mixed_platforms, mixed_spec, 2048, "5");
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	/* More than the buffer holds: the cursor's entry is overwritten. */
+	for (size_t i = 0; i < t.ndev; i++)
+		for (int k = 0; k < 30; k++)
+			ft_log(&t, i, k);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, "wrap");
+	ft_done(&r, &j);
+	/* Nothing new: nothing, and no second gap. */
+	ft_once(&t, &r, &j);
+	cr_expect_eq(r.len, 0, "run 3: %zu records from an unchanged fleet", r.len);
+	ft_done(&r, &j);
+	/* And on from the position after the gap. */
+	for (size_t i = 0; i < t.ndev; i++)
+		for (int k = 30; k < 33; k++)
+			ft_log(&t, i, k);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	ft_stop(&t);
+}
+
+Test(collector_faults, clear_logging_is_a_gap, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+
+	ft_start(&t, 4, mixed_platforms, mixed_spec, 16384, "6");
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	for (size_t i = 0; i < t.ndev; i++) {
+		for (int k = 0; k < 3; k++)
+			ft_log(&t, i, k);
+		ft_ctl(&t, "clear %s", t.dev[i]);
+		for (int k = 3; k < 5; k++)
+			ft_log(&t, i, k);
+	}
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, "cleared");
+	ft_done(&r, &j);
+	ft_once(&t, &r, &j);
+	cr_expect_eq(r.len, 0, "run 3: %zu records from an unchanged fleet", r.len);
+	ft_done(&r, &j);
+	ft_stop(&t);
+}
+
+Test(collector_faults, reload_is_a_gap, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+
+	/* IOS with and without sequence numbers, IOS XR; then NX-OS, Junos. */
+	ft_start(&t, 5, "cisco_ios,cisco_ios,cisco_xr,cisco_nxos,juniper_junos",
+	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n"
+	    "  r003: {seq_numbers: true}\n", 16384, "6");
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	for (size_t i = 0; i < t.ndev; i++) {
+		ft_log(&t, i, 1);
+		ft_ctl(&t, "reload %s", t.dev[i]);
+		ft_log(&t, i, 2);
+	}
+	ft_once(&t, &r, &j);
+	/* The restart banner or restarted sequence numbers say "reload";
+	 * NX-OS and Junos buffers show neither: some gap, of either kind. */
+	for (size_t i = 0; i < t.ndev; i++)
+		ft_expect(&t, i, &r, &j, i < 3 ? "reload" : "any");
+	ft_done(&r, &j);
+	for (size_t i = 0; i < t.ndev; i++)
+		ft_log(&t, i, 3);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	ft_stop(&t);
+}
+
+Test(collector_faults, identical_lines_each_harvested, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+	char ts[64], line[256];
+
+	/* No sequence numbers: stamp and text are all there is to go by. */
+	ft_start(&t, 2, "cisco_ios,cisco_xe",
+	    "  r001: {seq_numbers: false, ts_style: msec_tz}\n"
+	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n", 16384, "3");
+	ft_ios_stamp(-30000, ts, sizeof ts);
+	snprintf(line, sizeof line, "%s: %%SYS-5-CONFIG_I: Configured from "
+	    "console by admin on vty0 (10.9.9.9)", ts);
+	for (size_t i = 0; i < t.ndev; i++)
+		for (int k = 0; k < 2; k++)
+			ft_ctl(&t, "lograw %s %s", t.dev[i], line);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	/* The same line again, once, then twice, then a run of five. */
+	for (int round = 1; round <= 3; round++) {
+		for (size_t i = 0; i < t.ndev; i++)
+			for (int k = 0; k < (round == 3 ? 5 : round); k++)
+				ft_ctl(&t, "lograw %s %s", t.dev[i], line);
+		ft_once(&t, &r, &j);
+		ft_expect_all(&t, &r, &j, NULL);
+		for (size_t i = 0; i < t.ndev; i++) {
+			const struct ch_rec **v;
+
+			cr_expect_eq(ch_dev_recs(&r, t.dev[i], &v),
+			    (size_t)(round == 3 ? 5 : round), "round %d %s", round,
+			    t.dev[i]);
+			free(v);
+		}
+		ft_done(&r, &j);
+	}
+	ft_stop(&t);
+}
+
+Test(collector_faults, clock_jumping_backwards, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+	char ts[64];
+
+	ft_start(&t, 2, "cisco_ios,cisco_xe",
+	    "  r001: {seq_numbers: false, ts_style: msec_tz}\n"
+	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n", 16384, "4");
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	/* now, an hour ago, now */
+	ft_ios_stamp(-3600 * 1000, ts, sizeof ts);
+	for (size_t i = 0; i < t.ndev; i++) {
+		ft_log(&t, i, 1);
+		ft_ctl(&t, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
+		    "updated from 10:00:00 UTC to %s", t.dev[i], ts, ts);
+		ft_log(&t, i, 2);
+	}
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	/* The cursor now stands on an entry older than the one before it. */
+	ft_ios_stamp(-7200 * 1000, ts, sizeof ts);
+	for (size_t i = 0; i < t.ndev; i++)
+		ft_ctl(&t, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
+		    "updated to %s", t.dev[i], ts, ts);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	for (size_t i = 0; i < t.ndev; i++)
+		ft_log(&t, i, 3);
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	for (size_t i = 0; i < t.ndev; i++) {
+		const struct ch_rec **v;
+
+		cr_expect_eq(ch_dev_recs(&r, t.dev[i], &v), 1, "%s", t.dev[i]);
+		free(v);
+	}
+	ft_done(&r, &j);
+	ft_stop(&t);
+}
+
+/*
+ * The same under load: the generator fills a small buffer several times
+ * over between polls of a running collector. Whatever it harvests is the
+ * journal's lines in order, each once; every line it skips is behind a gap
+ * record; and the last poll, after the generator stopped, takes the whole
+ * buffer that is left.
+ */
+Test(collector_faults, wrap_under_load, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r = { 0 };
+	struct devsim_journal j = { 0 };
+	char *out, *log, err[512];
+	pid_t pid;
+	int rc;
+
+	ft_start(&t, 3, "cisco_ios,cisco_ios,cisco_nxos", mixed_spec, 2048, "5");
+	ft_ctl(&t, "rate all 15");
+	{
+		struct ch_conf co = { .interval = "2s", .command = "5s",
+		    .state_dir = "state-load" };
+		char *cfg = ch_config(devsim_dir(t.ds), "load.yaml", &co);
+		const char *args[] = { "--config", cfg, "--print", NULL };
+
+		out = xasprintf("%s/load.jsonl", devsim_dir(t.ds));
+		log = xasprintf("%s/load.log", devsim_dir(t.ds));
+		pid = ch_spawn("loghaul-collector", args, devsim_dir(t.ds), out, log);
+		free(cfg);
+	}
+	cr_assert_gt(pid, 0);
+	sleep(7);
+	ft_ctl(&t, "pause");
+	sleep(4);
+	rc = ch_term(pid, 30);
+	cr_expect_eq(rc, 0, "SIGTERM: exit status %d", rc);
+	cr_assert_eq(ch_recs_load(out, &r), 0);
+	cr_assert_eq(r.bad, 0, "%s", r.badmsg);
+	cr_assert_eq(devsim_journal_load(devsim_dir(t.ds), NULL, &j, err,
+	    sizeof err), 0, "%s", err);
+	for (size_t i = 0; i < t.ndev; i++) {
+		const char *dev = t.dev[i];
+		const struct ch_rec **v;
+		size_t n = ch_dev_recs(&r, dev, &v), *map = xcalloc(n + 1, sizeof *map);
+		size_t *view, nv, maybe, prev = SIZE_MAX, lost = 0, wraps;
+		char msg[512];
+		int gap_since = 0, seen_line = 0;
+
+		cr_assert_eq(ch_map(v, n, &j, dev, 0, map, msg, sizeof msg), 0,
+		    "%s", msg);
+		for (size_t k = 0; k < n; k++) {
+			if (v[k]->gap) {
+				cr_expect_str_eq(v[k]->reason, "wrap", "%s: %s", dev,
+				    ch_show(v[k]->line, v[k]->len));
+				gap_since = 1;
+				continue;
+			}
+			if (seen_line) {
+				size_t skipped = 0;
+
+				for (size_t x = prev + 1; x < map[k]; x++)
+					skipped += j.v[x].kind == DEVSIM_J_LINE &&
+					    !strcmp(j.v[x].dev, dev);
+				lost += skipped;
+				cr_expect(skipped == 0 || gap_since, "%s: %zu lines "
+				    "skipped before record %zu with no gap record",
+				    dev, skipped, k);
+				/* With sequence numbers a gap is never a false alarm. */
+				if (i == 0)
+					cr_expect(!gap_since || skipped > 0, "%s: gap "
+					    "before record %zu, nothing lost", dev, k);
+			}
+			seen_line = 1;
+			gap_since = 0;
+			prev = map[k];
+		}
+		wraps = ch_count_gaps(v, n, "wrap");
+		cr_expect_gt(wraps, 0, "%s: the buffer never wrapped past the "
+		    "cursor (%zu records)", dev, n);
+		/* The last poll: everything the buffer still holds. */
+		nv = ch_view(&j, dev, t.bsize, t.whole[i], &view, &maybe);
+		for (size_t w = 0; w < nv; w++) {
+			size_t k;
+
+			for (k = 0; k < n && map[k] != view[w]; k++)
+				;
+			cr_expect(k < n, "%s: the final buffer's %s was not "
+			    "harvested", dev, ch_show(j.v[view[w]].text,
+			    j.v[view[w]].len));
+		}
+		fprintf(stderr, "wrap under load %s: %zu records, %zu gaps, %zu "
+		    "lines lost between records\n", dev, n, wraps, lost);
+		free(view);
+		free(map);
+		free(v);
+	}
+	ft_done(&r, &j);
+	free(out);
+	free(log);
+	ft_stop(&t);
+}
