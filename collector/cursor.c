@@ -88,6 +88,7 @@ cursor_new(const char *state_dir, const char *device)
 		c->dir = xstrdup(state_dir);
 		c->path = xasprintf("%s/%s.cursor", state_dir, safe);
 		c->tmp = xasprintf("%s.tmp", c->path);
+		c->prev = xasprintf("%s.prev", c->path);
 		free(safe);
 	}
 	c->save_rl.interval = 60;
@@ -105,6 +106,7 @@ cursor_free(struct cursor **cp)
 	free(c->dir);
 	free(c->path);
 	free(c->tmp);
+	free(c->prev);
 	free(c->inflight);
 	free(c);
 	*cp = NULL;

@@ -404,6 +404,12 @@ s_write_atomic(const struct cursor *c, const char *data, size_t len,
 		fd = -1;
 		goto fail_unlink;
 	}
+	/* Keep the file being replaced as PATH.prev (a link: no copy, and
+	 * PATH itself exists at every moment). */
+	if (unlink(c->prev) < 0 && errno != ENOENT)
+		log_warn("device=%s unlink %s", c->device, c->prev);
+	if (link(c->path, c->prev) < 0 && errno != ENOENT)
+		log_warn("device=%s link %s", c->device, c->prev);
 	what = "rename";
 	if (rename(c->tmp, c->path) < 0)
 		goto fail_unlink;
@@ -532,6 +538,29 @@ s_move_aside(const struct cursor *c, int64_t now_ms)
 	return NULL;
 }
 
+/*
+ * The current file is gone or unusable: take PATH.prev if it decodes. Its
+ * position is older but of the same epoch, so the records re-read from it
+ * get the ids they were first sent with and the alert stage ignores them
+ * as already applied; a fresh epoch would give them new ids. 1 if used.
+ */
+static int
+s_load_prev(struct cursor *c)
+{
+	char data[FILE_MAX + 1], why[600];
+	struct cursor_pos pos;
+	size_t n = 0;
+
+	if (s_read(c->prev, data, sizeof(data), &n) < 0 ||
+	    cursor_decode(data, n, c->device, &pos, why, sizeof(why)) != CERR_OK)
+		return 0;
+	c->acked = c->sent = pos;
+	if (pos.epoch > c->epoch_floor)
+		c->epoch_floor = pos.epoch;
+	c->dirty = 1;
+	return 1;
+}
+
 enum cerr
 cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
 {
@@ -559,6 +588,15 @@ cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
 	if (s_read(c->path, data, sizeof(data), &n) < 0) {
 		int e = errno;
 
+		if (e == ENOENT && s_load_prev(c)) {
+			c->stats.load_errors++;
+			snprintf(err, errlen, "cursor file %s is missing; using the "
+			    "previous one, %s (same epoch %" PRIu32 ")", c->path,
+			    c->prev, c->acked.epoch);
+			log_warnx("device=%s %s", c->device, err);
+			cursor_save(c, saverr, sizeof(saverr));
+			return CERR_PARSE;
+		}
 		s_fresh(c, now_ms, c->acked.epoch);
 		if (e == ENOENT) {
 			log_info("device=%s no cursor file %s: new epoch %" PRIu32
@@ -585,9 +623,21 @@ cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
 	}
 
 	c->stats.load_errors++;
-	s_fresh(c, now_ms, s_salvage_epoch(data, n));
 	bad = s_move_aside(c, now_ms);
 	move_errno = errno;
+	if (s_load_prev(c)) {
+		snprintf(err, errlen, "cursor file %s is unusable: %s; %s%s; using "
+		    "the previous one, %s (same epoch %" PRIu32 ")", c->path, why,
+		    bad ? "moved to " : "could not move it aside: ",
+		    bad ? bad : strerror(move_errno), c->prev, c->acked.epoch);
+		log_warnx("device=%s %s", c->device, err);
+		free(bad);
+		if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
+			log_warnx("device=%s the cursor was not saved: %s",
+			    c->device, saverr);
+		return CERR_PARSE;
+	}
+	s_fresh(c, now_ms, s_salvage_epoch(data, n));
 	snprintf(err, errlen, "cursor file %s is unusable: %s; %s%s; new epoch %"
 	    PRIu32 ", the buffer will be re-read", c->path, why,
 	    bad ? "moved to " : "could not move it aside: ",

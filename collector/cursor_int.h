@@ -19,6 +19,9 @@ struct cursor {
 	char                *dir;
 	char                *path;
 	char                *tmp;
+	/* The file as it was before the last save: a fallback of the same
+	 * epoch when the current one is lost, so re-sent records keep ids. */
+	char                *prev;
 	struct cursor_pos    acked;
 	struct cursor_pos    sent;
 	struct cursor_inflight     *inflight;

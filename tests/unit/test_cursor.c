@@ -870,7 +870,7 @@ corrupt_case(const char *name, void (*spoil)(const char *path), const char *why)
 {
 	struct dev d;
 	struct ring r;
-	char err[1024], path[512];
+	char err[1024], path[512], prev[600];
 	struct cursor_pos pos;
 	size_t len;
 	char *data;
@@ -886,6 +886,9 @@ corrupt_case(const char *name, void (*spoil)(const char *path), const char *why)
 	cursor_free(&d.c);
 
 	spoil(path);
+	/* Without the previous file to fall back on (see prev_fallback). */
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	unlink(prev);
 	d.c = cursor_new(d.dir, "edge-1");
 	cr_assert_eq(cursor_load(d.c, NOW_MS + 60000, err, sizeof(err)),
 	    CERR_PARSE, "%s: loaded", name);
@@ -905,6 +908,67 @@ corrupt_case(const char *name, void (*spoil)(const char *path), const char *why)
 	dev_poll(&d, &r);
 	cr_assert_eq(d.b.nrecs, 3);
 	cr_assert_eq(d.b.recs[0].id, cursor_id(cursor_acked(d.c)->epoch, 1));
+	ring_free(&r);
+	dev_free(&d);
+}
+
+/*
+ * A lost or damaged cursor file with PATH.prev beside it: the device goes
+ * back to the previous position of the same epoch, so the records read
+ * again get the ids they were first sent with (the alert stage ignores
+ * them) instead of new ones under a fresh epoch.
+ */
+Test(cursor, prev_fallback)
+{
+	struct dev d;
+	struct ring r;
+	char err[1024], path[512];
+	uint64_t first_ids[5];
+
+	dev_init(&d, 1);
+	ring_init(&r, 100, 0);
+	ring_addn(&r, 0, 3);
+	dev_poll(&d, &r);
+	for (size_t i = 0; i < 3; i++)
+		first_ids[i] = d.b.recs[i].id;
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK);
+	ring_addn(&r, 3, 2);
+	dev_poll(&d, &r);
+	cr_assert_eq(d.b.nrecs, 2);
+	first_ids[3] = d.b.recs[0].id;
+	first_ids[4] = d.b.recs[1].id;
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK);
+	snprintf(path, sizeof(path), "%s", cursor_path(d.c));
+	cursor_free(&d.c);
+
+	write_file(path, "garbage\n", 8);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS + 60000, err, sizeof(err)),
+	    CERR_PARSE);
+	cr_assert_not_null(strstr(err, "previous"), "%s", err);
+	cr_assert_eq(count_prefix(d.dir, "edge-1.cursor.bad."), 1);
+	cr_assert_eq(cursor_acked(d.c)->epoch, EPOCH, "same epoch");
+	/* back after the first three: the last two come again, same ids */
+	dev_poll(&d, &r);
+	cr_assert_eq(d.b.nrecs, 2);
+	cr_assert_eq(d.b.recs[0].id, first_ids[3]);
+	cr_assert_eq(d.b.recs[1].id, first_ids[4]);
+
+	/* the file gone altogether: the same fallback */
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK);
+	cursor_free(&d.c);
+	cr_assert_eq(unlink(path), 0);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS + 60000, err, sizeof(err)),
+	    CERR_PARSE);
+	cr_assert_eq(cursor_acked(d.c)->epoch, EPOCH);
+	dev_poll(&d, &r);
+	cr_assert_leq(d.b.nrecs, 2);
+	for (size_t i = 0; i < d.b.nrecs; i++)
+		cr_assert_eq(d.b.recs[i].id, first_ids[5 - d.b.nrecs + i]);
 	ring_free(&r);
 	dev_free(&d);
 }
