@@ -24,9 +24,20 @@ volatile sig_atomic_t intake_reconfig;
 #define PENDING_MAX     65536
 #define PENDING_TTL_S   300.0
 
+/* An ack the collector's socket could not take yet (still connecting). */
+struct ackq {
+	struct ackq *next;
+	size_t       len;
+	char         frame[];
+};
+
+#define ACKQ_MAX 65536
+
 struct upstream {
 	char *ep, *ack_ep;
 	void *pull, *ack;
+	struct ackq *q_head, *q_tail;	/* acks waiting to be sent, in order */
+	size_t       q_len;
 };
 
 /* A batch whose events wait for the alert stage's ack. */
@@ -66,7 +77,8 @@ struct intake {
 	struct metrics       *reg;
 	struct metrics_http  *http;
 	struct metrics_series *m_batches, *m_lines, *m_rejected, *m_events,
-	    *m_limit, *m_gaps, *m_acked, *m_forward_fail, *m_pending, *m_expired;
+	    *m_limit, *m_gaps, *m_acked, *m_forward_fail, *m_pending, *m_expired,
+	    *m_acks_dropped;
 	struct metrics_family *m_matches;
 };
 
@@ -199,12 +211,58 @@ s_on_hit(const struct rules_hit *h, void *arg)
 	return 0;
 }
 
+/* Send the queued acks of one collector, oldest first, while it takes them. */
+static void
+s_flush_acks(struct intake *in, struct upstream *u)
+{
+	while (u->q_head) {
+		struct ackq *a = u->q_head;
+
+		if (mq_send(u->ack, a->frame, a->len, 0) != CERR_OK)
+			return;
+		metrics_inc(in->m_acked);
+		u->q_head = a->next;
+		if (u->q_head == NULL)
+			u->q_tail = NULL;
+		u->q_len--;
+		free(a);
+	}
+}
+
+/*
+ * An ack that cannot go now (the ack socket is still connecting, or the
+ * collector is slow) is queued, not dropped: a dropped ack stalls that
+ * device until the collector's ack_timeout. The queue is bounded; past it
+ * the oldest goes, counted, and the collector's re-send covers it.
+ */
 static void
 s_send_ack(struct intake *in, size_t up, const void *frame, size_t len)
 {
-	if (mq_send(in->ups[up].ack, frame, len, 0) == CERR_OK)
+	struct upstream *u = &in->ups[up];
+	struct ackq *a;
+
+	s_flush_acks(in, u);
+	if (u->q_head == NULL && mq_send(u->ack, frame, len, 0) == CERR_OK) {
 		metrics_inc(in->m_acked);
-	/* else the collector re-sends after its timeout; nothing is lost */
+		return;
+	}
+	if (u->q_len >= ACKQ_MAX) {
+		a = u->q_head;
+		u->q_head = a->next;
+		u->q_len--;
+		free(a);
+		metrics_inc(in->m_acks_dropped);
+	}
+	a = xmalloc(sizeof *a + len);
+	a->next = NULL;
+	a->len = len;
+	memcpy(a->frame, frame, len);
+	if (u->q_tail)
+		u->q_tail->next = a;
+	else
+		u->q_head = a;
+	u->q_tail = a;
+	u->q_len++;
 }
 
 /* Match every line of a batch; returns -1 if it must be retried larger. */
@@ -389,6 +447,8 @@ s_metrics(struct intake *in, int worker)
 	C(m_acked, "loghaul_analyzer_batches_acked_total", "Batches acked upstream");
 	C(m_forward_fail, "loghaul_analyzer_forward_failures_total",
 	    "EVENTS messages the alert stage could not take (collector re-sends)");
+	C(m_acks_dropped, "loghaul_analyzer_acks_dropped_total",
+	    "Acks no collector socket took while the queue was full");
 	C(m_expired, "loghaul_analyzer_pending_expired_total",
 	    "Batches never acked by the alert stage, forgotten");
 #undef C
@@ -444,6 +504,26 @@ s_opts_for(const struct mq_opts *curve, const struct mq_opts *plain,
 }
 
 static int
+s_dealer_writable(struct intake *in)
+{
+	int ev = 0;
+	size_t len = sizeof ev;
+
+	if (zmq_getsockopt(in->dealer, ZMQ_EVENTS, &ev, &len) != 0)
+		return 0;
+	return (ev & ZMQ_POLLOUT) != 0;
+}
+
+static int
+s_acks_queued(const struct intake *in)
+{
+	for (size_t i = 0; i < in->nups; i++)
+		if (in->ups[i].q_head)
+			return 1;
+	return 0;
+}
+
+static int
 s_open(struct intake *in, char *err, size_t errlen)
 {
 	struct mq_opts o, plain;
@@ -484,6 +564,11 @@ static void
 s_close(struct intake *in)
 {
 	for (size_t i = 0; i < in->nups; i++) {
+		while (in->ups[i].q_head) {
+			struct ackq *a = in->ups[i].q_head;
+			in->ups[i].q_head = a->next;
+			free(a);
+		}
 		mq_close(&in->ups[i].pull);
 		mq_close(&in->ups[i].ack);
 		free(in->ups[i].ep);
@@ -550,13 +635,22 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 	items = xcalloc(in.nups + 1, sizeof *items);
 	while (!intake_quit) {
 		double now;
+		int ready = s_dealer_writable(&in);
 
+		/*
+		 * Take batches only while the alert stage's socket can take their
+		 * events (ZMQ_IMMEDIATE: not before its handshake): a batch read
+		 * now could only be dropped and waited for until the collector's
+		 * ack_timeout. Unread, it waits in the collector's queue or goes
+		 * to another analyzer.
+		 */
 		for (size_t i = 0; i < in.nups; i++)
 			items[i] = (zmq_pollitem_t){ .socket = in.ups[i].pull,
-			    .events = ZMQ_POLLIN };
+			    .events = ready ? ZMQ_POLLIN : 0 };
 		items[in.nups] = (zmq_pollitem_t){ .socket = in.dealer,
-		    .events = ZMQ_POLLIN };
-		if (zmq_poll(items, (int)in.nups + 1, 500) < 0 && errno != EINTR) {
+		    .events = (short)(ZMQ_POLLIN | (ready ? 0 : ZMQ_POLLOUT)) };
+		if (zmq_poll(items, (int)in.nups + 1, s_acks_queued(&in) ? 50 : 500) < 0 &&
+		    errno != EINTR) {
 			log_warnx("zmq_poll: %s", zmq_strerror(errno));
 			rc = 1;
 			break;
@@ -565,9 +659,11 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 		/* Acks first: they free the collectors' backlog. */
 		if (items[in.nups].revents & ZMQ_POLLIN)
 			s_drain_alerts(&in);
-		for (size_t i = 0; i < in.nups; i++)
+		for (size_t i = 0; i < in.nups; i++) {
+			s_flush_acks(&in, &in.ups[i]);
 			if (items[i].revents & ZMQ_POLLIN)
 				s_drain_upstream(&in, i, now);
+		}
 		s_pend_expire(&in, now);
 		metrics_set(in.m_pending, (double)in.npend);
 		if (intake_reconfig) {
