@@ -150,7 +150,7 @@ clean:
 # Benchmarks (issue 7): each tests/bench/bench_*.c is a program in
 # $(BUILD)/bin, linked with the other tests/bench/*.c and the libraries.
 # `make bench` runs them all beside their peers (scripts/bench): one table,
-# results/bench.md and results/bench.json. Not a test; takes about 10 min.
+# results/bench.md and results/bench.json. Not a test; takes about 5 min.
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 BENCH_LIB  := $(filter-out $(BENCH_SRC),$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bin/%,$(BENCH_SRC))

@@ -1,0 +1,164 @@
+# lib.sh — sourced by scripts/bench-*: paths, a private work directory,
+# processes started in the background and stopped by pid on exit (also on
+# failure or ^C), /proc readings, and result rows (tests/bench/report.py).
+#
+# Environment: BUILD (build dir, default build), LOGHAUL_BIN (binaries,
+# default $BUILD/bin), BENCH_RESULTS (default results/), BENCH_KEEP=1 keeps
+# the work directory for a post-mortem.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+BUILD=${BUILD:-build}
+BIN=${LOGHAUL_BIN:-$ROOT/$BUILD/bin}
+RESULTS=${BENCH_RESULTS:-$ROOT/results}
+mkdir -p "$RESULTS"
+ROWS=$RESULTS/bench-rows.jsonl		# every row of every benchmark run
+RAW=$RESULTS/bench-raw.jsonl		# raw figures, one object per line
+PY=/usr/bin/python3
+REPORT="$PY $ROOT/tests/bench/report.py"
+WORK=$(mktemp -d /tmp/loghaul-bench-XXXXXX)
+MYROWS=$WORK/rows.jsonl			# this script's rows, for its own table
+HZ=$(getconf CLK_TCK)
+PIDS=()
+LASTPID=
+
+bench_log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Stop one process we started: SIGTERM, up to $2 seconds (default 10), then
+# SIGKILL. Its children (analyzer workers) are stopped by pid as well.
+bench_stop() {
+	local pid=$1 wait_s=${2:-10} kids i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kids=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < wait_s * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	for k in $kids; do kill -KILL "$k" 2>/dev/null || true; done
+}
+
+bench_cleanup() {
+	local rc=$? i
+	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+		bench_stop "${PIDS[$i]}" 5
+	done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "work directory kept: $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
+	exit $rc
+}
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# bench_bg LOGFILE CMD...: start CMD in the background; its pid in LASTPID.
+bench_bg() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	LASTPID=$!
+	PIDS+=("$LASTPID")
+}
+
+# Long waits run in the background so that a signal (the driver's timeout)
+# is handled at once, not after them, and cleanup still runs.
+bench_sleep() { sleep "$1" & wait $! || true; }
+# bench_fg CMD...: run CMD in the foreground in that way; its exit status.
+bench_fg() {
+	"$@" &
+	local p=$!
+	PIDS+=("$p")
+	wait "$p"
+}
+
+# bench_wait_file PATH SECONDS [PID]: wait for PATH (and PID still alive).
+bench_wait_file() {
+	local path=$1 secs=$2 pid=${3:-} i
+	for ((i = 0; i < secs * 20; i++)); do
+		[ -e "$path" ] && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "process $pid died while waiting for $path" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "timed out after ${secs}s waiting for $path" >&2
+	return 1
+}
+
+# CPU ticks (utime + stime) of a process, and its children's that it reaped.
+bench_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Sum of the ticks of a process and its live children (analyzer workers).
+bench_tree_ticks() {
+	local t=0 p
+	for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null || true); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+bench_status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null || true; }
+
+# A free TCP port on 127.0.0.1 (for metrics listeners).
+bench_port() {
+	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bench_metric PORT NAME [LABEL_TEXT]: sum of a Prometheus metric's series
+# at http://127.0.0.1:PORT/metrics (those whose labels hold LABEL_TEXT).
+bench_metric() {
+	local body
+	body=$(curl -s --max-time 10 "http://127.0.0.1:$1/metrics" || true)
+	awk -v m="$2" -v l="${3:-}" '($1 == m || index($1, m "{") == 1) &&
+	    (l == "" || index($1, l)) { s += $NF } END { printf "%.0f\n", s }' <<<"$body"
+}
+
+# A devsim control command; prints the reply.
+bench_devsim_ctl() {
+	$PY - "$1" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+r = b""
+while not r.endswith(b"\n"):
+    c = s.recv(4096)
+    if not c:
+        break
+    r += c
+print(r.decode().strip())
+EOF
+}
+
+# bench_row ARGS...: one result row (see report.py row --help); printed,
+# kept for this script's table and appended to $ROWS.
+bench_row() {
+	$REPORT row --rows "$MYROWS" "$@"
+}
+
+# bench_raw NAME JSONFILE: append raw figures to $RAW.
+bench_raw() {
+	$PY - "$1" "$2" "$RAW" <<'EOF'
+import json, sys, time
+name, path, out = sys.argv[1:]
+with open(path) as f:
+    data = json.load(f)
+with open(out, "a") as f:
+    f.write(json.dumps({"bench": name, "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "data": data}, sort_keys=True) + "\n")
+EOF
+}
+
+# At the end of a script: print its rows as a table, add them to $ROWS.
+bench_finish() {
+	if [ -s "$MYROWS" ]; then
+		$REPORT table --rows "$MYROWS"
+		cat "$MYROWS" >>"$ROWS"
+	fi
+}
