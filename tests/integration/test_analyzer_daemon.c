@@ -1,0 +1,267 @@
+/*
+ * The real loghaul-analyzer between a test that plays the collector (PUSH
+ * batches, PULL acks) and the alert stage (ROUTER): bad frames are dropped
+ * without stalling anything, good batches become events, and the batch is
+ * acked to the collector only after the alert stage acked its events.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "common/buf.h"
+#include "common/mq.h"
+#include "common/util.h"
+#include "common/wire.h"
+
+struct rig {
+	char  dir[64];
+	pid_t pid;
+	void *push, *acks, *router;
+};
+
+static void
+s_start(struct rig *r)
+{
+	char cfg[128], ep[160], err[256], bin[512];
+	const char *src = getenv("LOGHAUL_SRC"), *bindir = getenv("LOGHAUL_BIN");
+	FILE *f;
+
+	snprintf(r->dir, sizeof r->dir, "/tmp/lh-analyzer-XXXXXX");
+	cr_assert_not_null(mkdtemp(r->dir));
+	snprintf(cfg, sizeof cfg, "%s/loghaul.yaml", r->dir);
+	f = fopen(cfg, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "analyzer:\n  collectors: [ipc://%s/push]\n  alerts: ipc://%s/alerts\n"
+	    "  rules: [%s/analyzer/rules/*.yaml]\n", r->dir, r->dir, src ? src : ".");
+	fclose(f);
+
+	r->push = mq_socket(ZMQ_PUSH, NULL, err, sizeof err);
+	snprintf(ep, sizeof ep, "ipc://%s/push", r->dir);
+	cr_assert_eq(mq_bind(r->push, ep, err, sizeof err), 0, "%s", err);
+	r->acks = mq_socket(ZMQ_PULL, NULL, err, sizeof err);
+	snprintf(ep, sizeof ep, "ipc://%s/push.ack", r->dir);
+	cr_assert_eq(mq_bind(r->acks, ep, err, sizeof err), 0, "%s", err);
+	r->router = mq_socket(ZMQ_ROUTER, NULL, err, sizeof err);
+	snprintf(ep, sizeof ep, "ipc://%s/alerts", r->dir);
+	cr_assert_eq(mq_bind(r->router, ep, err, sizeof err), 0, "%s", err);
+
+	snprintf(bin, sizeof bin, "%s/loghaul-analyzer", bindir ? bindir : "build/bin");
+	r->pid = fork();
+	cr_assert_geq(r->pid, 0);
+	if (r->pid == 0) {
+		char logp[128];
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		snprintf(logp, sizeof logp, "%s/analyzer.log", r->dir);
+		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(bin, bin, "--config", cfg, (char *)NULL);
+		_exit(127);
+	}
+}
+
+static int
+s_stop(struct rig *r)
+{
+	int status = -1;
+	char cmd[128];
+
+	if (r->pid > 0) {
+		kill(r->pid, SIGTERM);
+		for (int i = 0; i < 200; i++) {
+			if (waitpid(r->pid, &status, WNOHANG) == r->pid)
+				break;
+			usleep(50 * 1000);
+			if (i == 199) {
+				kill(r->pid, SIGKILL);
+				waitpid(r->pid, &status, 0);
+			}
+		}
+	}
+	mq_close(&r->push);
+	mq_close(&r->acks);
+	mq_close(&r->router);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", r->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", r->dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Send until the analyzer has connected (PUSH with ZMQ_IMMEDIATE). */
+static void
+s_send(struct rig *r, const void *data, size_t len)
+{
+	for (int i = 0; i < 200; i++) {
+		if (mq_send(r->push, data, len, 0) == CERR_OK)
+			return;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("the analyzer never connected to the collector endpoint");
+}
+
+/* One message on sock within timeout_ms; its last frame into out. */
+static int
+s_recv(void *sock, zmq_msg_t *id, zmq_msg_t *out, int timeout_ms)
+{
+	zmq_pollitem_t it = { .socket = sock, .events = ZMQ_POLLIN };
+
+	if (zmq_poll(&it, 1, timeout_ms) <= 0)
+		return -1;
+	if (id) {
+		zmq_msg_init(id);
+		if (mq_recv(sock, id, 0) != CERR_OK)
+			return -1;
+	}
+	zmq_msg_init(out);
+	if (mq_recv(sock, out, 0) != CERR_OK)
+		return -1;
+	while (zmq_msg_more(out)) {	/* an empty delimiter, then the payload */
+		zmq_msg_close(out);
+		zmq_msg_init(out);
+		if (mq_recv(sock, out, 0) != CERR_OK)
+			return -1;
+	}
+	return 0;
+}
+
+/* lens[i] == 0: strlen(lines[i]); else that many bytes (NULs inside). */
+static void
+s_batch(struct buf *b, uint64_t first, const char *const *lines,
+    const size_t *lens, size_t n)
+{
+	struct wire_rec recs[8];
+	struct wire_batch wb = {
+		.key = { .collector = wire_str("test/0"), .device = wire_str("r001"),
+		    .first_id = first, .last_id = first + n - 1 },
+		.platform = wire_str("cisco_ios"), .nrecs = n, .recs = recs,
+	};
+
+	memset(recs, 0, sizeof recs);
+	for (size_t i = 0; i < n; i++) {
+		recs[i].id = first + i;
+		recs[i].kind = REC_LINE;
+		recs[i].line = (struct wire_bytes){ lines[i],
+		    lens && lens[i] ? lens[i] : strlen(lines[i]) };
+	}
+	buf_reset(b);
+	cr_assert_eq(wire_encode_batch(b, &wb), CERR_OK);
+}
+
+Test(analyzer_daemon, bad_frames_dropped_good_batch_flows, .timeout = 60)
+{
+	static const char down_with_nul[] =
+	    "000001: Nov 22 00:48:05.123 UTC: %SYS-5-CONFIG_I: a\0b\xff\x1b[2J";
+	const char *lines[] = {
+		down_with_nul,
+		"000002: Nov 22 00:48:06.001 UTC: %LINK-3-UPDOWN: Interface "
+		    "GigabitEthernet0/1, changed state to down",
+	};
+	struct rig r;
+	struct buf b;
+	zmq_msg_t id, msg;
+	struct wire_msg wm;
+	char err[256];
+	static const char garbage[] = "\x93\xa2LH\x07not a frame at all";
+
+	buf_init(&b, 0);
+	s_start(&r);
+	/* garbage, a truncated frame, a wrong version, an ack where a batch goes */
+	s_send(&r, garbage, sizeof garbage - 1);
+	size_t lens[] = { sizeof down_with_nul - 1, 0 };	/* NUL travels */
+	s_batch(&b, 1, lines, lens, 2);
+	s_send(&r, b.data, b.len / 2);
+	{
+		struct buf v;
+		struct wire_key k = { .collector = wire_str("test/0"),
+		    .device = wire_str("r001"), .first_id = 1, .last_id = 2 };
+		buf_init(&v, 0);
+		cr_assert_eq(wire_encode_ack(&v, &k), CERR_OK);
+		s_send(&r, v.data, v.len);
+		/* same frame with the version byte changed */
+		for (size_t i = 0; i + 1 < v.len; i++)
+			if (v.data[i] == 'L' && v.data[i + 1] == 'H') {
+				v.data[i + 2] = 0x09;
+				break;
+			}
+		s_send(&r, v.data, v.len);
+		buf_free(&v);
+	}
+	/* then a good batch: one line with NUL/escapes, one interface down */
+	s_send(&r, b.data, b.len);
+
+	cr_assert_eq(s_recv(r.router, &id, &msg, 20000), 0,
+	    "no EVENTS reached the alert stage after the bad frames");
+	cr_assert_eq(wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &wm, err,
+	    sizeof err), CERR_OK, "%s", err);
+	cr_assert_eq(wm.type, WIRE_EVENTS);
+	cr_assert_eq(wm.u.events.nevents, 1, "only the interface line is an event");
+	cr_assert(wire_bytes_eq(wm.u.events.events[0].interface,
+	    wire_str("GigabitEthernet0/1")));
+	cr_assert_eq(wm.u.events.events[0].state, IF_DOWN);
+	cr_assert_eq(wm.u.events.events[0].id, 2);
+
+	/* not acked to the collector before the alert stage acks */
+	{
+		zmq_msg_t early;
+		cr_assert_neq(s_recv(r.acks, NULL, &early, 300), 0,
+		    "batch acked before its events were");
+	}
+	buf_reset(&b);
+	cr_assert_eq(wire_encode_ack(&b, &wm.u.events.key), CERR_OK);
+	cr_assert_eq(zmq_send(r.router, zmq_msg_data(&id), zmq_msg_size(&id),
+	    ZMQ_SNDMORE), (int)zmq_msg_size(&id));
+	cr_assert_eq(zmq_send(r.router, b.data, b.len, 0), (int)b.len);
+	wire_msg_free(&wm);
+	zmq_msg_close(&msg);
+	zmq_msg_close(&id);
+
+	cr_assert_eq(s_recv(r.acks, NULL, &msg, 10000), 0, "no ack to the collector");
+	cr_assert_eq(wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &wm, err,
+	    sizeof err), CERR_OK, "%s", err);
+	cr_assert_eq(wm.type, WIRE_ACK);
+	cr_assert_eq(wm.u.ack.first_id, 1);
+	cr_assert_eq(wm.u.ack.last_id, 2);
+	wire_msg_free(&wm);
+	zmq_msg_close(&msg);
+
+	/* a batch without events is acked at once */
+	{
+		const char *quiet[] = { "000003: Nov 22 00:48:07.000 UTC: "
+		    "%SYS-5-CONFIG_I: Configured from console" };
+		s_batch(&b, 3, quiet, NULL, 1);
+		s_send(&r, b.data, b.len);
+		cr_assert_eq(s_recv(r.acks, NULL, &msg, 10000), 0);
+		cr_assert_eq(wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &wm,
+		    err, sizeof err), CERR_OK);
+		cr_assert_eq(wm.u.ack.first_id, 3);
+		wire_msg_free(&wm);
+		zmq_msg_close(&msg);
+	}
+	buf_free(&b);
+	{
+		char logp[128], line[1024];
+		int dropped = 0;
+		FILE *f;
+
+		snprintf(logp, sizeof logp, "%s/analyzer.log", r.dir);
+		f = fopen(logp, "r");
+		cr_assert_not_null(f);
+		while (fgets(line, sizeof line, f))
+			dropped += strstr(line, "dropped a frame") != NULL;
+		fclose(f);
+		/* rate-limited: at least the first is said, none silently */
+		cr_assert_geq(dropped, 1, "bad frames were not reported");
+	}
+	cr_assert_eq(s_stop(&r), 0, "the analyzer exits 0 on SIGTERM");
+}
