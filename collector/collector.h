@@ -26,6 +26,7 @@
 #include "collector/sshc.h"
 #include "common/buf.h"
 #include "common/log.h"
+#include "common/mq.h"
 
 struct conf;
 struct inventory;
@@ -121,6 +122,7 @@ struct collector {
 	/* transport */
 	void             *push, *acks;
 	char             *push_ep, *ack_ep;
+	struct mq_keypair keys;		/* CURVE, when configured */
 	size_t            backlog;	/* pending batches, all devices */
 	uint64_t          batches_held;	/* polls whose records waited for room */
 	int               holding;	/* the last poll that pushed held records back */

@@ -43,6 +43,31 @@ s_bind(void *sock, const char *ep, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * With a curve section, tcp endpoints are CURVE servers: this process's
+ * key pair, and a ZAP handler that admits only the analyzers' public keys
+ * listed in curve.allow (mq refuses a CURVE server without one).
+ */
+static int
+s_curve(struct collector *c, struct mq_opts *o, char *err, size_t errlen)
+{
+	const struct conf *cf = c->conf;
+
+	if (!cf->curve.enabled || strncmp(c->push_ep, "tcp://", 6) != 0)
+		return 0;
+	if (mq_keypair_load(cf->curve.secret_key, cf->curve.public_key, &c->keys,
+	    err, errlen) < 0)
+		return -1;
+	if (!mq_zap_running() && mq_zap_start(err, errlen) < 0)
+		return -1;
+	if (mq_zap_load_allow((const char *const *)cf->curve.allow.v,
+	    cf->curve.allow.n, err, errlen) < 0)
+		return -1;
+	o->curve = MQ_CURVE_SERVER;
+	o->keys = &c->keys;
+	return 0;
+}
+
 int
 push_open(struct collector *c, char *err, size_t errlen)
 {
@@ -75,13 +100,16 @@ push_open(struct collector *c, char *err, size_t errlen)
 		snprintf(err, errlen, "collector.acks: cannot derive the ack endpoint");
 		return -1;
 	}
+	if (s_curve(c, &o, err, errlen) != 0)
+		return -1;
 	c->push = mq_socket(ZMQ_PUSH, &o, err, errlen);
 	if (c->push == NULL || s_bind(c->push, c->push_ep, err, errlen) != 0)
 		return -1;
 	c->acks = mq_socket(ZMQ_PULL, &o, err, errlen);
 	if (c->acks == NULL || s_bind(c->acks, c->ack_ep, err, errlen) != 0)
 		return -1;
-	log_info("collector=%s push=%s acks=%s", c->id, c->push_ep, c->ack_ep);
+	log_info("collector=%s push=%s acks=%s%s", c->id, c->push_ep, c->ack_ep,
+	    o.curve == MQ_CURVE_SERVER ? " curve=on" : "");
 	return 0;
 }
 

@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
+
+#include "common/mq.h"
 
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
@@ -130,6 +134,79 @@ Test(pipeline, collector_killed_and_restarted, .timeout = 180)
 		cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	}
 	s_run_fleet(ds, 6);
+	s_check(ds, p);
+	pipeline_stop_all(&p);
+	devsim_stop(&ds);
+}
+
+/*
+ * Over tcp with CURVE: the collector and the alert stage are CURVE servers
+ * whose ZAP handlers admit only the analyzer's key. The pipeline still
+ * gives exactly the journal's alerts, while a peer with an unlisted key and
+ * one without CURVE, both connected to the collector's push endpoint, get
+ * nothing (PUSH would otherwise hand them batches).
+ */
+Test(pipeline, curve_admits_only_listed_keys, .timeout = 180)
+{
+	static const char *const small[] = { "--devices", "8", "--rate", "2",
+	    "--seed", "5", "--prefill", "5", "--flap-every", "3", NULL };
+	char err[512], dir[256], a[320], b[320], ep[640];
+	struct devsim *ds = devsim_start(small, err, sizeof err);
+	struct pipeline *p;
+	struct pipeline_opts o = { .analyzers = 2, .interval = "1s", .tcp = 1,
+	    .extra_yaml = "curve:\n  secret_key: keys/server.key\n"
+		"  public_key: keys/server.pub\n  allow: [keys/analyzer.pub]\n",
+	    .analyzer_extra_yaml = "curve:\n  secret_key: keys/analyzer.key\n"
+		"  public_key: keys/analyzer.pub\n  server_key: keys/server.pub\n" };
+	const char *pairs[][2] = { { "server.key", "server.pub" },
+	    { "analyzer.key", "analyzer.pub" }, { "rogue.key", "rogue.pub" } };
+	struct mq_keypair rogue;
+	char server_pub[MQ_KEYLEN + 1];
+	void *intruder, *plain;
+	struct mq_opts mo;
+	zmq_pollitem_t items[2];
+	int got = 0;
+
+	cr_assert_not_null(ds, "%s", err);
+	snprintf(dir, sizeof dir, "%s/keys", devsim_dir(ds));
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(a, sizeof a, "%s/%s", dir, pairs[i][0]);
+		snprintf(b, sizeof b, "%s/%s", dir, pairs[i][1]);
+		cr_assert_eq(mq_curve_keygen_files(a, b, err, sizeof err), 0, "%s", err);
+	}
+	p = pipeline_new(ds, &o, err, sizeof err);
+	cr_assert_not_null(p, "%s", err);
+	cr_assert_eq(pipeline_start_all(p), 0);
+
+	/* Two intruders on the collector's data endpoint. */
+	snprintf(a, sizeof a, "%s/rogue.key", dir);
+	snprintf(b, sizeof b, "%s/rogue.pub", dir);
+	cr_assert_eq(mq_keypair_load(a, b, &rogue, err, sizeof err), 0, "%s", err);
+	snprintf(a, sizeof a, "%s/server.pub", dir);
+	cr_assert_eq(mq_key_load(a, 0, server_pub, err, sizeof err), 0, "%s", err);
+	mq_opts_init(&mo);
+	mo.curve = MQ_CURVE_CLIENT;
+	mo.keys = &rogue;
+	mo.server_key = server_pub;
+	intruder = mq_socket(ZMQ_PULL, &mo, err, sizeof err);
+	cr_assert_not_null(intruder, "%s", err);
+	plain = mq_socket(ZMQ_PULL, NULL, err, sizeof err);
+	cr_assert_not_null(plain, "%s", err);
+	snprintf(ep, sizeof ep, "%s", pipeline_push_endpoint(p));
+	cr_assert_eq(mq_connect(intruder, ep, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(mq_connect(plain, ep, err, sizeof err), 0, "%s", err);
+	for (int k = 0; k < 40; k++) {
+		items[0] = (zmq_pollitem_t){ .socket = intruder, .events = ZMQ_POLLIN };
+		items[1] = (zmq_pollitem_t){ .socket = plain, .events = ZMQ_POLLIN };
+		if (zmq_poll(items, 2, 250) > 0)
+			got++;
+	}
+	cr_expect_eq(got, 0, "an unlisted or plain peer received batches");
+	mq_close(&intruder);
+	mq_close(&plain);
+
+	s_run_fleet(ds, 2);
 	s_check(ds, p);
 	pipeline_stop_all(&p);
 	devsim_stop(&ds);

@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "common/util.h"
 #include "tests/support/devsim_harness.h"
@@ -20,7 +23,10 @@ struct pipeline {
 	struct pipeline_opts o;
 	char  dir[512];
 	char  config[600];
+	char  aconfig[600];	/* the analyzers' (same as config unless asked) */
 	char  alerts[600];
+	char  push_ep[600], alerts_ep[600];
+	int   tcp_port;
 	pid_t pids[PL__ROLES][PL_MAX_ANALYZERS];
 };
 
@@ -39,12 +45,68 @@ s_msleep(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* A TCP port on 127.0.0.1 that nothing listens on right now. */
+static int
+s_free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Write one config file; extra (may be NULL) is appended as it is. */
+static int
+s_write_config(struct pipeline *p, const char *path, const char *extra,
+    char *err, size_t errlen)
+{
+	const struct pipeline_opts *o = &p->o;
+	int nproc = o->collector_processes > 0 ? o->collector_processes : 1;
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+	    "inventory: {hosts: hosts.yaml, groups: groups.yaml, defaults: defaults.yaml}\n"
+	    "ssh:\n  known_hosts: known_hosts\n  timeouts: {connect: 5s, command: 10s}\n"
+	    "collector:\n  interval: %s\n  max_sessions: 32\n  processes: %d\n"
+	    "  state_dir: state\n  push: %s\n  ack_timeout: %s\n"
+	    "  backoff: {min: 200ms, max: 2s}\n"
+	    "analyzer:\n  collectors: [", o->interval ? o->interval : "1s",
+	    nproc, p->push_ep, o->ack_timeout ? o->ack_timeout : "3s");
+	for (int i = 0; i < nproc; i++) {
+		if (p->tcp_port)
+			fprintf(f, "%stcp://127.0.0.1:%d", i ? ", " : "",
+			    p->tcp_port + 2 * i);
+		else
+			fprintf(f, "%sipc://%s/push%s%.0d", i ? ", " : "", p->dir,
+			    i ? "." : "", i);
+	}
+	fprintf(f, "]\n  alerts: %s\n  rules: [%s/analyzer/rules/*.yaml]\n"
+	    "alerts:\n  listen: %s\n  state_dir: alert-state\n"
+	    "  flap: {changes: %d, window: 60s, stable: 120s}\n"
+	    "  outputs:\n    - {type: jsonl, path: alerts.jsonl}\n%s",
+	    p->alerts_ep, getenv("LOGHAUL_SRC") ? getenv("LOGHAUL_SRC") : ".",
+	    p->alerts_ep, o->flap_changes > 1 ? o->flap_changes : 64,
+	    extra ? extra : "");
+	fclose(f);
+	return 0;
+}
+
 struct pipeline *
 pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
     size_t errlen)
 {
 	struct pipeline *p = xcalloc(1, sizeof *p);
-	FILE *f;
 
 	p->ds = ds;
 	p->o = *o;
@@ -54,35 +116,27 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 		p->o.analyzers = PL_MAX_ANALYZERS;
 	snprintf(p->dir, sizeof p->dir, "%s", devsim_dir(ds));
 	snprintf(p->config, sizeof p->config, "%s/loghaul.yaml", p->dir);
+	snprintf(p->aconfig, sizeof p->aconfig, "%s/%s", p->dir,
+	    o->analyzer_extra_yaml ? "loghaul-analyzer.yaml" : "loghaul.yaml");
 	snprintf(p->alerts, sizeof p->alerts, "%s/alerts.jsonl", p->dir);
-	f = fopen(p->config, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", p->config, strerror(errno));
+	if (o->tcp) {
+		/* push and its ack port (+1) for each process, then the stage */
+		p->tcp_port = s_free_port();
+		snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d",
+		    p->tcp_port);
+		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d",
+		    s_free_port());
+	} else {
+		/* ipc endpoints in devsim's private directory: no ports to collide */
+		snprintf(p->push_ep, sizeof p->push_ep, "ipc://%s/push", p->dir);
+		snprintf(p->alerts_ep, sizeof p->alerts_ep, "ipc://%s/alerts", p->dir);
+	}
+	if (s_write_config(p, p->config, o->extra_yaml, err, errlen) != 0 ||
+	    (o->analyzer_extra_yaml && s_write_config(p, p->aconfig,
+	    o->analyzer_extra_yaml, err, errlen) != 0)) {
 		free(p);
 		return NULL;
 	}
-	/* ipc endpoints in devsim's private directory: no ports to collide. */
-	fprintf(f,
-	    "inventory: {hosts: hosts.yaml, groups: groups.yaml, defaults: defaults.yaml}\n"
-	    "ssh:\n  known_hosts: known_hosts\n  timeouts: {connect: 5s, command: 10s}\n"
-	    "collector:\n  interval: %s\n  max_sessions: 32\n  processes: %d\n"
-	    "  state_dir: state\n  push: ipc://%s/push\n  ack_timeout: %s\n"
-	    "  backoff: {min: 200ms, max: 2s}\n"
-	    "analyzer:\n  collectors: [", o->interval ? o->interval : "1s",
-	    o->collector_processes > 0 ? o->collector_processes : 1, p->dir,
-	    o->ack_timeout ? o->ack_timeout : "3s");
-	for (int i = 0; i < (o->collector_processes > 0 ? o->collector_processes : 1);
-	    i++)
-		fprintf(f, "%sipc://%s/push%s%.0d", i ? ", " : "", p->dir,
-		    i ? "." : "", i);
-	fprintf(f, "]\n  alerts: ipc://%s/alerts\n  rules: [%s/analyzer/rules/*.yaml]\n"
-	    "alerts:\n  listen: ipc://%s/alerts\n  state_dir: alert-state\n"
-	    "  flap: {changes: %d, window: 60s, stable: 120s}\n"
-	    "  outputs:\n    - {type: jsonl, path: alerts.jsonl}\n%s",
-	    p->dir, getenv("LOGHAUL_SRC") ? getenv("LOGHAUL_SRC") : ".", p->dir,
-	    o->flap_changes > 1 ? o->flap_changes : 64,
-	    o->extra_yaml ? o->extra_yaml : "");
-	fclose(f);
 	return p;
 }
 
@@ -111,7 +165,8 @@ pipeline_start(struct pipeline *p, enum pl_role role, int i)
 		}
 		if (chdir(p->dir) != 0)
 			_exit(127);
-		execl(bin, bin, "--config", p->config, (char *)NULL);
+		execl(bin, bin, "--config", role == PL_ANALYZER ? p->aconfig :
+		    p->config, (char *)NULL);
 		_exit(127);
 	}
 	p->pids[role][i] = pid;
@@ -190,6 +245,12 @@ const char *
 pipeline_config(const struct pipeline *p)
 {
 	return p->config;
+}
+
+const char *
+pipeline_push_endpoint(const struct pipeline *p)
+{
+	return p->push_ep;
 }
 
 const char *

@@ -34,6 +34,10 @@ struct pipeline_opts {
 	const char *ack_timeout;	/* collector.ack_timeout */
 	int         flap_changes;	/* alerts.flap.changes */
 	const char *extra_yaml;		/* appended to the config, may be NULL */
+	/* appended to a second config that only the analyzers read (their
+	 * own CURVE keys, say); NULL: they read the same one */
+	const char *analyzer_extra_yaml;
+	int         tcp;		/* tcp on 127.0.0.1 instead of ipc */
 };
 
 struct pipeline *pipeline_new(struct devsim *ds, const struct pipeline_opts *o,
@@ -48,6 +52,8 @@ int   pipeline_stop(struct pipeline *p, enum pl_role role, int i);
 void  pipeline_kill9(struct pipeline *p, enum pl_role role, int i);
 void  pipeline_stop_all(struct pipeline **p);
 const char *pipeline_config(const struct pipeline *p);
+/* The collector's (process 0) data endpoint. */
+const char *pipeline_push_endpoint(const struct pipeline *p);
 const char *pipeline_alerts_path(const struct pipeline *p);
 
 /* One alert change as the jsonl output wrote it. */
