@@ -79,6 +79,7 @@ struct dev {
 	uint64_t               records, gaps, bytes, cut;
 
 	struct log_ratelimit   rl;
+	int                    archive_fd;	/* -1: no archive */
 	struct metrics_series *m_lines, *m_bytes, *m_poll_ok, *m_poll_fail;
 	struct metrics_series *m_last_ok;
 };

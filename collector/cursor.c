@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "common/util.h"
 
-#define NAME_MAX_SAFE	128
 #define STAMP_SKIP	7	/* "Jan 15 ": a cut entry may lack these, not the time */
 #define SRC_GAP		((size_t)1 << (sizeof(size_t) * 8 - 1))
 
@@ -40,39 +39,6 @@ cursor_gap_str(enum cursor_gap g)
 
 /* ---- names and lifecycle ------------------------------------------------ */
 
-/*
- * A file name from a device name: letters, digits, '-', '_' and '.' (not
- * leading) stay, anything else becomes %XX, so "../x" or "a/b" cannot leave
- * the state directory and two names never map to one file. Very long names
- * are cut and get a hash of the whole name.
- */
-static char *
-s_safe_name(const char *device)
-{
-	size_t n = strlen(device), o = 0;
-	char *s = xmalloc(n * 3 + 1);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)device[i];
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-		    (ch == '.' && i > 0))
-			s[o++] = (char)ch;
-		else
-			o += (size_t)sprintf(s + o, "%%%02X", ch);
-	}
-	s[o] = '\0';
-	if (o > NAME_MAX_SAFE) {
-		char *t = xasprintf("%.*s~%016" PRIx64, NAME_MAX_SAFE - 17, s,
-		    util_hash64(device, n));
-
-		free(s);
-		s = t;
-	}
-	return s;
-}
-
 struct cursor *
 cursor_new(const char *state_dir, const char *device)
 {
@@ -83,7 +49,7 @@ cursor_new(const char *state_dir, const char *device)
 	c = xcalloc(1, sizeof(*c));
 	c->device = xstrdup(device);
 	if (state_dir != NULL) {
-		char *safe = s_safe_name(device);
+		char *safe = util_safe_name(device);
 
 		c->dir = xstrdup(state_dir);
 		c->path = xasprintf("%s/%s.cursor", state_dir, safe);

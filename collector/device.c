@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector/archive.h"
 #include "collector/collector.h"
 #include "collector/platform.h"
 #include "common/conf.h"
@@ -33,6 +34,15 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	if (d->s == NULL) {
 		log_warnx("device=%s %s", h->name, err);
 		return -1;
+	}
+	d->archive_fd = -1;
+	if (c->conf->collector.archive_dir) {
+		d->archive_fd = archive_open(c->conf->collector.archive_dir,
+		    h->name, err, sizeof err);
+		if (d->archive_fd < 0) {
+			log_warnx("device=%s %s", h->name, err);
+			return -1;
+		}
 	}
 	/* NULL (--print with no usable state dir): memory-only cursors. */
 	d->cur = cursor_new(c->state_dir, h->name);
@@ -72,6 +82,7 @@ dev_teardown(struct dev *d)
 	d->npend = 0;
 	sshc_free(&d->s);
 	cursor_free(&d->cur);
+	archive_close(&d->archive_fd);
 }
 
 static int
@@ -280,6 +291,9 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 			c->holding = 0;
 		}
 	}
+	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
+	    log_ratelimit(&d->rl))
+		log_warn("device=%s archive write", d->host->name);
 	for (size_t i = 0; i < pushed; i++) {
 		if (c->cb.recs[i].kind == REC_GAP) {
 			d->gaps++;

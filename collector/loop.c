@@ -158,6 +158,12 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 		    c->id, c->state_dir, strerror(errno));
 		c->state_dir = NULL;
 	}
+	if (conf->collector.archive_dir &&
+	    util_mkdir_p(conf->collector.archive_dir, 0750) != 0) {
+		snprintf(err, errlen, "collector.archive_dir %s: %s",
+		    conf->collector.archive_dir, strerror(errno));
+		return -1;
+	}
 	sshc_opts_from_conf(&c->sopts, conf);
 	buf_init(&c->frame, WIRE_MAX_FRAME);
 	logparse_result_init(&c->pr);

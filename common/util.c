@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -300,4 +301,37 @@ util_mkdir_p(const char *dir, unsigned mode)
 	}
 	free(p);
 	return rc;
+}
+
+/*
+ * A file name from a device name: letters, digits, '-', '_' and '.' (not
+ * leading) stay, anything else becomes %XX, so "../x" or "a/b" cannot leave
+ * the state directory and two names never map to one file. Very long names
+ * are cut and get a hash of the whole name.
+ */
+char *
+util_safe_name(const char *device)
+{
+	size_t n = strlen(device), o = 0;
+	char *s = xmalloc(n * 3 + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)device[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+		    (ch == '.' && i > 0))
+			s[o++] = (char)ch;
+		else
+			o += (size_t)sprintf(s + o, "%%%02X", ch);
+	}
+	s[o] = '\0';
+	if (o > UTIL_NAME_MAX_SAFE) {
+		char *t = xasprintf("%.*s~%016" PRIx64, UTIL_NAME_MAX_SAFE - 17, s,
+		    util_hash64(device, n));
+
+		free(s);
+		s = t;
+	}
+	return s;
 }

@@ -49,6 +49,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int util_mkdir_p(const char *dir, unsigned mode);
 
+/*
+ * A file name from a device name: letters, digits, '-', '_' and '.' (not
+ * leading) stay, anything else becomes %XX, so "../x" or "a/b" cannot leave
+ * its directory and two names never map to one file; names longer than
+ * UTIL_NAME_MAX_SAFE are cut and get a hash of the whole name. Caller frees.
+ */
+#define UTIL_NAME_MAX_SAFE 128
+char *util_safe_name(const char *name);
+
 /* FNV-1a 64-bit: a stable hash for sharding devices across processes. */
 uint64_t util_hash64(const void *data, size_t len);
 
