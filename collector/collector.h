@@ -138,6 +138,10 @@ struct collector {
 	struct cursor_batch    cb;
 
 	struct collector_metrics m;
+	/* for /healthz, read from the HTTP thread (atomics) */
+	int64_t           last_ok_ms;	/* wall time of the last good poll */
+	int64_t           started_ms;
+	uint64_t          max_interval_ms;
 	unsigned          once_done;	/* devices whose single poll ended */
 };
 

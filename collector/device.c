@@ -324,6 +324,9 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 		metrics_set(d->m_last_ok, (double)now_ms / 1000.0);
 		metrics_observe(c->m.poll_seconds, d->last_dur);
 	}
+	/* Healthy means harvesting: a poll whose records wait counts not. */
+	if (c->print || d->held == 0)
+		__atomic_store_n(&c->last_ok_ms, now_ms, __ATOMIC_RELAXED);
 	log_debug("device=%s poll ok new=%zu cut=%zu seconds=%.3f",
 	    d->host->name, pushed, c->pr.ncut, d->last_dur);
 }

@@ -56,6 +56,32 @@ collector_shard_endpoint(const char *base, int i)
 	return xasprintf("%s.%d", base, i);
 }
 
+/*
+ * /healthz: a collector that has devices but has not finished a good poll
+ * for three of its longest intervals (and a minute's grace after start) is
+ * not healthy, whatever else it does: it must never look healthy while
+ * harvesting nothing. Runs on the HTTP thread: reads atomics only.
+ */
+static int
+s_health(void *arg, char *reason, size_t len)
+{
+	struct collector *c = arg;
+	int64_t now = util_wallms();
+	int64_t last = __atomic_load_n(&c->last_ok_ms, __ATOMIC_RELAXED);
+	int64_t since = last ? last : c->started_ms;
+	int64_t limit = 3 * (int64_t)c->max_interval_ms + 60000;
+
+	if (c->max_interval_ms == 0)	/* no devices in this shard */
+		return 1;
+	if (now - since > limit) {
+		snprintf(reason, len, "no successful poll for %llds (%s)",
+		    (long long)((now - since) / 1000),
+		    last ? "devices failing or held back" : "none since start");
+		return 0;
+	}
+	return 1;
+}
+
 static void
 s_metrics_init(struct collector *c)
 {
@@ -117,7 +143,8 @@ s_metrics_init(struct collector *c)
 			ep = xasprintf("%.*s:%ld", (int)(colon - listen), listen,
 			    port ? port + c->shard : 0);
 		}
-		m->http = metrics_http_start(m->reg, ep, NULL, err, sizeof err);
+		struct metrics_health h = { s_health, c };
+		m->http = metrics_http_start(m->reg, ep, &h, err, sizeof err);
 		if (m->http == NULL)
 			log_warnx("collector=%s metrics: %s", c->id, err);
 		else
@@ -168,6 +195,15 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 	buf_init(&c->frame, WIRE_MAX_FRAME);
 	logparse_result_init(&c->pr);
 	cursor_batch_init(&c->cb);
+	c->started_ms = util_wallms();
+	for (size_t i = 0; i < inv->nhosts; i++) {
+		const struct inv_host *h = &inv->hosts[i];
+		uint64_t iv = h->interval_ms > 0 ? (uint64_t)h->interval_ms :
+		    conf->collector.interval_ms;
+		if (util_hash64(h->name, strlen(h->name)) % (uint64_t)c->nshards ==
+		    (uint64_t)shard && iv > c->max_interval_ms)
+			c->max_interval_ms = iv;
+	}
 	s_metrics_init(c);
 
 	c->devs = xcalloc(inv->nhosts ? inv->nhosts : 1, sizeof *c->devs);
