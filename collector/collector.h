@@ -131,7 +131,6 @@ struct collector {
 	struct buf        frame;
 	double            next_resend_check;
 	double            next_flush;
-	size_t            flush_pos;	/* next device of a cursor-writing round */
 
 	/* scratch for the poll being processed */
 	struct logparse_result pr;

@@ -184,6 +184,22 @@ enum cerr cursor_load(struct cursor *c, int64_t now_ms, char *err,
  */
 enum cerr cursor_save(struct cursor *c, char *err, size_t errlen);
 
+/*
+ * The same for many cursors of one state directory at once, with one data
+ * sync instead of two fsyncs per file:
+ *   for each: cursor_save_stage()      write the temp file (no fsync)
+ *   cursor_sync_dir(dir, 1)            syncfs: every temp file is durable
+ *   for each: cursor_save_commit()     rename it into place (keeps .prev)
+ *   cursor_sync_dir(dir, 0)            fsync the directory: the renames are
+ * A crash anywhere leaves each file old or new, whole. stage returns CERR_OK
+ * when it wrote, CERR_NOTFOUND when there was nothing to save; commit
+ * returns CERR_NOTFOUND when nothing was staged. Errors are reported as by
+ * cursor_save(). cursor_sync_dir() returns 0 or -1 (errno).
+ */
+enum cerr cursor_save_stage(struct cursor *c, char *err, size_t errlen);
+enum cerr cursor_save_commit(struct cursor *c, char *err, size_t errlen);
+int       cursor_sync_dir(const char *dir, int data);
+
 void cursor_batch_init(struct cursor_batch *b);
 void cursor_batch_free(struct cursor_batch *b);
 

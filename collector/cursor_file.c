@@ -372,13 +372,15 @@ s_read(const char *path, char *out, size_t outlen, size_t *n)
  * itself survives a power cut. On any failure the temp file is removed and
  * path is untouched.
  */
+/* Write data into the temp file; fsync it when sync (else a syncfs of the
+ * whole directory's file system follows, see cursor_save_stage()). */
 static enum cerr
-s_write_atomic(const struct cursor *c, const char *data, size_t len,
+s_write_tmp(const struct cursor *c, const char *data, size_t len, int sync,
     char *err, size_t errlen)
 {
 	const char *what = "open";
 	size_t done = 0;
-	int fd, dfd, e;
+	int fd, e;
 
 	fd = open(c->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -397,27 +399,11 @@ s_write_atomic(const struct cursor *c, const char *data, size_t len,
 		done += (size_t)r;
 	}
 	what = "fsync";
-	if (fsync(fd) < 0)
+	if (sync && fsync(fd) < 0)
 		goto fail_close;
 	what = "close";
-	if (close(fd) < 0) {
-		fd = -1;
+	if (close(fd) < 0)
 		goto fail_unlink;
-	}
-	/* Keep the file being replaced as PATH.prev (a link: no copy, and
-	 * PATH itself exists at every moment). */
-	if (unlink(c->prev) < 0 && errno != ENOENT)
-		log_warn("device=%s unlink %s", c->device, c->prev);
-	if (link(c->path, c->prev) < 0 && errno != ENOENT)
-		log_warn("device=%s link %s", c->device, c->prev);
-	what = "rename";
-	if (rename(c->tmp, c->path) < 0)
-		goto fail_unlink;
-	if ((dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		if (fsync(dfd) < 0)
-			log_warn("device=%s fsync %s", c->device, c->dir);
-		close(dfd);
-	}
 	return CERR_OK;
 
 fail_close:
@@ -429,12 +415,54 @@ fail_unlink:
 	unlink(c->tmp);
 	errno = e;
 fail:
-	if (what[0] == 'r')
-		snprintf(err, errlen, "rename %s to %s: %s", c->tmp, c->path,
-		    strerror(errno));
-	else
-		snprintf(err, errlen, "%s %s: %s", what, c->tmp, strerror(errno));
+	snprintf(err, errlen, "%s %s: %s", what, c->tmp, strerror(errno));
 	return CERR_IO;
+}
+
+/* Rename the (durable) temp file over path, keeping the old one as prev. */
+static enum cerr
+s_commit_tmp(const struct cursor *c, char *err, size_t errlen)
+{
+	int e;
+
+	/* Keep the file being replaced as PATH.prev (a link: no copy, and
+	 * PATH itself exists at every moment). */
+	if (unlink(c->prev) < 0 && errno != ENOENT)
+		log_warn("device=%s unlink %s", c->device, c->prev);
+	if (link(c->path, c->prev) < 0 && errno != ENOENT)
+		log_warn("device=%s link %s", c->device, c->prev);
+	if (rename(c->tmp, c->path) < 0) {
+		e = errno;
+		unlink(c->tmp);
+		snprintf(err, errlen, "rename %s to %s: %s", c->tmp, c->path,
+		    strerror(e));
+		return CERR_IO;
+	}
+	return CERR_OK;
+}
+
+/*
+ * Write data to path atomically: a temp file in the same directory,
+ * fsync'd, renamed over path, then the directory fsync'd so the rename
+ * itself survives a power cut. On any failure the temp file is removed and
+ * path is untouched.
+ */
+static enum cerr
+s_write_atomic(const struct cursor *c, const char *data, size_t len,
+    char *err, size_t errlen)
+{
+	enum cerr e;
+	int dfd;
+
+	if ((e = s_write_tmp(c, data, len, 1, err, errlen)) != CERR_OK ||
+	    (e = s_commit_tmp(c, err, errlen)) != CERR_OK)
+		return e;
+	if ((dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if (fsync(dfd) < 0)
+			log_warn("device=%s fsync %s", c->device, c->dir);
+		close(dfd);
+	}
+	return CERR_OK;
 }
 
 static enum cerr
@@ -474,6 +502,74 @@ cursor_save(struct cursor *c, char *err, size_t errlen)
 	}
 	c->dirty = 0;
 	return CERR_OK;
+}
+
+static void
+s_save_failed(struct cursor *c, const char *why, char *err, size_t errlen)
+{
+	c->stats.save_errors++;
+	if (log_ratelimit(&c->save_rl)) {
+		log_warnx("device=%s cursor not saved: %s; the cursor file on "
+		    "disk (if any) is kept, unchanged (%u more suppressed)",
+		    c->device, why, c->save_rl.suppressed);
+		c->save_rl.suppressed = 0;
+	}
+	if (errlen > 0)
+		snprintf(err, errlen, "%s", why);
+}
+
+enum cerr
+cursor_save_stage(struct cursor *c, char *err, size_t errlen)
+{
+	char data[FILE_MAX], why[512];
+	size_t n;
+	enum cerr e;
+
+	c->staged = 0;
+	if (c->path == NULL)
+		c->dirty = 0;
+	if (!c->dirty)
+		return CERR_NOTFOUND;
+	if (cursor_encode(&c->acked, c->device, data, sizeof(data), &n) != CERR_OK) {
+		s_save_failed(c, "cursor too large to encode", err, errlen);
+		return CERR_TOOBIG;
+	}
+	if ((e = s_write_tmp(c, data, n, 0, why, sizeof(why))) != CERR_OK) {
+		s_save_failed(c, why, err, errlen);
+		return e;
+	}
+	c->staged = 1;
+	return CERR_OK;
+}
+
+enum cerr
+cursor_save_commit(struct cursor *c, char *err, size_t errlen)
+{
+	char why[512];
+	enum cerr e;
+
+	if (!c->staged)
+		return CERR_NOTFOUND;
+	c->staged = 0;
+	if ((e = s_commit_tmp(c, why, sizeof(why))) != CERR_OK) {
+		s_save_failed(c, why, err, errlen);
+		return e;
+	}
+	c->dirty = 0;
+	return CERR_OK;
+}
+
+int
+cursor_sync_dir(const char *dir, int data)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (dfd < 0)
+		return -1;
+	if (data ? syncfs(dfd) < 0 : fsync(dfd) < 0)
+		rc = -1;
+	close(dfd);
+	return rc;
 }
 
 /* A new epoch: later than any this device used, so ids keep growing. */

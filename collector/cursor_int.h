@@ -30,6 +30,7 @@ struct cursor {
 	uint64_t             gen;
 	uint32_t             epoch_floor;	/* highest epoch this process used */
 	int                  dirty;
+	int                  staged;	/* temp file written, not renamed */
 	struct cursor_stats  stats;
 	struct log_ratelimit save_rl;
 };

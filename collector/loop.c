@@ -519,8 +519,6 @@ collector_run(struct collector *c)
 			timeout_ms = 0;
 		if (timeout_ms > 1000)
 			timeout_ms = 1000;
-		if (c->flush_pos > 0)
-			timeout_ms = 0;	/* a round of cursor writes goes on */
 		if (c->m.reg) {
 			metrics_set(c->m.sessions_open, (double)open);
 			metrics_set(c->m.sessions_active, (double)c->active);

@@ -973,6 +973,44 @@ Test(cursor, prev_fallback)
 	dev_free(&d);
 }
 
+/* The batched save: stage, one sync, commit; a crash before the commit
+ * leaves the old file whole and the temp file is cleaned up on load. */
+Test(cursor, staged_save)
+{
+	struct dev d;
+	struct ring r;
+	char err[1024];
+	uint32_t counter;
+
+	dev_init(&d, 1);
+	ring_init(&r, 100, 0);
+	ring_addn(&r, 0, 3);
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	cr_assert(cursor_dirty(d.c));
+	cr_assert_eq(cursor_save_stage(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(cursor_sync_dir(d.dir, 1), 0);
+	cr_assert_eq(cursor_save_commit(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(cursor_sync_dir(d.dir, 0), 0);
+	cr_assert_not(cursor_dirty(d.c));
+	cr_assert_eq(cursor_save_stage(d.c, err, sizeof(err)), CERR_NOTFOUND);
+	counter = cursor_acked(d.c)->counter;
+	cr_assert_eq(counter, 3);
+
+	/* two more, staged but never committed: the "crash" */
+	ring_addn(&r, 3, 2);
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save_stage(d.c, err, sizeof(err)), CERR_OK);
+	cursor_free(&d.c);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(cursor_acked(d.c)->counter, counter, "the committed position");
+	cr_assert_eq(count_prefix(d.dir, "edge-1.cursor.tmp"), 0);
+	ring_free(&r);
+	dev_free(&d);
+}
+
 static void
 spoil_truncate(const char *path)
 {
