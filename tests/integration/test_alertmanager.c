@@ -29,6 +29,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "tests/support/net.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"
 
@@ -68,24 +69,6 @@ s_slurp(const char *path)
 		p[0] = '\0';
 	fclose(f);
 	return p;
-}
-
-/* A port nobody listens on right now (the kernel picks it). */
-static int
-s_free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	cr_assert_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static size_t
@@ -177,7 +160,7 @@ s_am_start(void)
 	mkdir(data, 0700);
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (A.port == 0 || attempt > 0)
-			A.port = s_free_port();
+			A.port = net_free_port();
 		snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d",
 		    A.port);
 		snprintf(cfgarg, sizeof cfgarg, "--config.file=%s", cfg);
@@ -307,7 +290,7 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 
 	/* The stage starts first: Alertmanager is not there yet, so the
 	 * firing alert must wait in the retry queue, not be lost. */
-	A.port = s_free_port();
+	A.port = net_free_port();
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
 	co.url = url;
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",

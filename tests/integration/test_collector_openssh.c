@@ -25,6 +25,7 @@
 #include "common/util.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/net.h"
 
 /* Fixture 5: cut first line, '*' stamps, a continuation line. Fixture 2:
  * CRLF, a cut first line, stamps that go backwards. */
@@ -63,34 +64,6 @@ s_sh(const char *fmt, ...)
 	va_end(ap);
 	rc = system(cmd);
 	cr_assert_eq(rc, 0, "command failed (%d): %s", rc, cmd);
-}
-
-static int
-s_free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
-	getsockname(fd, (struct sockaddr *)&a, &al);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-s_can_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	return ok;
 }
 
 static void
@@ -132,9 +105,9 @@ s_init(void)
 	for (int attempt = 0; attempt < 5 && sd.pid < 0; attempt++) {
 		double end;
 
-		sd.port[0] = s_free_port();
+		sd.port[0] = net_free_port();
 		do
-			sd.port[1] = s_free_port();
+			sd.port[1] = net_free_port();
 		while (sd.port[1] == sd.port[0]);
 		cr_assert_not_null(f = fopen(s_p("sshd_config"), "w"));
 		fprintf(f,
@@ -166,16 +139,16 @@ s_init(void)
 			_exit(127);
 		}
 		end = util_monotime() + 10;
-		while (util_monotime() < end && !(s_can_connect(sd.port[0]) &&
-		    s_can_connect(sd.port[1]))) {
+		while (util_monotime() < end && !(net_can_connect(sd.port[0]) &&
+		    net_can_connect(sd.port[1]))) {
 			if (waitpid(sd.pid, NULL, WNOHANG) == sd.pid) {
 				sd.pid = -1;
 				break;
 			}
 			ch_msleep(10);
 		}
-		if (sd.pid > 0 && !(s_can_connect(sd.port[0]) &&
-		    s_can_connect(sd.port[1]))) {
+		if (sd.pid > 0 && !(net_can_connect(sd.port[0]) &&
+		    net_can_connect(sd.port[1]))) {
 			kill(sd.pid, SIGKILL);
 			waitpid(sd.pid, NULL, 0);
 			sd.pid = -1;

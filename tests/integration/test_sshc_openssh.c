@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "tests/integration/sshc_drive.h"
+#include "tests/support/net.h"
 
 #define FIXTURE "ntc-templates/cisco_ios_show_logging_1.raw"
 #define LIMIT	30.0	/* seconds: bounds a broken test only */
@@ -80,34 +81,6 @@ s_slurp(const char *path, size_t *len)
 	b[*len] = '\0';
 	fclose(f);
 	return b;
-}
-
-static int
-s_free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
-	getsockname(fd, (struct sockaddr *)&a, &al);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-s_can_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	close(fd);
-	return ok;
 }
 
 static void
@@ -174,7 +147,7 @@ s_start(const char *flags, const char *extra)
 		FILE *f;
 		double end;
 
-		d.port = s_free_port();
+		d.port = net_free_port();
 		f = fopen(s_p("sshd_config"), "w");
 		cr_assert_not_null(f);
 		fprintf(f,
@@ -206,7 +179,7 @@ s_start(const char *flags, const char *extra)
 		}
 		end = util_monotime() + 10;
 		while (util_monotime() < end) {
-			if (s_can_connect(d.port))
+			if (net_can_connect(d.port))
 				return;
 			if (waitpid(d.pid, NULL, WNOHANG) == d.pid) {
 				d.pid = -1;
@@ -566,7 +539,7 @@ Test(sshc_openssh, refused_port_is_connect_error)
 	struct sshc *s;
 
 	/* Nothing listens on a port just released. */
-	d.port = s_free_port();
+	d.port = net_free_port();
 	s = s_session(s_p("client"), -1, -1, HOSTKEY_STRICT, 0);
 	cr_assert_eq(sshc_drive_poll(s, LIMIT), SSHC_ERROR);
 	cr_assert_eq(sshc_error(s), CERR_CONNECT, "%s", sshc_errmsg(s));

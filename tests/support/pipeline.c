@@ -10,12 +10,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "common/util.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/net.h"
 #include "tests/support/pipeline.h"
 
 struct pipeline {
@@ -43,23 +41,6 @@ s_msleep(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-/* A TCP port on 127.0.0.1 that nothing listens on right now. */
-static int
-s_free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
 }
 
 /* Write one config file; extra (may be NULL) is appended as it is. */
@@ -121,11 +102,11 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 	snprintf(p->alerts, sizeof p->alerts, "%s/alerts.jsonl", p->dir);
 	if (o->tcp) {
 		/* push and its ack port (+1) for each process, then the stage */
-		p->tcp_port = s_free_port();
+		p->tcp_port = net_free_port();
 		snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d",
 		    p->tcp_port);
 		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d",
-		    s_free_port());
+		    net_free_port());
 	} else {
 		/* ipc endpoints in devsim's private directory: no ports to collide */
 		snprintf(p->push_ep, sizeof p->push_ep, "ipc://%s/push", p->dir);
