@@ -68,7 +68,7 @@ BINS := $(if $(wildcard collector/main.c),$(BUILD)/bin/loghaul-collector) \
 TESTBIN := $(BUILD)/bin/loghaul-tests
 
 .SECONDARY:
-.PHONY: all deps test check test-asan fuzz fuzz-build clean demo
+.PHONY: all deps test check test-asan test-valgrind soak fuzz fuzz-build clean demo
 all: $(BINS)
 
 deps:
@@ -122,6 +122,22 @@ test check: deps
 test-asan: deps
 	$(MAKE) --no-print-directory BUILD=build-asan SANITIZER=address,undefined OPT=-O1 \
 		FUZZ_SRC= test
+
+# The daemons under valgrind in a short real pipeline (issue 6, Always):
+# any memory error or definite leak fails (scripts/test-valgrind).
+test-valgrind: deps
+	$(MAKE) --no-print-directory $(BINS)
+	scripts/test-valgrind $(abspath $(BUILD)/bin)
+
+# issue 6's load test, minutes, not in CI: SOAK_SECONDS (default 900: the
+# alert stage's late-event history fills for 10 minutes, so flatness is
+# judged after that), SOAK_DEVICES (default 500); RSS series and slopes,
+# loss, duplicates, alert latency (scripts/soak).
+SOAK_SECONDS ?= 900
+SOAK_DEVICES ?= 500
+soak: deps
+	$(MAKE) --no-print-directory $(BINS)
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_DEVICES=$(SOAK_DEVICES) scripts/soak $(abspath $(BUILD)/bin)
 
 # libFuzzer targets: each links the libraries rebuilt with clang + sanitizers.
 FUZZ_BUILD := build-fuzz
