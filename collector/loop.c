@@ -352,10 +352,12 @@ s_reschedule(struct collector *c, struct dev *d, double now, int failed)
 		return;
 	}
 	if (failed) {
+		/*
+		 * Exponential back-off with jitter (collector.backoff), past the
+		 * interval if failures go on: a device refusing our password must
+		 * not be hammered every interval. Its buffer keeps the lines.
+		 */
 		next = now + backoff_next(&d->bo) / 1000.0;
-		/* Never retry later than the regular schedule would poll. */
-		if (next > d->poll_started + d->interval_ms / 1000.0)
-			next = d->poll_started + d->interval_ms / 1000.0;
 	} else {
 		/* Keep the cadence: interval from the start of this poll. */
 		next = d->poll_started + d->interval_ms / 1000.0;
