@@ -22,6 +22,7 @@
 
 #include "common/buf.h"
 #include "common/wire.h"
+#include "tests/support/devsim_harness.h"
 
 #define T0 INT64_C(1700000000000)
 
@@ -43,23 +44,13 @@ s_write(const char *path, const char *text)
 	fclose(f);
 }
 
+/* The file's text, or "" when it cannot be read (caller frees). */
 static char *
 s_slurp(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *p;
-	long n;
+	char *p = devsim_slurp(path, NULL);
 
-	if (f == NULL)
-		return strdup("");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = calloc(1, (size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n)
-		p[0] = '\0';
-	fclose(f);
-	return p;
+	return p ? p : strdup("");
 }
 
 static int
