@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "collector/cursor_int.h"
+#include "common/failpoint.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -431,6 +432,7 @@ s_commit_tmp(const struct cursor *c, char *err, size_t errlen)
 		log_warn("device=%s unlink %s", c->device, c->prev);
 	if (link(c->path, c->prev) < 0 && errno != ENOENT)
 		log_warn("device=%s link %s", c->device, c->prev);
+	FAILPOINT("cursor.before_rename");
 	if (rename(c->tmp, c->path) < 0) {
 		e = errno;
 		unlink(c->tmp);
@@ -438,6 +440,7 @@ s_commit_tmp(const struct cursor *c, char *err, size_t errlen)
 		    strerror(e));
 		return CERR_IO;
 	}
+	FAILPOINT("cursor.after_rename");
 	return CERR_OK;
 }
 

@@ -13,6 +13,7 @@
 
 #include "collector/collector.h"
 #include "common/conf.h"
+#include "common/failpoint.h"
 #include "common/inventory.h"
 #include "common/mq.h"
 #include "common/supervise.h"
@@ -196,6 +197,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("collector", verbose);
+	if (failpoint_init() != 0)	/* LOGHAUL_FAILPOINT malformed */
+		return 2;
 	if (s_load(ro.config, &conf, &inv) != 0)
 		return 1;
 	if (check) {

@@ -17,6 +17,7 @@
 #include "collector/collector.h"
 #include "collector/sched.h"
 #include "common/conf.h"
+#include "common/failpoint.h"
 #include "common/inventory.h"
 #include "common/metrics.h"
 #include "common/mq.h"
@@ -135,8 +136,10 @@ push_batch(struct collector *c, struct dev *d, uint64_t first, uint64_t last,
 {
 	struct pending *p;
 
+	FAILPOINT("push.before_send");
 	if (mq_send(c->push, c->frame.data, c->frame.len, 0) != CERR_OK)
 		return -1;	/* no analyzer took it: hold the records back */
+	FAILPOINT("push.after_send");
 	p = xcalloc(1, sizeof *p);
 	p->first_id = first;
 	p->last_id = last;
@@ -189,6 +192,7 @@ s_ack(struct collector *c, const struct wire_key *k, double now)
 	free(p->frame);
 	free(p);
 	cursor_mark_acked(d->cur, k->last_id);
+	FAILPOINT("push.after_ack");
 	/* Records held behind this batch: fetch them now, not next interval. */
 	if (d->held > 0 && d->npend == 0 && !d->busy && !d->queued)
 		sched_at(c->sched, d->idx, now);

@@ -207,6 +207,30 @@ pipeline_kill9(struct pipeline *p, enum pl_role role, int i)
 	p->pids[role][i] = 0;
 }
 
+int
+pipeline_wait_exit(struct pipeline *p, enum pl_role role, int i,
+    double timeout_s, int *status)
+{
+	pid_t pid = p->pids[role][i];
+	double deadline = util_monotime() + timeout_s;
+
+	if (pid <= 0)
+		return -1;
+	for (;;) {
+		pid_t w = waitpid(pid, status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -1;
+		if (util_monotime() > deadline)
+			return -1;
+		s_msleep(20);
+	}
+	p->pids[role][i] = 0;
+	return 0;
+}
+
 void
 pipeline_stop_all(struct pipeline **pp)
 {

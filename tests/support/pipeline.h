@@ -50,6 +50,13 @@ pid_t pipeline_pid(const struct pipeline *p, enum pl_role role, int i);
 int   pipeline_stop(struct pipeline *p, enum pl_role role, int i);
 /* SIGKILL and reap. */
 void  pipeline_kill9(struct pipeline *p, enum pl_role role, int i);
+/*
+ * Wait up to timeout_s for instance i to end by itself (a failpoint's
+ * SIGKILL, a crash, an exit) and reap it: 0 with its wait(2) status in
+ * *status, -1 if it still runs then (left running) or is not running.
+ */
+int   pipeline_wait_exit(struct pipeline *p, enum pl_role role, int i,
+    double timeout_s, int *status);
 void  pipeline_stop_all(struct pipeline **p);
 const char *pipeline_config(const struct pipeline *p);
 /* The collector's (process 0) data endpoint. */
