@@ -206,9 +206,11 @@ enum cerr wire_encode_events(struct buf *out, const struct wire_events *ev);
  * it; free with wire_msg_free(). On failure returns CERR_PARSE, CERR_TOOBIG
  * or CERR_PROTO (CERR_NOMEM if memory runs out), writes a one-line reason
  * into err (when errlen > 0) and leaves nothing to free (wire_msg_free() on
- * it is still harmless). Cost: one pass to check the frame, msgpack-c's
- * parse, and two allocations (msgpack's zone, freed before returning, and
- * the records or events array kept in *msg); line bytes are never copied.
+ * it is still harmless). Cost: a well-formed BATCH frame is read in one
+ * pass with one allocation (the records array kept in *msg); any other
+ * frame takes one pass to check it, msgpack-c's parse, and two allocations
+ * (msgpack's zone, freed before returning, and the records or events
+ * array). Line bytes are never copied.
  */
 enum cerr wire_decode(const void *data, size_t len, struct wire_msg *msg,
     char *err, size_t errlen);
