@@ -202,20 +202,82 @@ rd_array(struct rd *r, uint64_t *n)
 	return 0;
 }
 
+/* An [offset, length] ref into line (wire.h), or -1. */
 static inline int
-rd_rec(struct rd *r, struct wire_rec *x)
+rd_ref(struct rd *r, struct wire_bytes line, struct wire_bytes *out)
 {
-	uint64_t n, kind;
+	uint64_t off, len;
+
+	if (r->p >= r->end || *r->p != 0x92)
+		return -1;
+	r->p++;
+	if (rd_uint(r, UINT64_MAX, &off) < 0 || rd_uint(r, UINT64_MAX, &len) < 0 ||
+	    len == 0 || off > line.len || len > line.len - off)
+		return -1;
+	out->ptr = line.ptr + off;
+	out->len = (size_t)len;
+	return 0;
+}
+
+/* Step over a ref (0x92 seen): it is resolved once the line is read. */
+static inline int
+rd_skip_ref(struct rd *r)
+{
+	uint64_t v;
+
+	r->p++;
+	if (rd_uint(r, UINT64_MAX, &v) < 0 || rd_uint(r, UINT64_MAX, &v) < 0)
+		return -1;
+	return 0;
+}
+
+static inline int
+rd_is_ref(const struct rd *r)
+{
+	return r->p < r->end && *r->p == 0x92;
+}
+
+/*
+ * The stamp and tag may be refs into the line, which comes last: remember
+ * where they start, read the line, then come back for them.
+ */
+static inline int
+rd_rec(struct rd *r, uint64_t first_id, struct wire_rec *x)
+{
+	const unsigned char *ts_at, *tag_at;
+	struct rd sub;
+	uint64_t n, kind, delta;
+	int ts_ref, tag_ref;
 
 	if (rd_array(r, &n) < 0 || n != 7 ||
-	    rd_uint(r, UINT64_MAX, &x->id) < 0 ||
+	    rd_uint(r, UINT64_MAX, &delta) < 0 ||
 	    rd_uint(r, REC_GAP, &kind) < 0 ||
-	    rd_int(r, &x->ts_ms) < 0 ||
-	    rd_bin(r, &x->ts_raw) < 0 ||
-	    rd_uint(r, UINT64_MAX, &x->seq) < 0 ||
-	    rd_str(r, &x->tag) < 0 ||
+	    rd_int(r, &x->ts_ms) < 0)
+		return -1;
+	ts_at = r->p;
+	ts_ref = rd_is_ref(r);
+	if ((ts_ref ? rd_skip_ref(r) : rd_bin(r, &x->ts_raw)) < 0 ||
+	    rd_uint(r, UINT64_MAX, &x->seq) < 0)
+		return -1;
+	tag_at = r->p;
+	tag_ref = rd_is_ref(r);
+	if ((tag_ref ? rd_skip_ref(r) : rd_str(r, &x->tag)) < 0 ||
 	    rd_bin(r, &x->line) < 0)
 		return -1;
+	if (ts_ref) {
+		sub.p = ts_at;
+		sub.end = r->p;
+		if (rd_ref(&sub, x->line, &x->ts_raw) < 0)
+			return -1;
+	}
+	if (tag_ref) {
+		sub.p = tag_at;
+		sub.end = r->p;
+		if (rd_ref(&sub, x->line, &x->tag) < 0 ||
+		    memchr(x->tag.ptr, '\0', x->tag.len) != NULL)
+			return -1;
+	}
+	x->id = first_id + delta;	/* mod 2^64, as encoded */
 	x->kind = (enum rec_kind)kind;
 	return 0;
 }
@@ -253,7 +315,7 @@ wire_decode_batch_fast(const void *data, size_t len, struct wire_msg *msg)
 	if ((recs = malloc(nrecs * sizeof *recs)) == NULL)
 		goto fail;
 	for (i = 0; i < nrecs; i++)
-		if (rd_rec(&r, &recs[i]) < 0)
+		if (rd_rec(&r, b->key.first_id, &recs[i]) < 0)
 			break;
 	if (i < nrecs || r.p != r.end) {
 		free(recs);

@@ -42,7 +42,7 @@ s_head(uint32_t nrecs)
 {
 	msgpack_pack_array(&pk, 9);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_uint64(&pk, WIRE_BATCH);
 	s_str("coll");
 	s_str("r1");
@@ -152,7 +152,7 @@ Test(wire_fast, every_encoding_of_a_field)
 		for (size_t j = 0; j < sizeof tslen / sizeof tslen[0]; j++) {
 			s_begin();
 			/* array16 of one record, "LH" as str8 */
-			s_raw("\x99\xd9\x02LH\x01\x01\xa1" "c\xa1" "d\xa0\x00\x00"
+			s_raw("\x99\xd9\x02LH\x02\x01\xa1" "c\xa1" "d\xa0\x00\x00"
 			    "\xdc\x00\x01", 17);
 			s_raw("\x97", 1);
 			s_raw(ids[i], idlen[i]);
@@ -173,9 +173,11 @@ Test(wire_fast, every_encoding_of_a_field)
 Test(wire_fast, refuses_what_the_reference_refuses)
 {
 	/* A good one-record frame, then one byte of it changed at a time. */
+	/* two records: stamp and tag as bytes, then as refs into the line */
 	static const unsigned char good[] =
-	    "\x99\xa2LH\x01\x01\xa1" "c\xa1" "d\xa1p\x01\x02\x91"
-	    "\x97\x01\x00\xd0\xfb\xc4\x01T\x00\xa3TAG\xc4\x02ok";
+	    "\x99\xa2LH\x02\x01\xa1" "c\xa1" "d\xa1p\x01\x02\x92"
+	    "\x97\x00\x00\xd0\xfb\xc4\x01T\x00\xa3TAG\xc4\x02ok"
+	    "\x97\x01\x00\x05\x92\x00\x02\x00\x92\x01\x02\xc4\x03" "abc";
 	const size_t n = sizeof good - 1;
 	unsigned char f[sizeof good];
 	size_t refused = 0;
@@ -205,6 +207,83 @@ Test(wire_fast, refuses_what_the_reference_refuses)
 	cr_assert_neq(s_both(), CERR_OK);
 	msgpack_sbuffer_destroy(&sb);
 	cr_assert_gt(refused, n, "single-byte changes should break frames");
+}
+
+/* Refs (wire.h) with offsets and lengths in any integer width. */
+Test(wire_fast, refs_in_every_width)
+{
+	static const char *const refs[] = {
+		"\x92\x00\x05", "\x92\xcc\x00\xcd\x00\x05",
+		"\x92\xd0\x01\xce\x00\x00\x00\x04",
+		"\x92\xcf\x00\x00\x00\x00\x00\x00\x00\x04\x01",
+		"\x92\x05\x00",	/* empty: refused by both */
+		"\x92\x04\x02",	/* past the end: refused by both */
+		"\x92\xff\x01",	/* negative offset: refused by both */
+	};
+	static const size_t len[] = { 3, 6, 8, 11, 3, 3, 3 };
+	int ok = 0;
+
+	for (size_t i = 0; i < sizeof len / sizeof len[0]; i++) {
+		for (int field = 0; field < 2; field++) {
+			s_begin();
+			s_raw("\x99\xa2LH\x02\x01\xa1" "c\xa1" "d\xa0\x07\x07\x91"
+			    "\x97\x00\x00\x00", 18);
+			if (field == 0)
+				s_raw(refs[i], len[i]);
+			else
+				s_raw("\xc4\x00", 2);
+			s_raw("\x00", 1);
+			if (field == 1)
+				s_raw(refs[i], len[i]);
+			else
+				s_raw("\xa0", 1);
+			s_raw("\xc4\x05" "hello", 7);
+			ok += s_both() == CERR_OK;
+			msgpack_sbuffer_destroy(&sb);
+		}
+	}
+	cr_assert_eq(ok, 8, "the first four refs are good in both fields");
+}
+
+/* What the collector sends: stamp and tag point into the line. */
+Test(wire_fast, encoder_sends_refs_and_they_read_back)
+{
+	static const char line[] = "*Mar  1 00:00:01.123: %LINK-3-UPDOWN: x";
+	struct wire_rec rec = { .id = (7ull << 32) | 9, .kind = REC_LINE,
+	    .ts_ms = 1, .ts_raw = { line + 1, 19 }, .seq = 3,
+	    .tag = { line + 23, 13 }, .line = { line, sizeof line - 1 } };
+	struct wire_batch wb = { .key = { wire_str("c"), wire_str("r1"),
+	    (7ull << 32) | 1, (7ull << 32) | 9 }, .platform = wire_str("cisco_ios"),
+	    .nrecs = 1, .recs = &rec };
+	static const char stamp[] = "Mar  1 00:00:01.123", tag[] = "LINK-3-UPDOWN";
+	struct wire_rec apart = rec;
+	struct wire_batch wa = wb;
+	struct wire_msg m;
+	struct buf b, c;
+
+	buf_init(&b, 0);
+	buf_init(&c, 0);
+	cr_assert_eq(wire_encode_batch(&b, &wb), CERR_OK);
+	/* The same record with stamp and tag outside the line: sent as bytes. */
+	apart.ts_raw = (struct wire_bytes){ stamp, 19 };
+	apart.tag = (struct wire_bytes){ tag, 13 };
+	wa.recs = &apart;
+	cr_assert_eq(wire_encode_batch(&c, &wa), CERR_OK);
+	/* bin8 of 19 (21 bytes) and fixstr of 13 (14) against two 3-byte refs */
+	cr_assert_eq(c.len - b.len, 29, "refs saved %zu bytes", c.len - b.len);
+	buf_free(&c);
+	cr_assert_eq(wire_decode_batch_fast(b.data, b.len, &m), 0);
+	cr_assert_eq(m.u.batch.recs[0].id, rec.id);
+	cr_assert_eq(m.u.batch.recs[0].ts_raw.len, 19);
+	cr_assert_eq(memcmp(m.u.batch.recs[0].ts_raw.ptr, "Mar  1 00:00:01.123", 19), 0);
+	cr_assert_eq(memcmp(m.u.batch.recs[0].tag.ptr, "LINK-3-UPDOWN", 13), 0);
+	wire_msg_free(&m);
+	sb.data = NULL;
+	msgpack_sbuffer_init(&sb);
+	s_raw(b.data, b.len);
+	cr_assert_eq(s_both(), CERR_OK);
+	msgpack_sbuffer_destroy(&sb);
+	buf_free(&b);
 }
 
 Test(wire_fast, other_types_go_to_the_reference)
