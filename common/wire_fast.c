@@ -122,6 +122,11 @@ rd_uint(struct rd *r, uint64_t max, uint64_t *out)
 {
 	int neg;
 
+	/* Most fields of a record are one-byte integers. */
+	if (r->p < r->end && *r->p <= 0x7f) {
+		*out = *r->p++;
+		return *out > max ? -1 : 0;
+	}
 	if (rd_int_any(r, &neg, out) < 0 || neg || *out > max)
 		return -1;
 	return 0;
@@ -202,81 +207,59 @@ rd_array(struct rd *r, uint64_t *n)
 	return 0;
 }
 
-/* An [offset, length] ref into line (wire.h), or -1. */
+/*
+ * A stamp or tag: its bytes, or a ref [offset, length] into the line
+ * (wire.h) that comes later in the record; a ref is kept in off/len and
+ * resolved by rd_resolve() once the line is known (off == UINT64_MAX: none).
+ */
 static inline int
-rd_ref(struct rd *r, struct wire_bytes line, struct wire_bytes *out)
+rd_field(struct rd *r, int is_str, struct wire_bytes *out, uint64_t *off,
+    uint64_t *len)
 {
-	uint64_t off, len;
+	*off = UINT64_MAX;
+	*len = 0;
+	if (r->p < r->end && *r->p == 0x92) {
+		r->p++;
+		if (rd_uint(r, UINT64_MAX - 1, off) < 0 ||
+		    rd_uint(r, UINT64_MAX, len) < 0)
+			return -1;
+		return 0;
+	}
+	return is_str ? rd_str(r, out) : rd_bin(r, out);
+}
 
-	if (r->p >= r->end || *r->p != 0x92)
-		return -1;
-	r->p++;
-	if (rd_uint(r, UINT64_MAX, &off) < 0 || rd_uint(r, UINT64_MAX, &len) < 0 ||
-	    len == 0 || off > line.len || len > line.len - off)
+static inline int
+rd_resolve(uint64_t off, uint64_t len, struct wire_bytes line,
+    struct wire_bytes *out)
+{
+	if (off == UINT64_MAX)
+		return 0;
+	if (len == 0 || off > line.len || len > line.len - off)
 		return -1;
 	out->ptr = line.ptr + off;
 	out->len = (size_t)len;
 	return 0;
 }
 
-/* Step over a ref (0x92 seen): it is resolved once the line is read. */
-static inline int
-rd_skip_ref(struct rd *r)
-{
-	uint64_t v;
-
-	r->p++;
-	if (rd_uint(r, UINT64_MAX, &v) < 0 || rd_uint(r, UINT64_MAX, &v) < 0)
-		return -1;
-	return 0;
-}
-
-static inline int
-rd_is_ref(const struct rd *r)
-{
-	return r->p < r->end && *r->p == 0x92;
-}
-
-/*
- * The stamp and tag may be refs into the line, which comes last: remember
- * where they start, read the line, then come back for them.
- */
 static inline int
 rd_rec(struct rd *r, uint64_t first_id, struct wire_rec *x)
 {
-	const unsigned char *ts_at, *tag_at;
-	struct rd sub;
-	uint64_t n, kind, delta;
-	int ts_ref, tag_ref;
+	uint64_t n, kind, delta, ts_off, ts_len, tag_off, tag_len;
 
 	if (rd_array(r, &n) < 0 || n != 7 ||
 	    rd_uint(r, UINT64_MAX, &delta) < 0 ||
 	    rd_uint(r, REC_GAP, &kind) < 0 ||
-	    rd_int(r, &x->ts_ms) < 0)
+	    rd_int(r, &x->ts_ms) < 0 ||
+	    rd_field(r, 0, &x->ts_raw, &ts_off, &ts_len) < 0 ||
+	    rd_uint(r, UINT64_MAX, &x->seq) < 0 ||
+	    rd_field(r, 1, &x->tag, &tag_off, &tag_len) < 0 ||
+	    rd_bin(r, &x->line) < 0 ||
+	    rd_resolve(ts_off, ts_len, x->line, &x->ts_raw) < 0)
 		return -1;
-	ts_at = r->p;
-	ts_ref = rd_is_ref(r);
-	if ((ts_ref ? rd_skip_ref(r) : rd_bin(r, &x->ts_raw)) < 0 ||
-	    rd_uint(r, UINT64_MAX, &x->seq) < 0)
+	if (tag_off != UINT64_MAX &&
+	    (rd_resolve(tag_off, tag_len, x->line, &x->tag) < 0 ||
+	    memchr(x->tag.ptr, '\0', x->tag.len) != NULL))
 		return -1;
-	tag_at = r->p;
-	tag_ref = rd_is_ref(r);
-	if ((tag_ref ? rd_skip_ref(r) : rd_str(r, &x->tag)) < 0 ||
-	    rd_bin(r, &x->line) < 0)
-		return -1;
-	if (ts_ref) {
-		sub.p = ts_at;
-		sub.end = r->p;
-		if (rd_ref(&sub, x->line, &x->ts_raw) < 0)
-			return -1;
-	}
-	if (tag_ref) {
-		sub.p = tag_at;
-		sub.end = r->p;
-		if (rd_ref(&sub, x->line, &x->tag) < 0 ||
-		    memchr(x->tag.ptr, '\0', x->tag.len) != NULL)
-			return -1;
-	}
 	x->id = first_id + delta;	/* mod 2^64, as encoded */
 	x->kind = (enum rec_kind)kind;
 	return 0;
