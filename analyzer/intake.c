@@ -269,6 +269,8 @@ s_send_ack(struct intake *in, size_t up, const void *frame, size_t len)
 static int
 s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 {
+	const struct rules_plan *pl = rules_plan_for(*in->rules, platform);
+
 	in->nev = 0;
 	in->ncap = 0;
 	in->overflow = 0;
@@ -286,7 +288,7 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 			continue;
 		}
 		in->cur = r;
-		if (rules_match(*in->rules, platform, r->line.ptr, r->line.len,
+		if (rules_match_plan(*in->rules, pl, r->line.ptr, r->line.len,
 		    s_on_hit, in) < 0) {
 			metrics_inc(in->m_limit);
 			if (log_ratelimit(&in->rl_limit))

@@ -165,6 +165,16 @@ void rules_free(struct rules **r);
 int rules_match(struct rules *r, const char *platform, const char *line,
     size_t len, rules_cb cb, void *arg);
 
+/*
+ * The same with the platform looked up once for many lines (a batch comes
+ * from one device): rules_plan_for() returns what rules_match_plan() needs,
+ * valid until r is freed.
+ */
+struct rules_plan;
+const struct rules_plan *rules_plan_for(struct rules *r, const char *platform);
+int rules_match_plan(struct rules *r, const struct rules_plan *pl,
+    const char *line, size_t len, rules_cb cb, void *arg);
+
 /* "rule=NAME: match limit exceeded" for the last -1 of rules_match(). */
 const char *rules_last_error(const struct rules *r);
 

@@ -315,7 +315,19 @@ int
 rules_match(struct rules *r, const char *platform, const char *line,
     size_t len, rules_cb cb, void *arg)
 {
-	const struct rules_plan *pl = s_plan(r, platform);
+	return rules_match_plan(r, s_plan(r, platform), line, len, cb, arg);
+}
+
+const struct rules_plan *
+rules_plan_for(struct rules *r, const char *platform)
+{
+	return s_plan(r, platform);
+}
+
+int
+rules_match_plan(struct rules *r, const struct rules_plan *pl,
+    const char *line, size_t len, rules_cb cb, void *arg)
+{
 	const struct rules_tagent *te;
 	struct mline ml;
 	const char *tag = NULL, *p;

@@ -1,5 +1,5 @@
 /*
- * wire.c — encoder and defensive decoder for the v1 wire format (wire.h).
+ * wire.c — encoder and defensive decoder for the wire format (wire.h).
  *
  * Encoding packs with msgpack-c straight into the caller's struct buf.
  * Decoding runs in three steps:
@@ -13,6 +13,10 @@
  *      (one allocation). Its str/bin objects point into the frame.
  *   3. s_decode_*() check the exact shape and types and fill struct wire_msg
  *      with one array per message; the zone is then dropped.
+ * That is wire_decode_ref(), which defines every refusal. A well-formed
+ * BATCH frame, the bulk of the traffic, first goes through the one-pass
+ * reader in wire_fast.c, which yields the same message at a third of the
+ * cost or hands the frame to wire_decode_ref().
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -25,6 +29,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "common/wire_int.h"
 
 #define WIRE_BATCH_FIELDS  9	/* "LH" version type + 6 */
 #define WIRE_ACK_FIELDS    7	/* "LH" version type + 4 */
@@ -202,6 +207,25 @@ s_pack_bin(struct enc *e, struct wire_bytes s)
 	e->values++;
 }
 
+/*
+ * A record's stamp and tag are usually bytes of its line: then they travel
+ * as [offset, length] into it, not a second time. Returns 0 when s is not
+ * inside line (or empty), and the caller packs the bytes.
+ */
+static int
+s_pack_ref(struct enc *e, struct wire_bytes s, struct wire_bytes line)
+{
+	uintptr_t at = (uintptr_t)s.ptr, base = (uintptr_t)line.ptr;
+
+	if (s.len == 0 || line.len == 0 || at < base || at - base > line.len ||
+	    s.len > line.len - (at - base))
+		return 0;
+	s_pack_array(e, 2);
+	s_pack_uint(e, at - base);
+	s_pack_uint(e, s.len);
+	return 1;
+}
+
 static void
 s_pack_head(struct enc *e, enum wire_type t, size_t nfields)
 {
@@ -297,12 +321,14 @@ wire_encode_batch(struct buf *out, const struct wire_batch *b)
 		const struct wire_rec *r = &b->recs[i];
 
 		s_pack_array(&e, WIRE_REC_FIELDS);
-		s_pack_uint(&e, r->id);
+		s_pack_uint(&e, r->id - b->key.first_id);	/* mod 2^64 */
 		s_pack_uint(&e, (uint64_t)r->kind);
 		s_pack_int(&e, r->ts_ms);
-		s_pack_bin(&e, r->ts_raw);
+		if (!s_pack_ref(&e, r->ts_raw, r->line))
+			s_pack_bin(&e, r->ts_raw);
 		s_pack_uint(&e, r->seq);
-		s_pack_str(&e, r->tag);
+		if (!s_pack_ref(&e, r->tag, r->line))
+			s_pack_str(&e, r->tag);
 		s_pack_bin(&e, r->line);
 	}
 	return s_enc_end(&e);
@@ -687,22 +713,57 @@ s_get_array(struct dec *d, const msgpack_object *o, const char *field,
 	return 0;
 }
 
+/*
+ * A stamp or tag sent as [offset, length] into the record's line (see
+ * s_pack_ref()): at least one byte, inside the line; a tag, like any str
+ * field, holds no NUL byte.
+ */
 static int
-s_decode_rec(struct dec *d, const msgpack_object *o, struct wire_rec *r)
+s_get_ref(struct dec *d, const msgpack_object *o, const char *field,
+    struct wire_bytes line, int is_str, struct wire_bytes *out)
+{
+	const msgpack_object *v = o->via.array.ptr;
+	uint64_t off, len;
+
+	if (o->via.array.size != 2 ||
+	    v[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    v[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return s_fail(d, CERR_PARSE, "%s: a reference is [offset, length]",
+		    field);
+	off = v[0].via.u64;
+	len = v[1].via.u64;
+	if (len == 0 || off > line.len || len > line.len - off)
+		return s_fail(d, CERR_PARSE, "%s: [%" PRIu64 ", %" PRIu64 "] is "
+		    "not inside the %zu-byte line", field, off, len, line.len);
+	out->ptr = line.ptr + off;
+	out->len = (size_t)len;
+	if (is_str && memchr(out->ptr, '\0', out->len) != NULL)
+		return s_fail(d, CERR_PARSE, "%s: NUL byte in a str field", field);
+	return 0;
+}
+
+static int
+s_decode_rec(struct dec *d, const msgpack_object *o, uint64_t first_id,
+    struct wire_rec *r)
 {
 	const msgpack_object *f = NULL;
 	size_t n = 0;
-	uint64_t kind = 0;
+	uint64_t kind = 0, delta = 0;
 
 	if (s_get_array(d, o, "record", WIRE_REC_FIELDS, &f, &n) ||
-	    s_get_uint(d, &f[0], "id", UINT64_MAX, &r->id) ||
+	    s_get_uint(d, &f[0], "id", UINT64_MAX, &delta) ||
 	    s_get_uint(d, &f[1], "kind", REC_GAP, &kind) ||
 	    s_get_int(d, &f[2], "ts_ms", &r->ts_ms) ||
-	    s_get_bin(d, &f[3], "ts_raw", &r->ts_raw) ||
+	    s_get_bin(d, &f[6], "line", &r->line) ||
+	    (f[3].type == MSGPACK_OBJECT_ARRAY ?
+	    s_get_ref(d, &f[3], "ts_raw", r->line, 0, &r->ts_raw) :
+	    s_get_bin(d, &f[3], "ts_raw", &r->ts_raw)) ||
 	    s_get_uint(d, &f[4], "seq", UINT64_MAX, &r->seq) ||
-	    s_get_str(d, &f[5], "tag", &r->tag) ||
-	    s_get_bin(d, &f[6], "line", &r->line))
+	    (f[5].type == MSGPACK_OBJECT_ARRAY ?
+	    s_get_ref(d, &f[5], "tag", r->line, 1, &r->tag) :
+	    s_get_str(d, &f[5], "tag", &r->tag)))
 		return -1;
+	r->id = first_id + delta;	/* mod 2^64, as encoded */
 	r->kind = (enum rec_kind)kind;
 	return 0;
 }
@@ -736,7 +797,7 @@ s_decode_batch(struct dec *d, const msgpack_object *f, struct wire_msg *msg)
 	d->what = "record";
 	for (i = 0; i < nrecs; i++) {
 		d->idx = i;
-		if (s_decode_rec(d, &recs[i], &b->recs[i]))
+		if (s_decode_rec(d, &recs[i], b->key.first_id, &b->recs[i]))
 			return -1;	/* wire_decode frees priv_ */
 	}
 	d->what = NULL;
@@ -911,6 +972,19 @@ s_decode_obj(struct dec *d, const msgpack_object *root, struct wire_msg *msg)
 
 enum cerr
 wire_decode(const void *data, size_t len, struct wire_msg *msg, char *err,
+    size_t errlen)
+{
+	memset(msg, 0, sizeof *msg);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len <= WIRE_MAX_FRAME && data != NULL &&
+	    wire_decode_batch_fast(data, len, msg) == 0)
+		return CERR_OK;
+	return wire_decode_ref(data, len, msg, err, errlen);
+}
+
+enum cerr
+wire_decode_ref(const void *data, size_t len, struct wire_msg *msg, char *err,
     size_t errlen)
 {
 	struct dec d = { err, errlen, CERR_OK, NULL, 0 };

@@ -4,7 +4,9 @@
  * Any bytes: decoding must not crash, leak or read out of bounds. When a
  * frame decodes, encoding the result must succeed, decode again to the
  * same message, and encode to the same bytes (the encoder is canonical), so
- * the encoder and decoder agree on every rule.
+ * the encoder and decoder agree on every rule. And the one-pass BATCH
+ * reader (wire_fast.c) must agree with the reference decoder: it accepts
+ * exactly the BATCH frames the reference accepts, with the same fields.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "common/buf.h"
 #include "common/wire.h"
+#include "common/wire_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -100,12 +103,37 @@ s_encode(struct buf *out, const struct wire_msg *m)
 	return CERR_INVAL;
 }
 
+/* The fast reader and the reference decoder on the same bytes. */
+static void
+s_fast_agrees(const uint8_t *data, size_t size)
+{
+	struct wire_msg ref, fast;
+	char err[256];
+	enum cerr rc = wire_decode_ref(data, size, &ref, err, sizeof err);
+	int frc = wire_decode_batch_fast(data, size, &fast);
+
+	if (frc == 0) {
+		if (rc != CERR_OK || ref.type != WIRE_BATCH)
+			s_die("the fast reader took a frame the reference refuses");
+		s_same_batch(&ref.u.batch, &fast.u.batch);
+	} else {
+		if (fast.priv_ != NULL || fast.u.batch.recs != NULL)
+			s_die("the fast reader refused but left memory");
+		if (rc == CERR_OK && ref.type == WIRE_BATCH)
+			s_die("the fast reader refused a good batch");
+	}
+	wire_msg_free(&ref);
+	wire_msg_free(&fast);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_msg m1, m2;
 	struct buf b1, b2;
 	char err[256];
+
+	s_fast_agrees(data, size);
 
 	if (wire_decode(data, size, &m1, err, sizeof err) != CERR_OK) {
 		if (err[0] == '\0')

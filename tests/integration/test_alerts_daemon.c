@@ -484,7 +484,7 @@ Test(alerts_daemon, garbage_frames_are_counted_and_the_socket_keeps_working)
 	s_send_frame(junk, sizeof junk);
 	s_send_frame("", 0);
 	s_send_frame(not_lh, sizeof not_lh);
-	/* An EVENTS message whose version byte says 2. */
+	/* An EVENTS message from a newer version. */
 	memset(&m, 0, sizeof m);
 	m.key.collector = s_w("c1");
 	m.key.device = s_w("r1");
@@ -496,8 +496,8 @@ Test(alerts_daemon, garbage_frames_are_counted_and_the_socket_keeps_working)
 	{
 		char *lh = memmem(b.data, b.len, "\xa2LH", 3);
 		cr_assert_not_null(lh);
-		cr_assert_eq(lh[3], 1, "version is the uint after the magic");
-		lh[3] = 2;
+		cr_assert_eq(lh[3], WIRE_VERSION, "version is the uint after the magic");
+		lh[3] = WIRE_VERSION + 1;
 	}
 	s_send_frame(b.data, b.len);
 	/* A well-formed message of a type the stage does not take. */
@@ -543,7 +543,7 @@ Test(alerts_daemon, garbage_frames_are_counted_and_the_socket_keeps_working)
 		    "loghaul_alerts_frames_dropped_total{reason=\"type\"} ");
 		long env = s_metric(text,
 		    "loghaul_alerts_frames_dropped_total{reason=\"envelope\"} ");
-		cr_assert_eq(parse + proto, 4, "junk, empty, not LH, version 2: "
+		cr_assert_eq(parse + proto, 4, "junk, empty, not LH, newer version: "
 		    "parse=%ld proto=%ld\n%s", parse, proto, text);
 		cr_assert_eq(toobig, 1);
 		cr_assert_eq(type, 1);

@@ -279,7 +279,7 @@ s_forge_batch_head(uint32_t nrecs)
 {
 	msgpack_pack_array(&pk, 9);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_uint64(&pk, WIRE_BATCH);
 	s_str("c");
 	s_str("d");
@@ -415,7 +415,7 @@ Test(wire, refuses_wrong_version)
 	s_forge_begin();
 	msgpack_pack_array(&pk, 9);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 2);
+	msgpack_pack_uint64(&pk, WIRE_VERSION + 1);
 	msgpack_pack_uint64(&pk, WIRE_BATCH);
 	s_str("c");
 	s_str("d");
@@ -423,7 +423,7 @@ Test(wire, refuses_wrong_version)
 	msgpack_pack_uint64(&pk, 1);
 	msgpack_pack_uint64(&pk, 2);
 	msgpack_pack_array(&pk, 0);
-	s_expect(CERR_PROTO, "version 2");
+	s_expect(CERR_PROTO, "version 3");
 
 	s_forge_begin();
 	msgpack_pack_array(&pk, 3);
@@ -445,14 +445,14 @@ Test(wire, refuses_unknown_type_and_field_counts)
 	s_forge_begin();
 	msgpack_pack_array(&pk, 3);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_uint64(&pk, 9);
 	s_expect(CERR_PROTO, "type 9");
 
 	s_forge_begin();	/* an ack with a field missing */
 	msgpack_pack_array(&pk, 6);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_uint64(&pk, WIRE_ACK);
 	s_str("c");
 	s_str("d");
@@ -502,6 +502,10 @@ static void s_put_float(void) { msgpack_pack_double(&pk, 1.5); }
 static void s_put_nil(void) { msgpack_pack_nil(&pk); }
 static void s_put_bool(void) { msgpack_pack_true(&pk); }
 static void s_put_ext(void) { msgpack_pack_ext(&pk, 1, 5); msgpack_pack_ext_body(&pk, "x", 1); }
+static void s_put_ref(uint64_t off, uint64_t len) { msgpack_pack_array(&pk, 2); msgpack_pack_uint64(&pk, off); msgpack_pack_uint64(&pk, len); }
+static void s_put_ref_outside(void) { s_put_ref(0, 5); }
+static void s_put_ref_empty(void) { s_put_ref(0, 0); }
+static void s_put_ref_three(void) { msgpack_pack_array(&pk, 3); msgpack_pack_uint64(&pk, 0); msgpack_pack_uint64(&pk, 1); msgpack_pack_uint64(&pk, 1); }
 static void s_put_nulstr(void) { msgpack_pack_str(&pk, 3); msgpack_pack_str_body(&pk, "a\0b", 3); }
 
 Test(wire, refuses_wrong_types)
@@ -510,6 +514,12 @@ Test(wire, refuses_wrong_types)
 	s_expect(CERR_PARSE, "line: expected bin, got str");
 	s_forge_rec_with(3, s_put_str);
 	s_expect(CERR_PARSE, "ts_raw: expected bin, got str");
+	s_forge_rec_with(3, s_put_ref_outside);
+	s_expect(CERR_PARSE, "ts_raw: [0, 5] is not inside the 1-byte line");
+	s_forge_rec_with(5, s_put_ref_empty);
+	s_expect(CERR_PARSE, "tag: [0, 0] is not inside");
+	s_forge_rec_with(5, s_put_ref_three);
+	s_expect(CERR_PARSE, "tag: a reference is [offset, length]");
 	s_forge_rec_with(5, s_put_bin);
 	s_expect(CERR_PARSE, "tag: expected str, got bin");
 	s_forge_rec_with(5, s_put_nulstr);
@@ -532,7 +542,7 @@ Test(wire, refuses_wrong_types)
 	s_forge_begin();	/* device as bin */
 	msgpack_pack_array(&pk, 7);
 	s_str("LH");
-	msgpack_pack_uint64(&pk, 1);
+	msgpack_pack_uint64(&pk, WIRE_VERSION);
 	msgpack_pack_uint64(&pk, WIRE_ACK);
 	s_str("c");
 	s_bin("d", 1);
@@ -548,7 +558,7 @@ Test(wire, refuses_bad_event_fields)
 		s_forge_begin();
 		msgpack_pack_array(&pk, 8);
 		s_str("LH");
-		msgpack_pack_uint64(&pk, 1);
+		msgpack_pack_uint64(&pk, WIRE_VERSION);
 		msgpack_pack_uint64(&pk, WIRE_EVENTS);
 		s_str("c");
 		s_str("d");
