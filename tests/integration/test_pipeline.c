@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "common/mq.h"
+#include "common/util.h"
 
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
@@ -89,6 +90,157 @@ Test(pipeline, analyzer_killed_and_restarted, .timeout = 180)
 	cr_assert_eq(pipeline_start(p, PL_ANALYZER, 1), 0);
 	s_run_fleet(ds, 8);
 	s_check(ds, p);
+	pipeline_stop_all(&p);
+	devsim_stop(&ds);
+}
+
+/*
+ * Connections accepted on the collector's ipc endpoint at path: the
+ * entries of /proc/net/unix bound to that path in the connected state (03),
+ * which leaves out the listening socket. The analyzers' own ends have no
+ * path. -1 if /proc/net/unix cannot be read.
+ */
+static int
+s_ipc_peers(const char *path)
+{
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[1024], st[8], name[900];
+	int n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		name[0] = '\0';
+		if (sscanf(line, "%*s %*s %*s %*s %*s %7s %*s %899s", st, name) == 2 &&
+		    strcmp(st, "03") == 0 && strcmp(name, path) == 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait up to timeout_s until the endpoint has want peers; seconds or -1. */
+static double
+s_wait_ipc_peers(const char *path, int want, double timeout_s)
+{
+	double t0 = util_monotime();
+
+	while (util_monotime() - t0 < timeout_s) {
+		if (s_ipc_peers(path) == want)
+			return util_monotime() - t0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}
+
+static size_t
+s_alert_count(const struct pipeline *p)
+{
+	struct pl_alert *v;
+	size_t n = pipeline_read_alerts(p, &v);
+
+	free(v);
+	return n;
+}
+
+static long
+s_file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/* Whether the file holds needle past offset off. */
+static int
+s_log_has(const char *path, long off, const char *needle)
+{
+	size_t len;
+	char *text = devsim_slurp(path, &len);
+	int found;
+
+	if (text == NULL)
+		return 0;
+	found = off >= 0 && (size_t)off <= len && strstr(text + off, needle) != NULL;
+	free(text);
+	return found;
+}
+
+/*
+ * An analyzer SIGSTOPped for 30 s under load, then SIGCONTed. Its kernel
+ * still accepts bytes, so only ZeroMQ's heartbeat can tell it is gone: the
+ * collector must drop the connection (seen from outside: its accepted
+ * socket on the push endpoint goes away), stop handing it batches, re-send
+ * what it held after ack_timeout, and the alerts keep coming from the other
+ * two meanwhile. After SIGCONT, the stale batches the thawed analyzer still
+ * had (their events reach the alert stage late, their acks find nothing)
+ * must change nothing: the alerts are exactly the journal's.
+ *
+ * Nothing may abort the test while the analyzer is stopped (a stopped
+ * process would not even see the SIGTERM of PR_SET_PDEATHSIG), so the
+ * figures of the freeze are checked after SIGCONT.
+ */
+Test(pipeline, analyzer_frozen_30s_and_resumed, .timeout = 180)
+{
+	char err[512], push[600], clog[600];
+	struct devsim *ds = devsim_start(fleet_args, err, sizeof err);
+	struct pipeline *p;
+	struct pipeline_opts o = { .analyzers = 3, .interval = "1s",
+	    .ack_timeout = "2s" };
+	double t0, dropped_after, back_after;
+	size_t alerts_early, alerts_late;
+	long log_off;
+	int resent, peers_frozen;
+	pid_t frozen;
+
+	cr_assert_not_null(ds, "%s", err);
+	p = pipeline_new(ds, &o, err, sizeof err);
+	cr_assert_not_null(p, "%s", err);
+	cr_assert_eq(pipeline_start_all(p), 0);
+	cr_assert_eq(strncmp(pipeline_push_endpoint(p), "ipc://", 6), 0);
+	snprintf(push, sizeof push, "%s", pipeline_push_endpoint(p) + 6);
+	snprintf(clog, sizeof clog, "%s/collector-0.log", devsim_dir(ds));
+	sleep(6);
+	cr_assert_geq(s_wait_ipc_peers(push, 3, 10), 0, "the collector should "
+	    "have 3 analyzers connected, has %d", s_ipc_peers(push));
+
+	frozen = pipeline_pid(p, PL_ANALYZER, 1);
+	log_off = s_file_size(clog);
+	cr_assert_eq(kill(frozen, SIGSTOP), 0);
+	t0 = util_monotime();
+	/* heartbeat_timeout is 5 s after a 1 s interval: allow for a slow box */
+	dropped_after = s_wait_ipc_peers(push, 2, 20);
+	peers_frozen = s_ipc_peers(push);
+	while (util_monotime() - t0 < 10)
+		usleep(100 * 1000);
+	alerts_early = s_alert_count(p);
+	while (util_monotime() - t0 < 30)
+		usleep(100 * 1000);
+	alerts_late = s_alert_count(p);
+	kill(frozen, SIGCONT);
+
+	resent = s_log_has(clog, log_off, ": sending it again");
+	cr_log_info("frozen analyzer dropped by the collector after %.1f s; "
+	    "alerts %zu at 10 s, %zu at 30 s of the freeze; re-sent: %s",
+	    dropped_after, alerts_early, alerts_late, resent ? "yes" : "no");
+	cr_expect_geq(dropped_after, 0, "the collector still holds the frozen "
+	    "analyzer's connection after 20 s (%d connected): no heartbeat",
+	    peers_frozen);
+	cr_expect_gt(alerts_late, alerts_early, "no alert during the last 20 s of "
+	    "the freeze (%zu): the two live analyzers should have carried on",
+	    alerts_late);
+	cr_expect(resent, "the collector did not log re-sending the batches the "
+	    "frozen analyzer held (%s)", clog);
+
+	/* Thawed, it reconnects (and does its stale work, harmlessly). */
+	back_after = s_wait_ipc_peers(push, 3, 20);
+	cr_expect_geq(back_after, 0, "the thawed analyzer did not reconnect "
+	    "(%d connected)", s_ipc_peers(push));
+	cr_expect_eq(kill(frozen, 0), 0, "the thawed analyzer died");
+	s_run_fleet(ds, 8);
+	s_check(ds, p);
+	cr_expect_eq(pipeline_stop(p, PL_ANALYZER, 1), 0,
+	    "the thawed analyzer stops cleanly on SIGTERM");
 	pipeline_stop_all(&p);
 	devsim_stop(&ds);
 }
