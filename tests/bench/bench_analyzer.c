@@ -8,8 +8,8 @@
  * ack, ack the batch.
  *
  *   bench_analyzer --push EP --alerts EP [--lines N] [--batch B]
- *                  [--rounds R] [--devices D] [--log FILE] [--rules GLOB]
- *                  [--timeout S]
+ *                  [--rounds R] [--devices D] [--log FILE] [--rules GLOB]...
+ *                  [--timeout S] [--redos-every N] [--match-limit M]
  *
  * The input is tests/bench/benchgen.h's generated IOS buffer, parsed by the
  * collector's parser and encoded (before the clock starts) into batches of
@@ -26,6 +26,13 @@
  * The events the analyzer sends are counted and checked against the same
  * rule pack run here over the same records: a round that gets another
  * count is reported as wrong (exit 1). One JSON object on stdout.
+ *
+ * --redos-every N replaces one line in N of the input with a ReDoS bait
+ * (benchgen_new_redos(); with tests/data/rules/redos.yaml among the rules,
+ * each ends at the match limit). --rules may be given several times; the
+ * events expected are computed with --match-limit (default 10000, the
+ * analyzer's own default, conf.c), and the JSON says how many (line, rule)
+ * pairs hit it in one pass over the records: "limit_hits_per_pass".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -71,8 +78,9 @@ s_usage(void)
 {
 	fprintf(stderr, "usage: bench_analyzer --push EP --alerts EP [--lines N] "
 	    "[--batch B] [--rounds R]\n"
-	    "                      [--devices D] [--log FILE] [--rules GLOB] "
-	    "[--timeout S] [--watch PID]\n");
+	    "                      [--devices D] [--log FILE] [--rules GLOB]... "
+	    "[--timeout S] [--watch PID]\n"
+	    "                      [--redos-every N] [--match-limit M]\n");
 	exit(2);
 }
 
@@ -153,21 +161,37 @@ s_count_hit(const struct rules_hit *h, void *arg)
 	return 0;
 }
 
-/* The events the analyzer must produce: the same rules over the same records. */
+/*
+ * The events the analyzer must produce: the same rules over the same
+ * records. *limit_hits: the lines that hit the match limit, *first_hits
+ * those of them among the first `first` records (the warm-up batch).
+ */
 static uint64_t
-s_expected_events(const struct benchgen *g, char *glob)
+s_expected_events(const struct benchgen *g, char *const *globs, size_t nglobs,
+    uint32_t match_limit, size_t first, uint64_t *limit_hits,
+    uint64_t *first_hits)
 {
 	char err[RULES_ERRLEN];
-	struct rules *r = rules_load(&glob, 1, 0, err, sizeof err);
+	struct rules *r = rules_load(globs, nglobs, match_limit, err, sizeof err);
+	struct rules_stats st;
 	uint64_t n = 0;
 
 	if (r == NULL) {
 		fprintf(stderr, "rules: %s\n", err);
 		exit(1);
 	}
+	*limit_hits = *first_hits = 0;
 	for (size_t i = 0; i < g->nrecs; i++)
-		rules_match(r, "cisco_ios", g->recs[i].line.ptr, g->recs[i].line.len,
-		    s_count_hit, &n);
+		if (rules_match(r, "cisco_ios", g->recs[i].line.ptr,
+		    g->recs[i].line.len, s_count_hit, &n) < 0) {
+			++*limit_hits;
+			*first_hits += i < first;
+		}
+	rules_stats(r, &st);
+	if (st.limit_hits != *limit_hits)
+		fprintf(stderr, "bench_analyzer: rules_stats counts %llu limit hits, "
+		    "rules_match() said %llu\n", (unsigned long long)st.limit_hits,
+		    (unsigned long long)*limit_hits);
 	rules_free(&r);
 	return n;
 }
@@ -425,10 +449,16 @@ main(int argc, char **argv)
 		{ "rules", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "watch", required_argument, NULL, 'w' },
+		{ "redos-every", required_argument, NULL, 'e' },
+		{ "match-limit", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *push_ep = NULL, *alerts_ep = NULL, *logpath = NULL;
-	char *rglob = "analyzer/rules/*.yaml", *ack_ep;
+	char *rglobs[8] = { "analyzer/rules/*.yaml" }, *ack_ep;
+	size_t nrglobs = 0;
+	unsigned redos_every = 0;
+	uint32_t match_limit = 10000;
+	uint64_t limit_hits = 0, warmup_hits = 0;
 	size_t nlines = 1000000, ndev = 64, rounds = 3, wb;
 	double timeout = 60, secs[MAX_ROUNDS], sorted[MAX_ROUNDS], tgen;
 	uint64_t expected, wire_bytes = 0;
@@ -450,7 +480,17 @@ main(int argc, char **argv)
 		case 'r': rounds = s_num("rounds", optarg, MAX_ROUNDS); break;
 		case 'd': ndev = s_num("devices", optarg, 100000); break;
 		case 'l': logpath = optarg; break;
-		case 'R': rglob = optarg; break;
+		case 'R':
+			if (nrglobs == sizeof rglobs / sizeof rglobs[0]) {
+				fprintf(stderr, "--rules: at most %zu\n", nrglobs);
+				return 2;
+			}
+			rglobs[nrglobs++] = optarg;
+			break;
+		case 'e': redos_every = (unsigned)s_num("redos-every", optarg,
+		    1000000); break;
+		case 'm': match_limit = (uint32_t)s_num("match-limit", optarg,
+		    UINT32_MAX); break;
 		case 't': timeout = (double)s_num("timeout", optarg, 3600); break;
 		case 'w': watch = (long)s_num("watch", optarg, 1u << 30); break;
 		default: s_usage();
@@ -464,7 +504,9 @@ main(int argc, char **argv)
 	}
 
 	tgen = util_monotime();
-	if ((g = benchgen_new(nlines)) == NULL) {
+	if (nrglobs == 0)
+		nrglobs = 1;
+	if ((g = benchgen_new_redos(nlines, redos_every)) == NULL) {
 		fprintf(stderr, "benchgen: the generated buffer does not parse\n");
 		return 1;
 	}
@@ -472,7 +514,8 @@ main(int argc, char **argv)
 		perror(logpath);
 		return 1;
 	}
-	expected = s_expected_events(g, rglob);
+	expected = s_expected_events(g, rglobs, nrglobs, match_limit, f.batch,
+	    &limit_hits, &warmup_hits);
 	s_encode(&f, g, ndev);
 	for (size_t k = 0; k < f.nframes; k++)
 		wire_bytes += f.frames[k].len;
@@ -509,8 +552,11 @@ main(int argc, char **argv)
 
 	printf("{\"lines\":%zu,\"records\":%zu,\"batches\":%zu,\"batch\":%zu,"
 	    "\"devices\":%zu,\"wire_bytes\":%llu,\"events_expected\":%llu,"
-	    "\"rounds\":[", g->nlines, g->nrecs, f.nframes, f.batch, ndev,
-	    (unsigned long long)wire_bytes, (unsigned long long)expected);
+	    "\"pathological_lines\":%u,\"limit_hits_per_pass\":%llu,"
+	    "\"limit_hits_warmup\":%llu,\"rounds\":[", g->nlines, g->nrecs,
+	    f.nframes, f.batch, ndev, (unsigned long long)wire_bytes,
+	    (unsigned long long)expected, g->npath,
+	    (unsigned long long)limit_hits, (unsigned long long)warmup_hits);
 	for (size_t r = 0; r < rounds; r++) {
 		unsigned long long t0 = s_tree_ticks(watch), t1;
 		double cpu;

@@ -82,9 +82,28 @@ static const char s_header[] =
     "                     filtering disabled\n\n"
     "Log Buffer (134217728 bytes):\n";
 
-/* Text of nlines lines after off bytes of room; returns the text's length. */
+/* A ReDoS bait body (see benchgen_new_redos()), the k-th. */
+static int
+s_bait(char *b, size_t cap, unsigned k)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+	char run[64];
+	size_t n = 32 + k % 24, j;
+
+	for (j = 0; j < n; j++)
+		run[j] = alpha[(k * 7 + j) % (sizeof alpha - 1)];
+	run[j] = '\0';
+	return snprintf(b, cap, "%%SYS-5-CONFIG_I: Configured from %s!", run);
+}
+
+/*
+ * Text of nlines lines after off bytes of room; returns the text's length.
+ * every > 0: line i with i % every == every / 2 is a bait instead (the
+ * random draws are the same, so the other lines do not change).
+ */
 static size_t
-s_generate(char **out, size_t off, size_t nlines, unsigned *nev)
+s_generate(char **out, size_t off, size_t nlines, unsigned every,
+    unsigned *nev, unsigned *npath)
 {
 	size_t cap = off + nlines * 192 + 1024, len = off, i;
 	char *buf = xmalloc(cap), body[512];
@@ -93,8 +112,14 @@ s_generate(char **out, size_t off, size_t nlines, unsigned *nev)
 
 	s_rng = 0x9e3779b97f4a7c15ULL;
 	for (i = 0; i < nlines; i++) {
+		unsigned ev = 0;
+
 		s += s_rand() % 3;
-		n = s_body(body, sizeof body, nev);
+		n = s_body(body, sizeof body, &ev);
+		if (every > 0 && i % every == every / 2)
+			n = s_bait(body, sizeof body, (*npath)++);
+		else
+			*nev += ev;
 		if (n < 0)
 			len += (size_t)snprintf(buf + len, cap - len,
 			    "        connection id=%u, sequence number=%u\n",
@@ -113,12 +138,19 @@ s_generate(char **out, size_t off, size_t nlines, unsigned *nev)
 struct benchgen *
 benchgen_new(size_t nlines)
 {
+	return benchgen_new_redos(nlines, 0);
+}
+
+struct benchgen *
+benchgen_new_redos(size_t nlines, unsigned every)
+{
 	struct benchgen *g = xcalloc(1, sizeof *g);
 	struct logparse_opts o;
 	size_t hlen = sizeof s_header - 1;
 
 	g->nlines = nlines;
-	g->len = s_generate(&g->parsed_, hlen, nlines, &g->nevents);
+	g->len = s_generate(&g->parsed_, hlen, nlines, every, &g->nevents,
+	    &g->npath);
 	memcpy(g->parsed_, s_header, hlen);
 	g->text = g->parsed_ + hlen;
 

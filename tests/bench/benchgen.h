@@ -24,6 +24,7 @@ struct benchgen {
 	size_t           len;
 	size_t           nlines;
 	unsigned         nevents;	/* interface event lines generated */
+	unsigned         npath;		/* pathological lines (benchgen_new_redos) */
 	struct wire_rec *recs;		/* borrow from pr */
 	size_t           nrecs;
 	size_t           ncut;		/* entries the parser dropped as cut */
@@ -37,6 +38,15 @@ struct benchgen {
  * benchgen_free(&g). NULL only if the parser refuses the platform.
  */
 struct benchgen *benchgen_new(size_t nlines);
+/*
+ * The same buffer with one line in every `every` (100: 1%) replaced by a
+ * ReDoS bait: "%SYS-5-CONFIG_I: Configured from " and a run of 32 to 55
+ * word characters ending in '!', on which tests/data/rules/redos.yaml's
+ * (\w+\s?)+ can only end at the match limit (as tests/integration/
+ * test_redos.c builds them). Every other line is the one benchgen_new()
+ * writes. every 0: no bait.
+ */
+struct benchgen *benchgen_new_redos(size_t nlines, unsigned every);
 void benchgen_free(struct benchgen **g);
 
 /* Write the text (what grep and the other peers read); 0 or -1 (errno). */
