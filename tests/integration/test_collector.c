@@ -231,7 +231,7 @@ Test(collector, fleet_of_200_harvested_exactly, .timeout = 150)
 	 * for its timeout, every healthy device finished polls.
 	 */
 	{
-		int64_t t;
+		int64_t t = 0;
 		double secs;
 		size_t starved = 0;
 
