@@ -973,6 +973,70 @@ Test(cursor, prev_fallback)
 	dev_free(&d);
 }
 
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(path, &st), 0, "%s", path);
+	return st.st_ino;
+}
+
+/*
+ * A save writes into PATH.prev's inode instead of a new file (no inode
+ * created or freed per save), and never when .prev is a second name of
+ * PATH, as a crash between link() and rename() leaves it.
+ */
+Test(cursor, save_reuses_the_prev_inode_but_never_the_cursor)
+{
+	struct dev d;
+	struct ring r;
+	char err[1024], path[512], prev[600];
+	ino_t old_prev, cur;
+	uint32_t counter;
+
+	dev_init(&d, 1);
+	ring_init(&r, 100, 0);
+	for (int k = 0; k < 3; k++) {
+		ring_addn(&r, (size_t)k, 1);
+		dev_poll(&d, &r);
+		dev_deliver(&d);
+		cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	}
+	snprintf(path, sizeof(path), "%s", cursor_path(d.c));
+	snprintf(prev, sizeof(prev), "%s.prev", path);
+	old_prev = inode_of(prev);
+	cur = inode_of(path);
+	ring_addn(&r, 3, 1);
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(inode_of(path), old_prev, "the new cursor is the old .prev inode");
+	cr_assert_eq(inode_of(prev), cur, "the replaced cursor is the new .prev");
+
+	/* the crash between link() and rename(): .prev is PATH's other name */
+	cr_assert_eq(unlink(prev), 0);
+	cr_assert_eq(link(path, prev), 0);
+	counter = cursor_acked(d.c)->counter;
+	cursor_free(&d.c);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(cursor_acked(d.c)->counter, counter);
+	cur = inode_of(path);
+	ring_addn(&r, 4, 1);
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	/* staged, not committed: PATH must still hold the last position */
+	cr_assert_eq(cursor_save_stage(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(inode_of(path), cur);
+	cursor_free(&d.c);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS, err, sizeof(err)), CERR_OK, "%s", err);
+	cr_assert_eq(cursor_acked(d.c)->counter, counter, "PATH was written into");
+	ring_free(&r);
+	dev_free(&d);
+}
+
 /* The batched save: stage, one sync, commit; a crash before the commit
  * leaves the old file whole and the temp file is cleaned up on load. */
 Test(cursor, staged_save)
