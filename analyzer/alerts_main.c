@@ -509,6 +509,8 @@ s_metrics_start(struct stage *s, char *err, size_t errlen)
 	    "Failed delivery attempts, by output.", "output");
 	g->out_drop = metrics_gauge(g->m, "loghaul_alerts_output_dropped",
 	    "Changes given up on, by output.", "output");
+	if (mq_metrics_export(g->m) < 0)
+		log_warnx("alerts: metrics: cannot export mq counters");
 	g->http = metrics_http_start(g->m, listen, &h, err, errlen);
 	if (g->http == NULL)
 		return -1;

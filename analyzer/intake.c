@@ -459,6 +459,8 @@ s_metrics(struct intake *in, int worker)
 	in->m_pending = metrics_series(metrics_gauge(in->reg,
 	    "loghaul_analyzer_pending_batches", "Batches waiting for the alert stage",
 	    NULL), NULL);
+	if (mq_metrics_export(in->reg) < 0)
+		log_warnx("metrics: cannot export mq counters");
 	if (listen) {
 		const char *colon = strrchr(listen, ':');
 		long port = colon ? strtol(colon + 1, NULL, 10) : 0;

@@ -20,6 +20,7 @@
 #include "common/util.h"
 
 #define METRICS_MAX_BOUNDS 64
+#define METRICS_MAX_HOOKS  4
 
 struct metrics_series {
 	struct metrics_family *fam;
@@ -46,9 +47,16 @@ struct metrics_family {
 	struct metrics        *reg;
 };
 
+struct metrics_hook {
+	void (*fn)(struct metrics *m, void *arg);
+	void  *arg;
+};
+
 struct metrics {
 	pthread_mutex_t        lock;
 	struct metrics_family *first, *last;
+	struct metrics_hook    hooks[METRICS_MAX_HOOKS];	/* under lock */
+	size_t                 nhooks;
 };
 
 static uint64_t
@@ -433,6 +441,20 @@ metrics_observe(struct metrics_series *s, double v)
 	s_add_double(&s->v, v);
 }
 
+void
+metrics_counter_raise(struct metrics_series *s, uint64_t v)
+{
+	uint_fast64_t old;
+
+	if (!s_is(s, METRICS_COUNTER))
+		return;
+	/* A max, not a store: two scrapes racing never move it backwards. */
+	old = atomic_load_explicit(&s->v, memory_order_relaxed);
+	while (old < v && !atomic_compare_exchange_weak_explicit(&s->v, &old, v,
+	    memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
 uint64_t
 metrics_counter_value(const struct metrics_series *s)
 {
@@ -665,15 +687,41 @@ s_render_series(struct rend *out, struct metrics_series *s)
 	}
 }
 
+int
+metrics_on_render(struct metrics *m, void (*fn)(struct metrics *m, void *arg),
+    void *arg)
+{
+	int rc = -1;
+
+	if (m == NULL || fn == NULL)
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	if (m->nhooks < METRICS_MAX_HOOKS) {
+		m->hooks[m->nhooks].fn = fn;
+		m->hooks[m->nhooks++].arg = arg;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 enum cerr
 metrics_render(struct metrics *m, struct buf *b)
 {
 	static const char *const tname[] = { "counter", "gauge", "histogram" };
 	struct rend r = { b, CERR_OK }, *out = &r;
+	struct metrics_hook hooks[METRICS_MAX_HOOKS];
 	struct metrics_family *f;
 	struct metrics_series *s;
-	size_t start = b->len;
+	size_t start = b->len, nhooks, i;
 
+	/* Hooks run unlocked: they look series up, which takes the lock. */
+	pthread_mutex_lock(&m->lock);
+	nhooks = m->nhooks;
+	memcpy(hooks, m->hooks, sizeof hooks);
+	pthread_mutex_unlock(&m->lock);
+	for (i = 0; i < nhooks; i++)
+		hooks[i].fn(m, hooks[i].arg);
 	pthread_mutex_lock(&m->lock);
 	for (f = m->first; f != NULL && r.e == CERR_OK; f = f->next) {
 		r_printf(out, "# HELP %s ", f->name);

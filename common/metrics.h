@@ -81,10 +81,26 @@ void metrics_set(struct metrics_series *s, double v);		/* gauge = v */
 void metrics_gauge_add(struct metrics_series *s, double d);	/* gauge += d */
 void metrics_observe(struct metrics_series *s, double v);	/* histogram */
 
+/*
+ * Counter = max(counter, v): for a counter that mirrors a count kept
+ * elsewhere (a library's own statistics), refreshed from a render hook.
+ */
+void metrics_counter_raise(struct metrics_series *s, uint64_t v);
+
 /* Current values (0 for NULL or the wrong type): for tests and status. */
 uint64_t metrics_counter_value(const struct metrics_series *s);
 double   metrics_gauge_value(const struct metrics_series *s);
 uint64_t metrics_histogram_count(const struct metrics_series *s);
+
+/*
+ * Call fn(m, arg) at the start of every metrics_render(), before any family
+ * is rendered, so that values kept elsewhere (read, not counted here) are
+ * current in every scrape. fn runs on the rendering thread (libmicrohttpd's)
+ * without the registry's lock held, so it may look series up; it must only
+ * read what is safe to read from that thread. At most 4 hooks; -1 past that.
+ */
+int metrics_on_render(struct metrics *m,
+    void (*fn)(struct metrics *m, void *arg), void *arg);
 
 /* Append the text exposition (format 0.0.4) of every family to out. */
 enum cerr metrics_render(struct metrics *m, struct buf *out);

@@ -211,7 +211,7 @@ mq_socket(int type, const struct mq_opts *o, char *err, size_t errlen)
 	    s_apply_curve(s, o, err, errlen) < 0)
 		goto out_close;
 	/* Last, so that nothing can fail after the ZAP thread counted it. */
-	if (o->curve == MQ_CURVE_SERVER && mq_zap_watch(s, err, errlen) < 0)
+	if (o->curve == MQ_CURVE_SERVER && mq_zap_watch(s, 1, err, errlen) < 0)
 		goto out_close;
 	return s;
 
@@ -231,9 +231,44 @@ mq_close(void **sock)
 	*sock = NULL;
 }
 
+/*
+ * A plain socket about to bind: a ZAP domain (libzmq then refuses ZMTP
+ * 1.0/2.0 peers, see mq.h) and the ZAP thread's monitor. Done once per
+ * socket: the domain marks it done. inproc has no handshake to watch.
+ */
+static int
+s_plain_bind_prep(void *sock, const char *endpoint, char *err, size_t errlen)
+{
+	char dom[64];
+	size_t len = sizeof dom;
+	int mech = ZMQ_NULL;
+	size_t mlen = sizeof mech;
+
+	if (strncmp(endpoint, "inproc://", 9) == 0)
+		return 0;
+	if (zmq_getsockopt(sock, ZMQ_MECHANISM, &mech, &mlen) != 0 ||
+	    mech != ZMQ_NULL)
+		return 0;	/* CURVE: its domain and monitor came with it */
+	if (zmq_getsockopt(sock, ZMQ_ZAP_DOMAIN, dom, &len) == 0 && len > 1)
+		return 0;
+	if (!mq_zap_running() && mq_zap_start(err, errlen) < 0)
+		return -1;
+	if (mq_zap_watch(sock, 0, err, errlen) < 0)
+		return -1;
+	if (zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, MQ_ZAP_DOMAIN_PLAIN,
+	    strlen(MQ_ZAP_DOMAIN_PLAIN)) != 0) {
+		snprintf(err, errlen, "bind %s: zap domain: %s", endpoint,
+		    zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
 int
 mq_bind(void *sock, const char *endpoint, char *err, size_t errlen)
 {
+	if (s_plain_bind_prep(sock, endpoint, err, errlen) < 0)
+		return -1;
 	if (zmq_bind(sock, endpoint) != 0) {
 		snprintf(err, errlen, "bind %s: %s", endpoint,
 		    zmq_strerror(zmq_errno()));

@@ -29,6 +29,17 @@
  * libzmq monitor, so that peers refused before ZAP is asked (no CURVE at
  * all, wrong server key, garbage) are counted too: see mq_stats_get().
  *
+ * Plain (NULL mechanism) sockets that bind. libzmq talks ZMTP 1.0 and 2.0
+ * to a peer whose first byte is not 0xff, and to such a peer it sends
+ * queued messages without any handshake: a PUSH hands batches to anything
+ * that connects and sends a byte. It refuses those protocol versions on a
+ * socket with ZAP enabled (zmtp_engine.cpp, handshake_v1_0/_v2_0: "reject
+ * ZMTP 1.0 connections if ZAP is enabled"; libzmq 4.3.4), and ZAP is
+ * enabled on a NULL socket by giving it a ZAP domain. So mq_bind() gives
+ * every plain socket MQ_ZAP_DOMAIN_PLAIN, its own domain (see mq_zap.c for
+ * why not MQ_ZAP_DOMAIN), and has the ZAP thread (started on demand)
+ * watch it, so its handshake failures are counted too.
+ *
  * Threads: the context and mq_stats_get() may be used from any thread; a
  * socket only from the thread that uses it (libzmq's rule).
  */
@@ -45,7 +56,8 @@
 
 #define MQ_KEYLEN      40	/* a CURVE key as z85 text */
 #define MQ_MAXMSGSIZE  ((int64_t)WIRE_MAX_FRAME + 65536)
-#define MQ_ZAP_DOMAIN  "loghaul"
+#define MQ_ZAP_DOMAIN  "loghaul"	/* CURVE servers */
+#define MQ_ZAP_DOMAIN_PLAIN "loghaul.plain"	/* NULL-mechanism binders */
 
 /* Flags for mq_send() / mq_recv(). Without MQ_BLOCK both never wait. */
 #define MQ_MORE   0x1	/* more frames of this message follow */
@@ -99,7 +111,12 @@ void *mq_socket(int type, const struct mq_opts *o, char *err, size_t errlen);
 /* Close and set *sock to NULL; accepts NULL. */
 void  mq_close(void **sock);
 
-/* 0, or -1 with "bind tcp://...: reason" in err. */
+/*
+ * 0, or -1 with "bind tcp://...: reason" in err. A plain (non-CURVE) socket
+ * gets MQ_ZAP_DOMAIN_PLAIN, so that it refuses ZMTP 1.0/2.0 peers, and a
+ * monitor on the ZAP thread (started here if it is not running), so that its
+ * handshake failures are counted.
+ */
 int mq_bind(void *sock, const char *endpoint, char *err, size_t errlen);
 int mq_connect(void *sock, const char *endpoint, char *err, size_t errlen);
 /* The endpoint last bound, with a wildcard port resolved ("tcp://127.0.0.1:*"). */
@@ -162,16 +179,37 @@ int  mq_zap_load_allow(const char *const *globs, size_t n, char *err,
     size_t errlen);
 size_t mq_zap_allow_count(void);
 
-/* Counters since start, for metrics. */
+/*
+ * Counters since start, for metrics. "Bound sockets" are the ones the ZAP
+ * thread watches: CURVE servers, and plain sockets that mq_bind() bound.
+ * libzmq 4.3.4 reports no event when it refuses a ZMTP 1.0/2.0 peer (it
+ * only disconnects it), so those refusals show only as accepted minus
+ * handshakes_ok minus the failures below.
+ */
 struct mq_stats {
 	uint64_t zap_allowed;	/* CURVE clients admitted */
 	uint64_t zap_denied;	/* CURVE clients whose key is not listed */
-	uint64_t hs_no_curve;	/* peers that did not speak CURVE to us */
+	uint64_t hs_no_curve;	/* peers that did not speak CURVE to a CURVE server */
 	uint64_t hs_bad_key;	/* CURVE handshake failed: wrong server key */
-	uint64_t hs_failed;	/* other handshake failures (garbage, ...) */
-	uint64_t accepted;	/* connections accepted on CURVE servers */
+	uint64_t hs_failed;	/* other handshake failures on bound sockets
+				   (garbage, silence past ZMQ_HANDSHAKE_IVL, ...) */
+	uint64_t handshakes_ok;	/* handshakes completed on bound sockets */
+	uint64_t accepted;	/* connections accepted on bound sockets */
 	uint64_t disconnected;
 };
 void mq_stats_get(struct mq_stats *out);
+
+struct metrics;
+/*
+ * Export mq_stats_get() in m, refreshed at every scrape:
+ *   loghaul_mq_peers_refused_total{reason="zap_denied|no_curve|bad_key|
+ *       handshake_failed"}
+ *   loghaul_mq_peers_admitted_total        CURVE clients ZAP admitted
+ *   loghaul_mq_connections_accepted_total  on bound sockets
+ *   loghaul_mq_handshakes_total            completed, on bound sockets
+ *   loghaul_mq_disconnections_total        on bound sockets
+ * -1 when m is NULL or refuses the families or the hook.
+ */
+int mq_metrics_export(struct metrics *m);
 
 #endif

@@ -1,12 +1,23 @@
 /*
- * mq_zap.c — the ZAP handler (ZeroMQ RFC 27) and the monitors of CURVE
- * server sockets, served by one thread.
+ * mq_zap.c — the ZAP handler (ZeroMQ RFC 27) and the monitors of bound
+ * sockets (CURVE servers, plain binders), served by one thread.
  *
  * The thread owns three kinds of sockets: the REP bound at
  * inproc://zeromq.zap.01 that libzmq asks about every CURVE client, a PAIR
- * on which the owner sends commands ("MON <endpoint>", "STOP"), and one
+ * on which the owner sends commands ("MON c|p <endpoint>", "STOP"), and one
  * PAIR per watched socket reading libzmq's monitor events. The allow list is
  * shared with the owner under a mutex; counters are atomics.
+ *
+ * Plain sockets and ZAP. A plain socket that binds has a ZAP domain only so
+ * that libzmq refuses ZMTP 1.0/2.0 peers (mq.h). But a NULL-mechanism
+ * socket with a domain also asks the ZAP handler about every peer, when one
+ * is bound in the process (when none is, libzmq admits the peer unasked:
+ * ZMQ_ZAP_ENFORCE_DOMAIN is off). So the handler must answer those requests,
+ * and answer yes: plain means unauthenticated by configuration. They come
+ * in their own domain, MQ_ZAP_DOMAIN_PLAIN, and only a NULL request in that
+ * domain is admitted without a key; MQ_ZAP_DOMAIN stays CURVE-only, so no
+ * request that reaches a CURVE server's domain can be let in by the plain
+ * rule, whatever mechanism a future libzmq lets it carry.
  */
 #include <errno.h>
 #include <glob.h>
@@ -25,7 +36,8 @@
 #define CTL_ENDPOINT "inproc://loghaul.zap.ctl"
 #define MON_EVENTS (ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |	\
 	ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |				\
-	ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_MONITOR_STOPPED)
+	ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |				\
+	ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_MONITOR_STOPPED)
 
 struct zap_key {
 	uint8_t k[32];
@@ -55,7 +67,7 @@ static struct {
 
 static struct {
 	atomic_uint_fast64_t allowed, denied, no_curve, bad_key, failed,
-	    accepted, disconnected;
+	    hs_ok, accepted, disconnected;
 } zst;
 
 void
@@ -66,6 +78,7 @@ mq_stats_get(struct mq_stats *out)
 	out->hs_no_curve = atomic_load(&zst.no_curve);
 	out->hs_bad_key = atomic_load(&zst.bad_key);
 	out->hs_failed = atomic_load(&zst.failed);
+	out->handshakes_ok = atomic_load(&zst.hs_ok);
 	out->accepted = atomic_load(&zst.accepted);
 	out->disconnected = atomic_load(&zst.disconnected);
 }
@@ -153,11 +166,16 @@ out_free:
 
 /* ---- the thread ------------------------------------------------------- */
 
+struct zap_mon {
+	void *sock;		/* the thread's end of a monitor PAIR */
+	int   curve;		/* it watches a CURVE server */
+};
+
 struct zap_thread {
 	void  *ctx;
 	void  *rep;
 	void  *ctl;		/* the thread's end of the command PAIR */
-	void **mons;
+	struct zap_mon *mons;
 	size_t nmons;
 };
 
@@ -208,17 +226,25 @@ s_zap_serve(void *rep)
 
 	if ((n = s_recv_frames(rep, f, 8)) < 0)
 		return;
-	if (n >= 7 && s_frame_is(&f[0], "1.0") && s_frame_is(&f[5], "CURVE") &&
+	if (n >= 7 && s_frame_is(&f[0], "1.0") &&
+	    s_frame_is(&f[2], MQ_ZAP_DOMAIN) && s_frame_is(&f[5], "CURVE") &&
 	    zmq_msg_size(&f[6]) == 32) {
 		ok = s_allowed(zmq_msg_data(&f[6]));
 		zmq_z85_encode(z85, zmq_msg_data(&f[6]), 32);
+	} else if (n >= 6 && s_frame_is(&f[0], "1.0") &&
+	    s_frame_is(&f[2], MQ_ZAP_DOMAIN_PLAIN) && s_frame_is(&f[5], "NULL")) {
+		/* A plain socket's peer (see the top): not a CURVE admission. */
+		ok = 2;
 	} else {
 		text = "only CURVE clients are admitted";
 	}
 	if (n >= 4)
 		snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]),
 		    (const char *)zmq_msg_data(&f[3]));
-	if (ok) {
+	if (ok == 2) {
+		status = "200";
+		text = "OK";
+	} else if (ok) {
 		status = "200";
 		text = "OK";
 		atomic_fetch_add(&zst.allowed, 1);
@@ -236,7 +262,7 @@ s_zap_serve(void *rep)
 		zmq_send(rep, "", 0, ZMQ_SNDMORE);
 	zmq_send(rep, status, 3, ZMQ_SNDMORE);
 	zmq_send(rep, text, strlen(text), ZMQ_SNDMORE);
-	zmq_send(rep, ok ? z85 : "", ok ? MQ_KEYLEN : 0, ZMQ_SNDMORE);
+	zmq_send(rep, ok == 1 ? z85 : "", ok == 1 ? MQ_KEYLEN : 0, ZMQ_SNDMORE);
 	zmq_send(rep, "", 0, 0);
 	for (i = 0; i < n && i < 8; i++)
 		zmq_msg_close(&f[i]);
@@ -244,7 +270,7 @@ s_zap_serve(void *rep)
 
 /* One monitor event: a 6-byte frame (event, value) and the endpoint. */
 static int
-s_monitor_read(void *mon)
+s_monitor_read(const struct zap_mon *mon)
 {
 	zmq_msg_t f[2];
 	const uint8_t *d;
@@ -252,7 +278,7 @@ s_monitor_read(void *mon)
 	uint32_t val;
 	int n, stopped = 0;
 
-	if ((n = s_recv_frames(mon, f, 2)) < 1)
+	if ((n = s_recv_frames(mon->sock, f, 2)) < 1)
 		return 0;
 	if (zmq_msg_size(&f[0]) == 6) {
 		d = zmq_msg_data(&f[0]);
@@ -265,8 +291,13 @@ s_monitor_read(void *mon)
 		case ZMQ_EVENT_DISCONNECTED:
 			atomic_fetch_add(&zst.disconnected, 1);
 			break;
+		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+			atomic_fetch_add(&zst.hs_ok, 1);
+			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-			if (val == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+			/* At a plain socket a mismatch is a CURVE peer: "failed". */
+			if (val == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH &&
+			    mon->curve)
 				atomic_fetch_add(&zst.no_curve, 1);
 			else if (val == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
 				atomic_fetch_add(&zst.bad_key, 1);
@@ -300,11 +331,13 @@ s_ctl_serve(struct zap_thread *t)
 	cmd[n < (int)sizeof cmd - 1 ? n : (int)sizeof cmd - 1] = '\0';
 	if (strcmp(cmd, "STOP") == 0)
 		return 1;
-	if (strncmp(cmd, "MON ", 4) == 0) {
+	if (strncmp(cmd, "MON ", 4) == 0 && (cmd[4] == 'c' || cmd[4] == 'p') &&
+	    cmd[5] == ' ') {
 		mon = zmq_socket(t->ctx, ZMQ_PAIR);
-		if (mon != NULL && zmq_connect(mon, cmd + 4) == 0) {
+		if (mon != NULL && zmq_connect(mon, cmd + 6) == 0) {
 			t->mons = xrealloc(t->mons, (t->nmons + 1) * sizeof *t->mons);
-			t->mons[t->nmons++] = mon;
+			t->mons[t->nmons].sock = mon;
+			t->mons[t->nmons++].curve = cmd[4] == 'c';
 			zmq_send(t->ctl, "OK", 2, 0);
 			return 0;
 		}
@@ -330,7 +363,7 @@ s_zap_main(void *arg)
 		items[0].socket = t->rep;
 		items[1].socket = t->ctl;
 		for (i = 0; i < t->nmons; i++)
-			items[2 + i].socket = t->mons[i];
+			items[2 + i].socket = t->mons[i].sock;
 		for (i = 0; i < n; i++)
 			items[i].events = ZMQ_POLLIN;
 		if (zmq_poll(items, (int)n, -1) < 0) {
@@ -343,9 +376,9 @@ s_zap_main(void *arg)
 		/* Monitors before commands: a new one changes t->mons. */
 		for (i = t->nmons; i-- > 0;) {
 			if (!(items[2 + i].revents & ZMQ_POLLIN) ||
-			    !s_monitor_read(t->mons[i]))
+			    !s_monitor_read(&t->mons[i]))
 				continue;
-			zmq_close(t->mons[i]);
+			zmq_close(t->mons[i].sock);
 			t->mons[i] = t->mons[--t->nmons];
 		}
 		if (items[1].revents & ZMQ_POLLIN)
@@ -353,7 +386,7 @@ s_zap_main(void *arg)
 	}
 	free(items);
 	for (i = 0; i < t->nmons; i++)
-		zmq_close(t->mons[i]);
+		zmq_close(t->mons[i].sock);
 	free(t->mons);
 	zmq_close(t->rep);
 	zmq_close(t->ctl);
@@ -461,7 +494,7 @@ mq_zap_stop(void)
 }
 
 int
-mq_zap_watch(void *sock, char *err, size_t errlen)
+mq_zap_watch(void *sock, int curve, char *err, size_t errlen)
 {
 	char ep[64], cmd[80], reply[8];
 	int n;
@@ -469,8 +502,13 @@ mq_zap_watch(void *sock, char *err, size_t errlen)
 	pthread_mutex_lock(&zap.ctl_lock);
 	if (!zap.running) {
 		pthread_mutex_unlock(&zap.ctl_lock);
-		snprintf(err, errlen, "refusing a CURVE server socket without the "
-		    "ZAP handler: libzmq would admit any client key");
+		if (curve)
+			snprintf(err, errlen, "refusing a CURVE server socket "
+			    "without the ZAP handler: libzmq would admit any "
+			    "client key");
+		else
+			snprintf(err, errlen, "monitor: the ZAP thread is not "
+			    "running");
 		return -1;
 	}
 	snprintf(ep, sizeof ep, "inproc://loghaul.mon.%u",
@@ -481,7 +519,7 @@ mq_zap_watch(void *sock, char *err, size_t errlen)
 		return -1;
 	}
 	/* Wait until the thread listens: events before that would be lost. */
-	snprintf(cmd, sizeof cmd, "MON %s", ep);
+	snprintf(cmd, sizeof cmd, "MON %c %s", curve ? 'c' : 'p', ep);
 	zmq_send(zap.ctl, cmd, strlen(cmd), 0);
 	n = zmq_recv(zap.ctl, reply, sizeof reply, 0);
 	if (n != 2 || memcmp(reply, "OK", 2) != 0) {
@@ -490,7 +528,8 @@ mq_zap_watch(void *sock, char *err, size_t errlen)
 		snprintf(err, errlen, "monitor: the ZAP thread did not attach");
 		return -1;
 	}
-	atomic_fetch_add(&zap.servers, 1);
+	if (curve)
+		atomic_fetch_add(&zap.servers, 1);
 	pthread_mutex_unlock(&zap.ctl_lock);
 	return 0;
 }
@@ -501,11 +540,14 @@ mq_zap_unwatch(void *sock)
 	int server = 0;
 	size_t len = sizeof server;
 
-	if (zmq_getsockopt(sock, ZMQ_CURVE_SERVER, &server, &len) != 0 || !server)
-		return;
-	/* Stopping sends MONITOR_STOPPED, on which the thread closes its end. */
+	/*
+	 * Stopping sends MONITOR_STOPPED, on which the thread closes its end;
+	 * on a socket nobody monitors it does nothing, so plain sockets that
+	 * never bound need no bookkeeping.
+	 */
 	zmq_socket_monitor(sock, NULL, 0);
-	atomic_fetch_sub(&zap.servers, 1);
+	if (zmq_getsockopt(sock, ZMQ_CURVE_SERVER, &server, &len) == 0 && server)
+		atomic_fetch_sub(&zap.servers, 1);
 }
 
 void

@@ -8,7 +8,10 @@
  *     handshake interval (mq_opts_init: ZMQ_HANDSHAKE_IVL 10 s) / the
  *     metrics server's connection timeout (MHD, 10 s), not before;
  *   - peers that send garbage (a broken ZMTP greeting, or random bytes):
- *     cut;
+ *     cut, having got at most the 64-byte greeting from a ZMTP endpoint,
+ *     plain or CURVE (a plain socket took a first byte other than 0xff for
+ *     a ZMTP 1.0 peer and sent it batches: mq_bind() now gives plain
+ *     sockets a ZAP domain, on which libzmq refuses ZMTP 1.0/2.0);
  *   - a ZMTP peer announcing one frame over MQ_MAXMSGSIZE to a socket that
  *     receives (the collector's ack PULL, the alert stage's ROUTER): cut
  *     before the frame is read;
@@ -21,9 +24,10 @@
  * Throughout, the alerts equal what the journal implies, every daemon is
  * alive, and none grows by more than 64 MiB.
  *
- * Counters: the mq layer counts handshake failures and ZAP refusals of
- * CURVE servers (mq_stats_get()), but no daemon exports them in /metrics,
- * and plain sockets count nothing; so only the ZAP log line is asserted.
+ * Counters: the collector's and the alert stage's /metrics count the
+ * refused peers (loghaul_mq_peers_refused_total{reason}: handshake
+ * failures, plain or CURVE; with CURVE also the peer without CURVE and
+ * the unlisted key, which is logged too).
  */
 #include <criterion/criterion.h>
 #include <arpa/inet.h>
@@ -412,8 +416,8 @@ hp_attack(const struct mq_keypair *keys, const char *server_pub,
 		if (strcmp(r->what, "silent") == 0 && r->cut > 0)
 			cr_expect_geq(after, 9.0, "%s: a silent peer cut after %.1f s",
 			    ep_name[r->ep], after);
-		/* A CURVE server sends its 64-byte greeting, nothing more. */
-		if (keys && EP_ZMTP(r->ep))
+		/* A ZMTP server sends its 64-byte greeting, nothing more. */
+		if (EP_ZMTP(r->ep))
 			cr_expect_leq(r->got, 64, "%s, %s peer: got %zu bytes",
 			    ep_name[r->ep], r->what, r->got);
 		close(r->fd);
@@ -445,6 +449,82 @@ hp_attack(const struct mq_keypair *keys, const char *server_pub,
 	}
 }
 
+/* ---- metrics ------------------------------------------------------------ */
+
+/* GET /metrics from 127.0.0.1:port (HTTP/1.0: read to EOF); caller frees. */
+static char *
+hp_scrape(int port)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	struct pollfd pf;
+	size_t len = 0, cap = 1 << 16;
+	char *out = xmalloc(cap);
+	double end = util_monotime() + 10;
+	int fd = hp_tcp_connect(port);
+
+	hp_send_all(fd, req, sizeof req - 1);
+	pf.fd = fd;
+	pf.events = POLLIN;
+	while (util_monotime() < end) {
+		ssize_t r;
+
+		if (poll(&pf, 1, 200) <= 0)
+			continue;
+		if (len + 4096 + 1 > cap)
+			out = xrealloc(out, cap *= 2);
+		if ((r = recv(fd, out + len, 4096, 0)) <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	out[len] = '\0';
+	return out;
+}
+
+/* The value of the sample line starting "series " in text; -1 if none. */
+static long
+hp_metric(const char *text, const char *series)
+{
+	char *pat = xasprintf("\n%s ", series);
+	const char *s = strstr(text, pat);
+	long v = s ? strtol(s + strlen(pat), NULL, 10) : -1;
+
+	free(pat);
+	return v;
+}
+
+/*
+ * The refusals each binding daemon counted, at least the given numbers
+ * (reasons in the order of want: handshake_failed, no_curve, zap_denied).
+ */
+static void
+hp_expect_refused(const long want[3])
+{
+	static const char *const reason[3] = { "handshake_failed", "no_curve",
+	    "zap_denied" };
+	static const int ep[2] = { EP_CMETRICS, EP_AMETRICS };
+
+	for (int d = 0; d < 2; d++) {
+		char *text = hp_scrape(hp.port[ep[d]]);
+
+		for (int i = 0; i < 3; i++) {
+			char *series = xasprintf("loghaul_mq_peers_refused_total"
+			    "{reason=\"%s\"}", reason[i]);
+			long v = hp_metric(text, series);
+
+			fprintf(stderr, "hostile_peer: %s: %s %ld\n", ep_name[ep[d]],
+			    series, v);
+			cr_expect_geq(v, want[i], "%s: %s %ld, want >= %ld\n%.3000s",
+			    ep_name[ep[d]], series, v, want[i], text);
+			free(series);
+		}
+		cr_expect_gt(hp_metric(text,
+		    "loghaul_mq_connections_accepted_total"), 0, "%s: %.3000s",
+		    ep_name[ep[d]], text);
+		free(text);
+	}
+}
+
 /* The alerts equal the journal's flaps. */
 static void
 hp_check_alerts(void)
@@ -473,6 +553,8 @@ Test(hostile_peer, plain_tcp_endpoints_cut_hostile_peers)
 	cr_assert_not_null(hp.ds, "%s", err);
 	hp_start(NULL, NULL);
 	hp_attack(NULL, NULL, NULL, 0);
+	/* The silent peer at each ZMTP endpoint, at least. */
+	hp_expect_refused((const long[3]){ 1, 0, 0 });
 	hp_check_alerts();
 	cr_expect_eq(pipeline_stop(hp.p, PL_COLLECTOR, 0), 0);
 	cr_expect_eq(pipeline_stop(hp.p, PL_ALERTS, 0), 0);
@@ -522,6 +604,8 @@ Test(hostile_peer, curve_endpoints_cut_hostile_peers)
 	hp_zmq_peer(&z[3], ZMQ_DEALER, hp.port[EP_INTAKE], "unlisted key at "
 	    "the intake", &rogue, server_pub);
 	hp_attack(&listed, server_pub, z, 4);
+	/* Silent and garbage peers, the plain clients, the unlisted key. */
+	hp_expect_refused((const long[3]){ 1, 1, 1 });
 	hp_check_alerts();
 
 	/* The ZAP handler of each binding daemon logs the refused key. */

@@ -5,14 +5,20 @@
  * files. Every wait is bounded; nothing asserts on elapsed time.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/buf.h"
+#include "common/metrics.h"
 #include "common/mq.h"
 
 #define WAIT_MS 15000	/* generous bound for anything that must happen */
@@ -488,4 +494,176 @@ Test(mq, zap_allow_list_from_globs)
 	cr_assert_eq(mq_zap_stop(), 0);
 	mq_shutdown();
 	s_rmkeydir();
+}
+
+/* ---- plain sockets that bind ------------------------------------------- */
+
+/* A raw TCP connection to the port of ep ("tcp://127.0.0.1:PORT"). */
+static int
+s_raw_connect(const char *ep)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert_geq(fd, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)atoi(ep + 16));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "%s: %s",
+	    ep, strerror(errno));
+	return fd;
+}
+
+/* Read until EOF/reset or ms pass; returns the bytes read (-1: not cut). */
+static long
+s_raw_until_cut(int fd, int ms)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+	char buf[4096];
+	long got = 0;
+
+	for (int waited = 0; waited < ms; waited += 50) {
+		ssize_t r;
+
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (r > 0)
+			got += r;
+		else if (r == 0 || (errno != EAGAIN && errno != EINTR))
+			return got;
+	}
+	return -1;
+}
+
+/*
+ * A peer whose first byte is not 0xff is ZMTP 1.0 to libzmq; a plain PUSH
+ * used to send it what it had queued. Now: cut after the signature, and
+ * the queued message goes to the real peer that connects afterwards.
+ */
+Test(mq, plain_bind_refuses_zmtp1_peer, .timeout = 60)
+{
+	void *push = s_sock(ZMQ_PUSH, NULL), *pull;
+	char ep[128], got[64], one[] = { 0x05, 0x00, 'h', 'e', 'l', 'l', 'o' };
+	enum cerr e = CERR_AGAIN;
+	long n;
+	int fd;
+
+	s_bind_any(push, ep, sizeof ep);
+	fd = s_raw_connect(ep);
+	cr_assert_eq(send(fd, one, sizeof one, MSG_NOSIGNAL), (ssize_t)sizeof one);
+	/* Once its "handshake" is done, the PUSH would send to it alone. */
+	for (int i = 0; i < 40 && e == CERR_AGAIN; i++) {
+		e = mq_send(push, "secret batch", 12, 0);
+		if (e == CERR_AGAIN)
+			usleep(50 * 1000);
+	}
+	pull = s_sock(ZMQ_PULL, NULL);
+	cr_assert_eq(mq_connect(pull, ep, err, sizeof err), 0, "%s", err);
+	if (e == CERR_AGAIN)
+		s_send(push, "secret batch");
+	n = s_raw_until_cut(fd, WAIT_MS);
+	close(fd);
+	cr_assert_geq(n, 0, "a ZMTP 1.0 peer was not cut");
+	cr_assert_leq(n, 10, "a ZMTP 1.0 peer got %ld bytes (a batch?)", n);
+	cr_assert_gt(s_recv(pull, got, sizeof got, WAIT_MS), 0);
+	cr_assert_str_eq(got, "secret batch");
+	mq_close(&pull);
+	mq_close(&push);
+	mq_shutdown();
+}
+
+/*
+ * With the ZAP handler running for a CURVE server in the same process, a
+ * plain socket's ZMTP 3 peers are asked about in MQ_ZAP_DOMAIN_PLAIN and
+ * admitted: plain traffic flows beside CURVE, and is no ZAP admission.
+ */
+Test(mq, plain_and_curve_share_the_zap_handler, .timeout = 60)
+{
+	struct mq_keypair server;
+	struct mq_stats st;
+	struct mq_opts o;
+	void *cpull, *pull, *push;
+	char cep[128], ep[128], got[64];
+	char dom[64];
+	size_t len = sizeof dom;
+
+	cr_assert_eq(mq_curve_keypair(&server), 0);
+	cr_assert_eq(mq_zap_start(err, sizeof err), 0, "%s", err);
+	mq_opts_init(&o);
+	o.curve = MQ_CURVE_SERVER;
+	o.keys = &server;
+	cpull = s_sock(ZMQ_PULL, &o);
+	s_bind_any(cpull, cep, sizeof cep);
+
+	pull = s_sock(ZMQ_PULL, NULL);
+	s_bind_any(pull, ep, sizeof ep);
+	cr_assert_eq(zmq_getsockopt(pull, ZMQ_ZAP_DOMAIN, dom, &len), 0);
+	cr_assert_str_eq(dom, MQ_ZAP_DOMAIN_PLAIN);
+	push = s_sock(ZMQ_PUSH, NULL);
+	cr_assert_eq(mq_connect(push, ep, err, sizeof err), 0, "%s", err);
+	s_send(push, "plain beside curve");
+	cr_assert_gt(s_recv(pull, got, sizeof got, WAIT_MS), 0);
+	cr_assert_str_eq(got, "plain beside curve");
+	mq_stats_get(&st);
+	cr_assert_eq(st.zap_allowed, 0);
+	cr_assert_eq(st.zap_denied, 0);
+	mq_close(&push);
+	mq_close(&pull);
+	mq_close(&cpull);
+	cr_assert_eq(mq_zap_stop(), 0);
+	mq_shutdown();
+}
+
+/* The value of "series " in a rendered registry; -1 if absent. */
+static long
+s_metric(struct metrics *m, const char *series)
+{
+	struct buf b;
+	char *pat = NULL;
+	const char *at;
+	long v = -1;
+
+	buf_init(&b, 0);
+	cr_assert_eq(metrics_render(m, &b), CERR_OK);
+	cr_assert_gt(asprintf(&pat, "\n%s ", series), 0);
+	if (b.data != NULL && (at = strstr(b.data, pat)) != NULL)
+		v = strtol(at + strlen(pat), NULL, 10);
+	free(pat);
+	buf_free(&b);
+	return v;
+}
+
+/* A plain socket's handshake failures reach /metrics at the next scrape. */
+Test(mq, plain_handshake_failures_exported, .timeout = 60)
+{
+	struct metrics *m = metrics_new();
+	void *pull = s_sock(ZMQ_PULL, NULL);
+	char ep[128], bad[64];
+	const char *refused =
+	    "loghaul_mq_peers_refused_total{reason=\"handshake_failed\"}";
+	long v = 0;
+	int fd;
+
+	cr_assert_eq(mq_metrics_export(m), 0);
+	cr_assert_eq(s_metric(m, refused), 0, "every reason renders from the start");
+	cr_assert_eq(s_metric(m, "loghaul_mq_peers_refused_total"
+	    "{reason=\"zap_denied\"}"), 0);
+	s_bind_any(pull, ep, sizeof ep);
+	/* A ZMTP 3 signature, then a greeting no version of ZMTP has. */
+	memset(bad, 0xee, sizeof bad);
+	bad[0] = (char)0xff;
+	memset(bad + 1, 0, 8);
+	bad[9] = 0x7f;
+	bad[10] = 3;
+	fd = s_raw_connect(ep);
+	cr_assert_eq(send(fd, bad, sizeof bad, MSG_NOSIGNAL), (ssize_t)sizeof bad);
+	cr_assert_geq(s_raw_until_cut(fd, WAIT_MS), 0, "garbage greeting not cut");
+	close(fd);
+	for (int i = 0; i < WAIT_MS / 50 && (v = s_metric(m, refused)) < 1; i++)
+		usleep(50 * 1000);
+	cr_assert_eq(v, 1, "%s %ld", refused, v);
+	cr_assert_geq(s_metric(m, "loghaul_mq_connections_accepted_total"), 1);
+	mq_close(&pull);
+	mq_shutdown();
+	metrics_free(&m);
 }
