@@ -76,9 +76,10 @@ struct dev {
 
 	/* totals */
 	uint64_t               polls_ok, polls_failed;
-	uint64_t               records, gaps, bytes, cut;
+	uint64_t               records, gaps, bytes, cut, truncated;
 
 	struct log_ratelimit   rl;
+	struct log_ratelimit   rl_trunc;	/* "entry cut to 1 MiB" lines */
 	int                    archive_fd;	/* -1: no archive */
 	struct metrics_series *m_lines, *m_bytes, *m_poll_ok, *m_poll_fail;
 	struct metrics_series *m_last_ok;
@@ -93,6 +94,7 @@ struct collector_metrics {
 	struct metrics_series *batches_sent, *batches_acked, *batches_resent;
 	struct metrics_series *acks_bad, *acks_unknown, *batches_held;
 	struct metrics_series *records_cut;
+	struct metrics_series *lines_truncated;
 };
 
 struct collector {
@@ -170,6 +172,13 @@ int   push_has_room(const struct collector *c);
 
 /* Why gap record i of b was made: "wrap", "cleared", "reload". */
 const char *dev_gap_reason(const struct cursor_batch *b, size_t i);
+/*
+ * The parsed entry (in c->pr) that line record i of cb (made from c->pr)
+ * came from; NULL for a gap record. Walk i upward with *k starting at
+ * cb->first_entry: each call moves *k past the entry it returns.
+ */
+const struct logparse_entry *dev_rec_entry(const struct collector *c,
+    const struct cursor_batch *cb, size_t i, size_t *k);
 
 /* print.c */
 /* 0, or -1 when the records could not be written (nothing is delivered). */

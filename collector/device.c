@@ -56,6 +56,7 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	    c->conf->collector.backoff_max_ms,
 	    util_hash64(h->name, strlen(h->name)) ^ (uint64_t)getpid());
 	d->rl.interval = 60;
+	d->rl_trunc.interval = 60;
 	if (c->m.reg) {
 		d->m_lines = metrics_series1(c->m.lines, h->name);
 		d->m_bytes = metrics_series1(c->m.bytes, h->name);
@@ -227,6 +228,60 @@ s_print_records(struct collector *c, struct dev *d)
 static void s_failed(struct collector *c, struct dev *d, double now,
     enum cerr e, const char *msg);
 
+const struct logparse_entry *
+dev_rec_entry(const struct collector *c, const struct cursor_batch *cb,
+    size_t i, size_t *k)
+{
+	const struct logparse_result *pr = &c->pr;
+	const struct wire_rec *r = &cb->recs[i];
+
+	if (r->kind == REC_GAP)
+		return NULL;
+	/* A line record's bytes are its entry's (cursor.c: line = raw). */
+	while (*k < pr->nentries && pr->entries[*k].raw.ptr != r->line.ptr)
+		(*k)++;
+	if (*k == pr->nentries)
+		return NULL;
+	return &pr->entries[(*k)++];
+}
+
+/*
+ * Of the n records just forwarded, those whose entry logparse cut to the
+ * record ceiling (WIRE_MAX_LINE): counted, and said (rate-limited) with the
+ * sizes, since the device's line is then not what the analyzers see. Each
+ * poll re-reads the whole buffer: only forwarded records count, so an entry
+ * is reported once, not at every poll that still finds it in the buffer.
+ */
+static void
+s_truncated(struct collector *c, struct dev *d, size_t n)
+{
+	const struct logparse_entry *e;
+	size_t k = c->cb.first_entry, ntrunc = 0, largest = 0;
+
+	if (c->pr.ntruncated == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if ((e = dev_rec_entry(c, &c->cb, i, &k)) == NULL ||
+		    !(e->flags & LOGPARSE_E_TRUNCATED))
+			continue;
+		ntrunc++;
+		if (e->full_len > largest)
+			largest = e->full_len;
+	}
+	if (ntrunc == 0)
+		return;
+	d->truncated += ntrunc;
+	if (c->m.reg)
+		metrics_add(c->m.lines_truncated, ntrunc);
+	if (log_ratelimit(&d->rl_trunc)) {
+		log_warnx("device=%s truncated %zu log entries to %u bytes "
+		    "(longest %zu bytes)%s", d->host->name, ntrunc,
+		    (unsigned)WIRE_MAX_LINE, largest, d->rl_trunc.suppressed ?
+		    " (earlier ones suppressed)" : "");
+		d->rl_trunc.suppressed = 0;
+	}
+}
+
 void
 dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
     double now)
@@ -291,6 +346,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 			c->holding = 0;
 		}
 	}
+	s_truncated(c, d, pushed);
 	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
 	    log_ratelimit(&d->rl))
 		log_warn("device=%s archive write", d->host->name);

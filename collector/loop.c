@@ -131,8 +131,13 @@ s_metrics_init(struct collector *c)
 	    "Polls whose records waited for room downstream");
 	COUNTER(records_cut, "loghaul_collector_cut_entries_total",
 	    "Entries cut by the ring buffer wrap at the head of a poll");
+	COUNTER(lines_truncated, "loghaul_collector_lines_truncated_total",
+	    "Entries longer than the 1 MiB record ceiling, forwarded cut to it");
 #undef GAUGE
 #undef COUNTER
+	/* Refused ZeroMQ peers (README: "refused, logged and counted"). */
+	if (mq_metrics_export(m->reg) < 0)
+		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
 	if (listen && !c->once) {
 		char *ep = collector_shard_endpoint(listen, 0);
 		/* process i of n listens on the configured port + i */

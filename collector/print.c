@@ -55,11 +55,15 @@ s_base64(struct buf *b, const struct wire_bytes *w)
  * record adds "reason" (wrap, cleared, reload) and its line says why. JSON
  * strings cannot carry bytes that are not UTF-8 (json_str() writes U+FFFD
  * for them), so a line holding any also comes whole as "line_base64":
- * scripts that need the exact bytes take that one.
+ * scripts that need the exact bytes take that one. A line cut to the
+ * record ceiling (WIRE_MAX_LINE) says so, with the entry's size before the
+ * cut: "truncated_from":10485760 (a number, like every other non-string).
  */
 int
 print_records(struct collector *c, struct dev *d, const struct cursor_batch *cb)
 {
+	const struct logparse_entry *e;
+	size_t k = cb->first_entry;
 	struct buf b;
 	int rc;
 
@@ -89,6 +93,9 @@ print_records(struct collector *c, struct dev *d, const struct cursor_batch *cb)
 			s_base64(&b, &r->line);
 			buf_printf(&b, "\"");
 		}
+		e = dev_rec_entry(c, cb, i, &k);
+		if (e != NULL && (e->flags & LOGPARSE_E_TRUNCATED))
+			buf_printf(&b, ",\"truncated_from\":%zu", e->full_len);
 		buf_printf(&b, "}\n");
 		fwrite(b.data, 1, b.len, c->print);
 	}

@@ -116,8 +116,26 @@ sshc_fail(struct sshc *s, enum cerr e, const char *fmt, ...)
 }
 
 /*
- * Translate a libssh failure once, here: the peer hanging up is CERR_EOF,
- * anything else the protocol's fault.
+ * Whether libssh's error says the peer went away. libssh (0.10) ends a
+ * session the same way (SSH_SESSION_STATE_ERROR, so SSH_CLOSED_ERROR) when
+ * the socket saw EOF or an error as when it rejected a packet itself
+ * ("Packet filter: rejected packet", "read_packet(): Packet len too high",
+ * a bad MAC): only its text tells them apart. A hang-up is what
+ * ssh_socket_exception_callback() says ("Socket error: disconnected", or
+ * the errno's text after "Socket error: "), or the peer's own goodbye
+ * ("Received SSH_MSG_DISCONNECT: ..."), or no text at all.
+ */
+static int
+s_peer_hung_up(const char *msg)
+{
+	return msg[0] == '\0' || strncmp(msg, "Socket error:", 13) == 0 ||
+	    strstr(msg, "SSH_MSG_DISCONNECT") != NULL;
+}
+
+/*
+ * Translate a libssh failure once, here: the peer hanging up is CERR_EOF;
+ * anything else, a session libssh closed because the device broke the
+ * protocol included, is CERR_PROTO.
  */
 int
 sshc_fail_lib(struct sshc *s, const char *what)
@@ -126,9 +144,15 @@ sshc_fail_lib(struct sshc *s, const char *what)
 	int closed = s->ssh && (!ssh_is_connected(s->ssh) ||
 	    (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR)));
 
-	if (strstr(msg, "no match for method") == NULL && closed)
-		return sshc_fail(s, CERR_EOF, "%s: connection closed by device (%s)",
-		    what, msg);
+	if (msg == NULL)
+		msg = "";
+	if (strstr(msg, "no match for method") == NULL && closed) {
+		if (s_peer_hung_up(msg))
+			return sshc_fail(s, CERR_EOF, "%s: connection closed by "
+			    "device (%s)", what, msg);
+		return sshc_fail(s, CERR_PROTO, "%s: device broke the SSH "
+		    "protocol, session closed (%s)", what, msg);
+	}
 	return sshc_fail(s, CERR_PROTO, "%s: %s", what, msg);
 }
 

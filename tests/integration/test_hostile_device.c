@@ -11,7 +11,9 @@
  *   - output that stops without its line end and never shows the prompt,
  *     and a login that never shows one (ssh.timeouts.command, .banner);
  *   - an SSH server that breaks the protocol (ssh_rogue.py): messages before
- *     KEXINIT, garbage and huge packet lengths.
+ *     KEXINIT, garbage and huge packet lengths: reason "protocol error", not
+ *     "connection closed by peer" (libssh closed the session, not the
+ *     device).
  *
  * Each: the device's poll fails (or is cut) with its reason in the log and
  * the --once summary, nothing of it is forwarded, the collector's peak RSS
@@ -397,7 +399,8 @@ TestSuite(hostile_device, .fini = hd_fini, .timeout = 150);
 /*
  * One 10 MiB line (under the 16 MiB output ceiling, over the 1 MiB record
  * ceiling WIRE_MAX_LINE): the poll succeeds, the entry comes out cut to
- * exactly 1 MiB (its first MiB, exact), every other entry whole and exact,
+ * exactly 1 MiB (its first MiB, exact), said in a warning with both sizes
+ * and marked "truncated_from" in --print, every other entry whole and exact,
  * the real down line after it with its tag, the fake one inside another
  * message as that message's text. The other devices are untouched.
  */
@@ -405,7 +408,7 @@ Test(hostile_device, ten_mib_line_cut_to_one_mib)
 {
 	struct hd_run base, run;
 	const struct ch_rec **v;
-	char *hosts, *big;
+	char *hosts, *big, *want;
 	size_t n;
 
 	hd_setup(once_fleet);
@@ -421,6 +424,37 @@ Test(hostile_device, ten_mib_line_cut_to_one_mib)
 	hd_once(hosts, "20s", &run);
 	fprintf(stderr, "hostile_device: 10 MiB line: collector peak RSS %ld KiB"
 	    " (baseline %ld KiB)\n", run.rss_kb, base.rss_kb);
+	/* The cut is said, with the sizes, and marked on the --print record. */
+	want = xasprintf("device=%s truncated 1 log entries to %u bytes "
+	    "(longest %u bytes)", hs_name[HS_BIG], WIRE_MAX_LINE, BIG_LINE);
+	cr_expect_not_null(strstr(run.log, want), "no '%s' in\n%.4000s", want,
+	    run.log);
+	free(want);
+	cr_expect_null(strstr(base.log, " truncated "), "baseline: %.4000s",
+	    base.log);
+	{
+		char *out = xasprintf("%s/run%d.jsonl", hd.dir, hd.run);
+		size_t olen;
+		char *text = ch_slurp(out, &olen), *at;
+		char *mark = xasprintf(",\"truncated_from\":%u}", BIG_LINE);
+		int marks = 0;
+
+		cr_assert_not_null(text, "%s", out);
+
+		for (at = text; (at = strstr(at, "\"truncated_from\":")) != NULL;
+		    at++)
+			marks++;
+		cr_expect_eq(marks, 1, "%d records marked truncated", marks);
+		at = strstr(text, mark);
+		cr_expect_not_null(at, "no %s", mark);
+		free(mark);
+		while (at && at > text && at[-1] != '\n')
+			at--;
+		cr_expect(at && strncmp(at, "{\"device\":\"sshd-big\"", 20) == 0,
+		    "the mark is not on sshd-big's record");
+		free(text);
+		free(out);
+	}
 	cr_expect_eq(run.rc, 0, "exit status %d\n%.4000s", run.rc, run.log);
 	cr_expect_not_null(strstr(run.log, "3 ok, 0 failed"), "%.4000s",
 	    run.log);
@@ -613,6 +647,11 @@ Test(hostile_device, rogue_ssh_servers_fail_cleanly)
 		    "%s: %s", rogue_variants[i], l);
 		cr_expect_not_null(strstr(l, rogue_why[i]), "%s: %s",
 		    rogue_variants[i], l);
+		/* libssh rejected the packet: the device's fault, not a hang-up. */
+		cr_expect_not_null(strstr(l, "reason=protocol error "), "%s: %s",
+		    rogue_variants[i], l);
+		cr_expect_null(strstr(l, "closed by"), "%s: %s", rogue_variants[i],
+		    l);
 		cr_expect_eq(ch_dev_recs(&run.r, dev, &v), 0);
 		free(v);
 		free(l);
