@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/net.h"
 #include "tests/support/pipeline.h"
@@ -101,12 +102,26 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 	    o->analyzer_extra_yaml ? "loghaul-analyzer.yaml" : "loghaul.yaml");
 	snprintf(p->alerts, sizeof p->alerts, "%s/alerts.jsonl", p->dir);
 	if (o->tcp) {
-		/* push and its ack port (+1) for each process, then the stage */
-		p->tcp_port = net_free_port();
+		/*
+		 * push and its ack port (+1) for each process (process i: push
+		 * + 2i), then the stage, outside that range. Only the first
+		 * pair is checked free: further processes' ports are hoped so.
+		 */
+		int nproc = o->collector_processes > 0 ? o->collector_processes : 1;
+		int aport;
+
+		if ((p->tcp_port = ch_free_port_pair()) < 0) {
+			snprintf(err, errlen, "no free pair of loopback ports");
+			free(p);
+			return NULL;
+		}
+		do
+			aport = net_free_port();
+		while (aport >= p->tcp_port && aport < p->tcp_port + 2 * nproc);
 		snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d",
 		    p->tcp_port);
 		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d",
-		    net_free_port());
+		    aport);
 	} else {
 		/* ipc endpoints in devsim's private directory: no ports to collide */
 		snprintf(p->push_ep, sizeof p->push_ep, "ipc://%s/push", p->dir);
