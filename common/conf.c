@@ -90,14 +90,16 @@ static const struct conf_key inventory_keys[] = {
 };
 
 static const struct conf_key timeout_keys[] = {
+	/* What collector/sshc.c's sshc_enter() gives each state. */
 	K("connect", CK_DURATION, C(ssh.connect_ms), "10s", 100, HOUR,
-	    "TCP connect and SSH handshake"),
+	    "name resolution and TCP connect (all of a name's addresses)"),
 	K("banner", CK_DURATION, C(ssh.banner_ms), "10s", 100, HOUR,
-	    "waiting for the first prompt"),
+	    "SSH handshake: server banner, key exchange, host key check"),
 	K("auth", CK_DURATION, C(ssh.auth_ms), "10s", 100, HOUR,
 	    "authentication"),
 	K("command", CK_DURATION, C(ssh.command_ms), "30s", 100, HOUR,
-	    "one command's whole output"),
+	    "channel, shell and the first prompt, then each command: the device "
+	    "must send something within it, and finish within 4 times it"),
 	{ 0 }
 };
 
