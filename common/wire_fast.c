@@ -56,8 +56,10 @@ rd_be(const unsigned char *p, size_t n)
 static inline int
 rd_num(struct rd *r, size_t n, uint64_t *v)
 {
-	if ((size_t)(r->end - r->p) < n)
+	if ((size_t)(r->end - r->p) < n) {
+		*v = 0;		/* gcc -O1 -fsanitize=thread cannot tell it is unused */
 		return -1;
+	}
 	*v = rd_be(r->p, n);
 	r->p += n;
 	return 0;
