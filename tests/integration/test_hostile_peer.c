@@ -496,6 +496,9 @@ hp_metric(const char *text, const char *series)
 /*
  * The refusals each binding daemon counted, at least the given numbers
  * (reasons in the order of want: handshake_failed, no_curve, zap_denied).
+ * A plain client at a CURVE endpoint is usually a mechanism mismatch
+ * (no_curve), but libzmq reports some as a handshake failure without
+ * detail, depending on when the peer goes: those two are checked as a sum.
  */
 static void
 hp_expect_refused(const long want[3])
@@ -506,18 +509,22 @@ hp_expect_refused(const long want[3])
 
 	for (int d = 0; d < 2; d++) {
 		char *text = hp_scrape(hp.port[ep[d]]);
+		long got[3];
 
 		for (int i = 0; i < 3; i++) {
 			char *series = xasprintf("loghaul_mq_peers_refused_total"
 			    "{reason=\"%s\"}", reason[i]);
-			long v = hp_metric(text, series);
 
+			got[i] = hp_metric(text, series);
 			fprintf(stderr, "hostile_peer: %s: %s %ld\n", ep_name[ep[d]],
-			    series, v);
-			cr_expect_geq(v, want[i], "%s: %s %ld, want >= %ld\n%.3000s",
-			    ep_name[ep[d]], series, v, want[i], text);
+			    series, got[i]);
 			free(series);
 		}
+		cr_expect_geq(got[0] + got[1], want[0] + want[1], "%s: "
+		    "handshake_failed %ld + no_curve %ld, want >= %ld\n%.3000s",
+		    ep_name[ep[d]], got[0], got[1], want[0] + want[1], text);
+		cr_expect_geq(got[2], want[2], "%s: zap_denied %ld, want >= %ld\n"
+		    "%.3000s", ep_name[ep[d]], got[2], want[2], text);
 		cr_expect_gt(hp_metric(text,
 		    "loghaul_mq_connections_accepted_total"), 0, "%s: %.3000s",
 		    ep_name[ep[d]], text);
@@ -553,8 +560,8 @@ Test(hostile_peer, plain_tcp_endpoints_cut_hostile_peers)
 	cr_assert_not_null(hp.ds, "%s", err);
 	hp_start(NULL, NULL);
 	hp_attack(NULL, NULL, NULL, 0);
-	/* The silent peer at each ZMTP endpoint, at least. */
-	hp_expect_refused((const long[3]){ 1, 0, 0 });
+	/* The three raw peers at one ZMTP endpoint (the alert intake), at least. */
+	hp_expect_refused((const long[3]){ 3, 0, 0 });
 	hp_check_alerts();
 	cr_expect_eq(pipeline_stop(hp.p, PL_COLLECTOR, 0), 0);
 	cr_expect_eq(pipeline_stop(hp.p, PL_ALERTS, 0), 0);
@@ -604,8 +611,9 @@ Test(hostile_peer, curve_endpoints_cut_hostile_peers)
 	hp_zmq_peer(&z[3], ZMQ_DEALER, hp.port[EP_INTAKE], "unlisted key at "
 	    "the intake", &rogue, server_pub);
 	hp_attack(&listed, server_pub, z, 4);
-	/* Silent and garbage peers, the plain clients, the unlisted key. */
-	hp_expect_refused((const long[3]){ 1, 1, 1 });
+	/* Per daemon at least: three raw peers and a plain client at one
+	 * endpoint, and the unlisted key. */
+	hp_expect_refused((const long[3]){ 3, 1, 1 });
 	hp_check_alerts();
 
 	/* The ZAP handler of each binding daemon logs the refused key. */
