@@ -525,6 +525,7 @@ Test(collector_crash, all_analyzers_gone_memory_bounded, .timeout = 240)
 
 	/* No analyzer at all for a full minute: the collector polls and holds
 	 * everything back, in bounded memory. */
+	ch_asan_small_quarantine();
 	cr_assert_eq(pipeline_start(p, PL_ALERTS, 0), 0);
 	cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	coll = pipeline_pid(p, PL_COLLECTOR, 0);

@@ -228,17 +228,7 @@ hd_once(const char *hosts, const char *command, struct hd_run *o)
 	cr_assert_not_null(cfg);
 	out = xasprintf("%s/run%d.jsonl", hd.dir, hd.run);
 	log = xasprintf("%s/run%d.log", hd.dir, hd.run);
-#ifdef __SANITIZE_ADDRESS__
-	/* ASan's quarantine (256 MiB) would hold every freed buffer. */
-	{
-		const char *cur = getenv("ASAN_OPTIONS");
-		char *v = xasprintf("%s%squarantine_size_mb=8", cur ? cur : "",
-		    cur && *cur ? ":" : "");
-
-		setenv("ASAN_OPTIONS", v, 1);
-		free(v);
-	}
-#endif
+	ch_asan_small_quarantine();
 	{
 		const char *args[] = { "--config", cfg, "--once", "--print", NULL };
 

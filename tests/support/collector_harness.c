@@ -218,6 +218,22 @@ ch_term(pid_t pid, double timeout_s)
 	return ch_wait(pid, timeout_s);
 }
 
+void
+ch_asan_small_quarantine(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	const char *cur = getenv("ASAN_OPTIONS");
+	char *v;
+
+	if (cur && strstr(cur, "quarantine_size_mb=") != NULL)
+		return;
+	v = xasprintf("%s%squarantine_size_mb=8", cur ? cur : "",
+	    cur && *cur ? ":" : "");
+	setenv("ASAN_OPTIONS", v, 1);
+	free(v);
+#endif
+}
+
 long
 ch_rss_kb(pid_t pid)
 {

@@ -69,6 +69,13 @@ int   ch_wait_rss(pid_t pid, double timeout_s, long *maxrss_kb);
 int   ch_term(pid_t pid, double timeout_s);
 /* VmRSS of pid in KiB, -1 if unknown. */
 long  ch_rss_kb(pid_t pid);
+/*
+ * For tests that bound a daemon's RSS: under ASan, children started from
+ * now on keep at most 8 MiB of freed memory in quarantine (default 256
+ * MiB, which an RSS bound would measure instead of the daemon). No-op in
+ * other builds.
+ */
+void  ch_asan_small_quarantine(void);
 
 /* One `loghaul-collector --config cfg --once --print` run; its status. */
 int   ch_once(const char *cfg, const char *out_path, const char *err_path,

@@ -27,7 +27,8 @@ s_begin(void)
 static void
 s_raw(const void *p, size_t n)
 {
-	msgpack_sbuffer_write(&sb, p, n);
+	if (n > 0)	/* msgpack-c would memcpy into a NULL buffer */
+		msgpack_sbuffer_write(&sb, p, n);
 }
 
 static void
