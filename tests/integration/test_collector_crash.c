@@ -32,47 +32,6 @@
 static const char *const six_platforms =
     "cisco_ios,cisco_xe,cisco_nxos,arista_eos,juniper_junos,cisco_xr";
 
-/* devsim + pipeline, the config rewritten with o's collector settings. */
-static struct pipeline *
-s_pipeline(struct devsim **dsp, const char *const *args, int analyzers,
-    const struct ch_conf *o)
-{
-	char err[512];
-	struct pipeline_opts po = { .analyzers = analyzers };
-	struct pipeline *p;
-	char *cfg;
-
-	*dsp = devsim_start(args, err, sizeof err);
-	cr_assert_not_null(*dsp, "%s", err);
-	p = pipeline_new(*dsp, &po, err, sizeof err);
-	cr_assert_not_null(p, "%s", err);
-	cfg = ch_config(devsim_dir(*dsp), "loghaul.yaml", o);
-	cr_assert_not_null(cfg);
-	cr_assert_str_eq(cfg, pipeline_config(p));
-	free(cfg);
-	return p;
-}
-
-/* Stop the generator; the alerts must equal what the journal implies. */
-static void
-s_check_alerts(struct devsim *ds, struct pipeline *p)
-{
-	char *want = NULL, *got = NULL;
-	size_t nwant, ngot;
-
-	cr_assert_eq(devsim_control(ds, "pause", NULL, 0), 0);
-	nwant = pipeline_expected(ds, &want);
-	cr_assert_gt(nwant, 10, "the fleet should have flapped (%zu)", nwant);
-	pipeline_wait_alerts(p, nwant, 3, 60);
-	ngot = pipeline_actual(p, &got);
-	cr_expect_eq(ngot, nwant, "alert changes: %zu, journal implies %zu", ngot,
-	    nwant);
-	cr_expect_str_eq(got, want, "alerts differ from the journal\n--- got\n"
-	    "%s--- want\n%s", got, want);
-	free(want);
-	free(got);
-}
-
 /* The state dir's cursor files, concatenated (to see whether they moved). */
 static char *
 s_cursors(const char *dir)
@@ -113,7 +72,7 @@ Test(collector_crash, killed_with_batches_unacked, .timeout = 120)
 {
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s" };
-	struct pipeline *p = s_pipeline(&ds, flapping_fleet, 1, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, flapping_fleet, 1, &o);
 	pid_t alerts;
 	char *before, *after, *log;
 
@@ -137,7 +96,7 @@ Test(collector_crash, killed_with_batches_unacked, .timeout = 120)
 	cr_assert_eq(kill(alerts, SIGCONT), 0);
 	cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	sleep(6);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 	log = xasprintf("%s/collector-0.log", devsim_dir(ds));
 	cr_expect_eq(ch_count_in(log, "no cursor file"), 12 /* first start */,
@@ -155,7 +114,7 @@ Test(collector_crash, killed_at_random_moments, .timeout = 120)
 {
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s" };
-	struct pipeline *p = s_pipeline(&ds, flapping_fleet, 2, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, flapping_fleet, 2, &o);
 	unsigned seed = (unsigned)time(NULL);
 
 	srand(seed);
@@ -171,7 +130,7 @@ Test(collector_crash, killed_at_random_moments, .timeout = 120)
 		cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	}
 	sleep(5);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	pipeline_stop_all(&p);
 	devsim_stop(&ds);
 }
@@ -518,7 +477,7 @@ Test(collector_crash, all_analyzers_gone_memory_bounded, .timeout = 240)
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s",
 	    .max_backlog = 16 };
-	struct pipeline *p = s_pipeline(&ds, args, 2, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, args, 2, &o);
 	long base, peak_gone = 0, gone_at[6], peak_frozen, peak_flow, last = 0;
 	char *log = xasprintf("%s/collector-0.log", devsim_dir(ds));
 	pid_t coll, alerts;
@@ -564,7 +523,7 @@ Test(collector_crash, all_analyzers_gone_memory_bounded, .timeout = 240)
 	    "analyzer", base, peak_gone);
 	cr_expect_leq(peak_frozen, base * 2, "RSS grew from %ld to %ld KiB with "
 	    "the backlog full", base, peak_frozen);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 	free(log);
 	pipeline_stop_all(&p);
@@ -601,7 +560,7 @@ Test(collector_crash, supervised_worker_killed_and_restarted, .timeout = 120)
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s",
 	    .processes = 2 };
-	struct pipeline *p = s_pipeline(&ds, flapping_fleet, 1, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, flapping_fleet, 1, &o);
 	pid_t sup, kids[4], now[4], victim;
 	char *log = xasprintf("%s/collector-0.log", devsim_dir(ds));
 	double end;
@@ -627,7 +586,7 @@ Test(collector_crash, supervised_worker_killed_and_restarted, .timeout = 120)
 	cr_expect_gt(ch_count_in(log, "killed by signal"), 0,
 	    "the supervisor did not log the death");
 	sleep(4);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 	free(log);
 	pipeline_stop_all(&p);
@@ -643,7 +602,7 @@ Test(collector_crash, damaged_cursor_no_duplicate_alerts, .timeout = 120)
 {
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s" };
-	struct pipeline *p = s_pipeline(&ds, flapping_fleet, 1, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, flapping_fleet, 1, &o);
 
 	cr_assert_eq(pipeline_start_all(p), 0);
 	sleep(6);
@@ -656,7 +615,7 @@ Test(collector_crash, damaged_cursor_no_duplicate_alerts, .timeout = 120)
 	}
 	cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	sleep(4);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	pipeline_stop_all(&p);
 	devsim_stop(&ds);
 }

@@ -36,46 +36,6 @@ static const char *const flapping_fleet[] = {
 };
 enum { NDEVS = 12 };
 
-/* devsim + pipeline, the config rewritten with o's collector settings. */
-static struct pipeline *
-s_pipeline(struct devsim **dsp, int analyzers, const struct ch_conf *o)
-{
-	char err[512];
-	struct pipeline_opts po = { .analyzers = analyzers };
-	struct pipeline *p;
-	char *cfg;
-
-	*dsp = devsim_start(flapping_fleet, err, sizeof err);
-	cr_assert_not_null(*dsp, "%s", err);
-	p = pipeline_new(*dsp, &po, err, sizeof err);
-	cr_assert_not_null(p, "%s", err);
-	cfg = ch_config(devsim_dir(*dsp), "loghaul.yaml", o);
-	cr_assert_not_null(cfg);
-	cr_assert_str_eq(cfg, pipeline_config(p));
-	free(cfg);
-	return p;
-}
-
-/* Stop the generator; the alerts must equal what the journal implies. */
-static void
-s_check_alerts(struct devsim *ds, struct pipeline *p)
-{
-	char *want = NULL, *got = NULL;
-	size_t nwant, ngot;
-
-	cr_assert_eq(devsim_control(ds, "pause", NULL, 0), 0);
-	nwant = pipeline_expected(ds, &want);
-	cr_assert_gt(nwant, 10, "the fleet should have flapped (%zu)", nwant);
-	pipeline_wait_alerts(p, nwant, 3, 60);
-	ngot = pipeline_actual(p, &got);
-	cr_expect_eq(ngot, nwant, "alert changes: %zu, journal implies %zu", ngot,
-	    nwant);
-	cr_expect_str_eq(got, want, "alerts differ from the journal\n--- got\n"
-	    "%s--- want\n%s", got, want);
-	free(want);
-	free(got);
-}
-
 /* In the state dir: how many files end in suffix; their names, one a line. */
 static size_t
 s_state_files(const char *dir, const char *suffix, char **names)
@@ -153,7 +113,7 @@ s_killpoint(const struct killpoint *k)
 {
 	struct devsim *ds;
 	struct ch_conf o = { .interval = "1s", .ack_timeout = "2s" };
-	struct pipeline *p = s_pipeline(&ds, k->analyzers, &o);
+	struct pipeline *p = pipeline_with_conf(&ds, flapping_fleet, k->analyzers, &o);
 	char *log = xasprintf("%s/collector-0.log", devsim_dir(ds));
 	char *tmps, *after, *line, *name, reached[160];
 	size_t ncur, ntmp, n;
@@ -195,7 +155,7 @@ s_killpoint(const struct killpoint *k)
 	off = s_size(log);
 	cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	sleep(6);
-	s_check_alerts(ds, p);
+	pipeline_check_journal(ds, p);
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 
 	after = s_log_since(log, off);

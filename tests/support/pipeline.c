@@ -1,4 +1,5 @@
 /* pipeline.c — see pipeline.h. */
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -440,4 +441,43 @@ pipeline_wait_alerts(const struct pipeline *p, size_t want, int settle_s,
 			return n;
 		s_msleep(200);
 	}
+}
+
+struct pipeline *
+pipeline_with_conf(struct devsim **dsp, const char *const *args, int analyzers,
+    const struct ch_conf *o)
+{
+	char err[512];
+	struct pipeline_opts po = { .analyzers = analyzers };
+	struct pipeline *p;
+	char *cfg;
+
+	*dsp = devsim_start(args, err, sizeof err);
+	cr_assert_not_null(*dsp, "%s", err);
+	p = pipeline_new(*dsp, &po, err, sizeof err);
+	cr_assert_not_null(p, "%s", err);
+	cfg = ch_config(devsim_dir(*dsp), "loghaul.yaml", o);
+	cr_assert_not_null(cfg);
+	cr_assert_str_eq(cfg, pipeline_config(p));
+	free(cfg);
+	return p;
+}
+
+void
+pipeline_check_journal(struct devsim *ds, struct pipeline *p)
+{
+	char *want = NULL, *got = NULL;
+	size_t nwant, ngot;
+
+	cr_assert_eq(devsim_control(ds, "pause", NULL, 0), 0);
+	nwant = pipeline_expected(ds, &want);
+	cr_assert_gt(nwant, 10, "the fleet should have flapped (%zu)", nwant);
+	pipeline_wait_alerts(p, nwant, 3, 60);
+	ngot = pipeline_actual(p, &got);
+	cr_expect_eq(ngot, nwant, "alert changes: %zu, journal implies %zu", ngot,
+	    nwant);
+	cr_expect_str_eq(got, want, "alerts differ from the journal\n--- got\n"
+	    "%s--- want\n%s", got, want);
+	free(want);
+	free(got);
 }

@@ -92,4 +92,18 @@ size_t pipeline_actual(const struct pipeline *p, char **out);
 size_t pipeline_wait_alerts(const struct pipeline *p, size_t want,
     int settle_s, int timeout_s);
 
+/*
+ * devsim started with args and a pipeline of `analyzers` analyzers whose
+ * config carries o's collector settings (collector_harness.h); asserts on
+ * failure (Criterion).
+ */
+struct ch_conf;
+struct pipeline *pipeline_with_conf(struct devsim **dsp,
+    const char *const *args, int analyzers, const struct ch_conf *o);
+/*
+ * Pause devsim's generator, let the last alerts through, and expect the
+ * alerts file to equal what the journal implies (Criterion expectations).
+ */
+void pipeline_check_journal(struct devsim *ds, struct pipeline *p);
+
 #endif
