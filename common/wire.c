@@ -473,16 +473,6 @@ s_fail(struct dec *d, enum cerr code, const char *fmt, ...)
 	return -1;
 }
 
-static uint64_t
-s_be(const unsigned char *p, size_t n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = (v << 8) | *p++;
-	return v;
-}
-
 struct scan {
 	size_t values;
 	size_t zone;	/* bytes msgpack-c will take from its zone */
@@ -549,7 +539,7 @@ s_scan(const unsigned char *p, size_t len, struct scan *sc, struct dec *d)
 			hdr = t & 0x1f;
 			if (len - pos < hdr)
 				goto out_truncated;
-			body = (size_t)s_be(p + pos, hdr);
+			body = (size_t)wire_be(p + pos, hdr);
 			pos += hdr;
 			if (body > WIRE_MAX_LINE)
 				return s_fail(d, CERR_TOOBIG, "field of %zu bytes at "
@@ -568,7 +558,7 @@ s_scan(const unsigned char *p, size_t len, struct scan *sc, struct dec *d)
 			hdr = t & 0x1f;
 			if (len - pos < hdr)
 				goto out_truncated;
-			n = s_be(p + pos, hdr);
+			n = wire_be(p + pos, hdr);
 			pos += hdr;
 			break;
 		default:

@@ -5,10 +5,40 @@
 #ifndef LOGHAUL_WIRE_INT_H
 #define LOGHAUL_WIRE_INT_H
 
+#include <endian.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "common/cerr.h"
 #include "common/wire.h"
+
+/*
+ * n (1, 2, 4 or 8) big-endian bytes as a number, for both decoders' length
+ * and integer fields: one load each, where a byte loop was a fifth of the
+ * fast reader's instructions.
+ */
+static inline uint64_t
+wire_be(const unsigned char *p, size_t n)
+{
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+
+	switch (n) {
+	case 1:
+		return p[0];
+	case 2:
+		memcpy(&v16, p, 2);
+		return be16toh(v16);
+	case 4:
+		memcpy(&v32, p, 4);
+		return be32toh(v32);
+	default:
+		memcpy(&v64, p, 8);
+		return be64toh(v64);
+	}
+}
 
 /*
  * wire_fast.c: decode a well-formed BATCH frame in one pass. 0 on success

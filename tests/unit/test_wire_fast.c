@@ -301,3 +301,19 @@ Test(wire_fast, other_types_go_to_the_reference)
 	wire_msg_free(&m);
 	buf_free(&b);
 }
+
+/* fuzz_wire found it: an empty batch into a message that was not zeroed. */
+Test(wire_fast, empty_batch_into_a_dirty_message)
+{
+	static const unsigned char frame[] =
+	    "\x99\xa2LH\x02\x01\xa1" "c\xa1" "d\xa0\x05\x05\x90";
+	struct wire_msg m;
+
+	memset(&m, 0xa5, sizeof m);
+	cr_assert_eq(wire_decode_batch_fast(frame, sizeof frame - 1, &m), 0);
+	cr_assert_eq(m.type, WIRE_BATCH);
+	cr_assert_eq(m.u.batch.nrecs, 0);
+	cr_assert_null(m.u.batch.recs);
+	cr_assert_null(m.priv_);
+	wire_msg_free(&m);
+}
