@@ -27,9 +27,17 @@ ifsnap_command(enum platform_id p)
 		return "show interfaces description";
 	case PLATFORM_CISCO_NXOS:
 		return "show interface status";
+	case PLATFORM_JUNIPER_JUNOS:
+		return "show interfaces terse";
 	default:
 		return NULL;
 	}
+}
+
+const char *
+ifsnap_descr_command(enum platform_id p)
+{
+	return p == PLATFORM_JUNIPER_JUNOS ? "show interfaces descriptions" : NULL;
 }
 
 const char *
@@ -283,6 +291,45 @@ s_nxos_row(struct parse *ps, const struct nxos_cols *c, const char *row,
 	    st->oper);
 }
 
+/* Junos Admin and Link words. */
+static const struct status_word junos_updown[] = {
+	{ "up",   IFSNAP_UP,   IFSNAP_UP,   0 },
+	{ "down", IFSNAP_DOWN, IFSNAP_DOWN, 0 },
+	{ NULL, 0, 0, 0 }
+};
+
+/*
+ * "ge-0/0/1   up  down  [inet 10.0.0.1/24 | description]". A line indented
+ * past the header's own indent continues the row above (more address
+ * families of a logical unit): not a row.
+ */
+static void
+s_junos_row(struct parse *ps, size_t ind, int descr, const char *l, size_t n)
+{
+	const struct status_word *ad, *lk;
+	size_t i = s_skip_blank(l, 0, n), name0 = i, name_end, used;
+
+	if (i > ind)
+		return;
+	while (i < n && l[i] != ' ' && l[i] != '\t')
+		i++;
+	name_end = i;
+	i = s_skip_blank(l, i, n);
+	ad = s_word(junos_updown, l + i, n - i, &used);
+	if (ad != NULL) {
+		i = s_skip_blank(l, i + used, n);
+		lk = s_word(junos_updown, l + i, n - i, &used);
+	}
+	if (ad == NULL || lk == NULL) {
+		ps->s->nskipped++;
+		return;
+	}
+	i = s_skip_blank(l, i + used, n);
+	s_add(ps, l + name0, name_end - name0, descr ? l + i : "",
+	    descr ? n - i : 0, ad->admin, ad->admin == IFSNAP_DOWN ? IFSNAP_DOWN :
+	    lk->oper);
+}
+
 static const char *
 s_find_word(const char *l, size_t n, const char *w)
 {
@@ -311,13 +358,24 @@ s_rule_line(const char *l, size_t n)
 	return dashes > 0;
 }
 
-/* 1 when l[0..n) is the table's header; NX-OS's column offsets in c. */
-static int
-s_header(int nxos, const char *l, size_t n, struct nxos_cols *c)
-{
-	if (nxos) {
-		const char *a, *b, *v;
+/* The table layouts this file reads. */
+enum table { TBL_CISCO, TBL_NXOS, TBL_JUNOS_TERSE, TBL_JUNOS_DESCR };
 
+/* Where a table's columns are, learnt from its header. */
+struct cols {
+	struct nxos_cols nx;
+	size_t           ind;	/* Junos: the header's indent */
+};
+
+/* 1 when l[0..n) is table t's header; its column offsets in c. */
+static int
+s_header(enum table t, const char *l, size_t n, struct cols *c)
+{
+	const char *a, *b, *v;
+	size_t ind;
+
+	switch (t) {
+	case TBL_NXOS:
 		if (n < 4 || memcmp(l, "Port", 4) != 0)
 			return 0;
 		a = s_find_word(l, n, "Name");
@@ -325,30 +383,36 @@ s_header(int nxos, const char *l, size_t n, struct nxos_cols *c)
 		v = s_find_word(l, n, "Vlan");
 		if (!a || !b || !v || a > b || b > v)
 			return 0;
-		c->name = (size_t)(a - l);
-		c->status = (size_t)(b - l);
-		c->vlan = (size_t)(v - l);
+		c->nx.name = (size_t)(a - l);
+		c->nx.status = (size_t)(b - l);
+		c->nx.vlan = (size_t)(v - l);
 		return 1;
+	case TBL_JUNOS_TERSE:
+	case TBL_JUNOS_DESCR:
+		ind = s_skip_blank(l, 0, n);
+		if (n - ind < 9 || memcmp(l + ind, "Interface", 9) != 0 ||
+		    !s_find_word(l, n, "Admin") || !s_find_word(l, n, "Link") ||
+		    (t == TBL_JUNOS_DESCR) != !!s_find_word(l, n, "Description"))
+			return 0;
+		c->ind = ind;
+		return 1;
+	default:
+		return n >= 9 && memcmp(l, "Interface", 9) == 0 &&
+		    s_find_word(l, n, "Status") && s_find_word(l, n, "Protocol");
 	}
-	return n >= 9 && memcmp(l, "Interface", 9) == 0 &&
-	    s_find_word(l, n, "Status") && s_find_word(l, n, "Protocol");
 }
 
-int
-ifsnap_parse(enum platform_id p, const char *out, size_t len,
+/* Read the rows of table t in out[0..len) into s (replacing it). */
+static int
+s_parse_table(enum table t, const char *cmd, const char *out, size_t len,
     struct ifsnap *s, char *err, size_t errlen)
 {
 	struct parse ps = { .s = s };
-	struct nxos_cols nc = { 0, 0, 0 };
+	struct cols c;
 	const char *l = out, *end = out + len;
-	int header = 0, nxos = p == PLATFORM_CISCO_NXOS;
+	int header = 0;
 
-	ifsnap_free(s);
-	if (ifsnap_command(p) == NULL) {
-		snprintf(err, errlen, "no interface table command for platform "
-		    "%s", platform_get(p)->name);
-		return -1;
-	}
+	memset(&c, 0, sizeof c);
 	for (; l < end; ) {
 		const char *nl = memchr(l, '\n', (size_t)(end - l));
 		size_t n = (size_t)((nl ? nl : end) - l);
@@ -357,13 +421,21 @@ ifsnap_parse(enum platform_id p, const char *out, size_t len,
 		while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' '))
 			n--;
 		/* NX-OS repeats its header above each group of ports. */
-		if (s_header(nxos, l, n, &nc)) {
+		if (s_header(t, l, n, &c)) {
 			header = 1;
 		} else if (header && n > 0 && !s_rule_line(l, n)) {
-			if (nxos)
-				s_nxos_row(&ps, &nc, l, n);
-			else
+			switch (t) {
+			case TBL_NXOS:
+				s_nxos_row(&ps, &c.nx, l, n);
+				break;
+			case TBL_JUNOS_TERSE:
+			case TBL_JUNOS_DESCR:
+				s_junos_row(&ps, c.ind, t == TBL_JUNOS_DESCR, l, n);
+				break;
+			default:
 				s_cisco_row(&ps, l, n);
+				break;
+			}
 		}
 		l = next;
 	}
@@ -371,7 +443,7 @@ ifsnap_parse(enum platform_id p, const char *out, size_t len,
 		free(ps.pv);
 		free(ps.arena);
 		snprintf(err, errlen, "'%s': no table header in %zu bytes of "
-		    "output", ifsnap_command(p), len);
+		    "output", cmd, len);
 		return -1;
 	}
 	s->text = ps.arena;
@@ -386,6 +458,68 @@ ifsnap_parse(enum platform_id p, const char *out, size_t len,
 		s->rows[i].oper = ps.pv[i].oper;
 	}
 	free(ps.pv);
+	return 0;
+}
+
+int
+ifsnap_parse(enum platform_id p, const char *out, size_t len,
+    struct ifsnap *s, char *err, size_t errlen)
+{
+	const char *cmd = ifsnap_command(p);
+
+	ifsnap_free(s);
+	if (cmd == NULL) {
+		snprintf(err, errlen, "no interface table command for platform "
+		    "%s", platform_get(p)->name);
+		return -1;
+	}
+	return s_parse_table(p == PLATFORM_CISCO_NXOS ? TBL_NXOS :
+	    p == PLATFORM_JUNIPER_JUNOS ? TBL_JUNOS_TERSE : TBL_CISCO, cmd, out,
+	    len, s, err, errlen);
+}
+
+static int
+s_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct ifsnap_row *)a)->name,
+	    ((const struct ifsnap_row *)b)->name);
+}
+
+int
+ifsnap_add_descr(enum platform_id p, struct ifsnap *s, const char *out,
+    size_t len, char *err, size_t errlen)
+{
+	const char *cmd = ifsnap_descr_command(p);
+	struct ifsnap d = { 0 };
+	struct parse ps = { .s = s };
+
+	if (cmd == NULL) {
+		snprintf(err, errlen, "platform %s has no description command",
+		    platform_get(p)->name);
+		return -1;
+	}
+	if (s_parse_table(TBL_JUNOS_DESCR, cmd, out, len, &d, err, errlen) != 0)
+		return -1;
+	qsort(d.rows, d.nrows, sizeof *d.rows, s_by_name);
+	/* Rebuild s with the descriptions: its strings move to a new arena. */
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct ifsnap_row *r = &s->rows[i], *hit;
+
+		hit = bsearch(r, d.rows, d.nrows, sizeof *d.rows, s_by_name);
+		s_add(&ps, r->name, strlen(r->name), hit ? hit->descr : r->descr,
+		    hit ? hit->descr_len : r->descr_len, r->admin, r->oper);
+	}
+	s->nskipped += d.nskipped;
+	free(s->text);
+	s->text = ps.arena;
+	s->cap = ps.acap;
+	for (size_t i = 0; i < ps.npv; i++) {
+		s->rows[i].name = ps.arena + ps.pv[i].name;
+		s->rows[i].descr = ps.arena + ps.pv[i].descr;
+		s->rows[i].descr_len = ps.pv[i].descr_len;
+	}
+	free(ps.pv);
+	ifsnap_free(&d);
 	return 0;
 }
 

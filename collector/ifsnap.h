@@ -10,7 +10,9 @@
  *   arista_eos       show interfaces description    Interface Status Protocol Description
  *   cisco_nxos       show interface status          Port Name Status (Name is the
  *                                                   description, cut to the column)
- *   juniper_junos    not yet: ifsnap_command() is NULL
+ *   juniper_junos    show interfaces terse          Interface Admin Link
+ *                    + show interfaces descriptions Interface Admin Link Description
+ *                    (only described interfaces; ifsnap_add_descr())
  *
  * NX-OS: `show interface description` has no state and `show interface
  * brief` no description; `status` has both (the description cut to its
@@ -61,6 +63,8 @@ struct ifsnap {
 
 /* The command that prints the table, or NULL where there is none yet. */
 const char *ifsnap_command(enum platform_id p);
+/* A second command for the descriptions (Junos), or NULL. */
+const char *ifsnap_descr_command(enum platform_id p);
 
 /*
  * Parse out[0..len) (the command's output, echo and prompt removed) into
@@ -71,6 +75,15 @@ const char *ifsnap_command(enum platform_id p);
  */
 int ifsnap_parse(enum platform_id p, const char *out, size_t len,
     struct ifsnap *s, char *err, size_t errlen);
+
+/*
+ * Junos: add the descriptions that ifsnap_descr_command() printed in
+ * out[0..len) to the rows of s (matched by name; rows without one keep
+ * none). s's strings move: earlier pointers into it are invalid. Returns
+ * 0, or -1 with err (no table header; s unchanged).
+ */
+int ifsnap_add_descr(enum platform_id p, struct ifsnap *s, const char *out,
+    size_t len, char *err, size_t errlen);
 
 void ifsnap_free(struct ifsnap *s);
 

@@ -18,7 +18,7 @@
 enum cmd_id {
 	C_NONE, C_ENABLE, C_DISABLE, C_EXIT, C_TERM_LEN, C_TERM_WIDTH, C_TERM_MON,
 	C_SHOW_LOG, C_SHOW_CLOCK, C_SHOW_VER, C_SHOW_PRIV, C_CLEAR_LOG,
-	C_CLI_LEN, C_CLI_WIDTH, C_SHOW_IFTABLE
+	C_CLI_LEN, C_CLI_WIDTH, C_SHOW_IFTABLE, C_SHOW_IFDESCR
 };
 
 struct kw {
@@ -122,7 +122,14 @@ static const struct kw k_junos_log[] = {
 	{ "messages", NULL, C_SHOW_LOG, 1, 0 },
 	KW_END
 };
+/* show interfaces terse | descriptions (Junos) */
+static const struct kw k_junos_show_ifs[] = {
+	{ "descriptions", NULL, C_SHOW_IFDESCR, 1, 0 },
+	{ "terse", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
 static const struct kw k_junos_show[] = {
+	{ "interfaces", k_junos_show_ifs, C_NONE, 1, 0 },
 	{ "log", k_junos_log, C_NONE, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
@@ -474,7 +481,8 @@ s_run(struct sess *s, const struct parsed *pr, struct cli_result *r)
 		plat_clock(s->dev, util_wallms(), o);
 		break;
 	case C_SHOW_IFTABLE:
-		iftable_show(s->fl, s->dev, o);
+	case C_SHOW_IFDESCR:
+		iftable_show(s->fl, s->dev, pr->id == C_SHOW_IFDESCR, o);
 		break;
 	case C_SHOW_VER:
 		s_show_version(s, o);

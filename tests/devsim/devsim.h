@@ -256,10 +256,10 @@ const char *fleet_fault_name(unsigned bit);
 int      fleet_fault_parse(const char *s);
 
 /* ---- iftable.c ---- */
-/* 1 when the platform has an interface table command modelled. */
-int  iftable_supported(int plat);
-/* The platform's interface table of d (takes fleet.mu). */
-void iftable_show(struct fleet *fl, const struct device *d, struct buf *o);
+/* The platform's interface table of d (takes fleet.mu); descriptions:
+ * Junos's second table (show interfaces descriptions). */
+void iftable_show(struct fleet *fl, const struct device *d, int descriptions,
+	    struct buf *o);
 /* The description interface i starts with (some have none). */
 void iftable_default_descr(struct device *d, int i);
 /* Set interface i's description to text[0..len) (len 0: none). */

@@ -1,7 +1,8 @@
 /*
  * iftable.c — each device's interface table as its platform prints it:
  * `show interfaces description` on IOS, IOS XE, IOS XR and EOS, `show
- * interface status` on NX-OS. The rows follow the same struct iface that
+ * interface status` on NX-OS, `show interfaces terse` and `show interfaces
+ * descriptions` on Junos (the layout of Juniper's command reference). The rows follow the same struct iface that
  * flaps change, so the table stays the truth when a flap's log lines are
  * lost to a wrap, a clear or a reload. Layouts (column widths, short names
  * such as Gi0/1 and Eth1/1, state words) copy real captures: see the
@@ -124,17 +125,54 @@ s_nxos_status(const struct device *d, struct buf *o)
 	}
 }
 
-int
-iftable_supported(int plat)
+/* Junos `show interfaces terse`: each port and its unit 0. */
+static void
+s_junos_terse(const struct device *d, struct buf *o)
 {
-	return plat != PLAT_JUNOS;
+	buf_printf(o, "%-23s %-5s %-4s %-8s %-21s Remote\n", "Interface", "Admin",
+	    "Link", "Proto", "Local");
+	for (int i = 0; i < d->nifaces; i++) {
+		const struct iface *f = &d->ifaces[i];
+		const char *ad = f->state == IF_ADMIN_DOWN ? "down" : "up";
+		const char *lk = f->state == IF_UP ? "up" : "down";
+		char unit[DS_IFNAME_MAX + 4];
+
+		buf_printf(o, "%-23s %-5s %s\n", f->name, ad, lk);
+		snprintf(unit, sizeof unit, "%s.0", f->name);
+		buf_printf(o, "%-23s %-5s %-4s inet     192.0.2.%d/31\n", unit, ad,
+		    lk, 2 * i);
+	}
+}
+
+/* Junos `show interfaces descriptions`: only the described ones. */
+static void
+s_junos_descriptions(const struct device *d, struct buf *o)
+{
+	buf_printf(o, "%-15s %-5s %-4s Description\n", "Interface", "Admin",
+	    "Link");
+	for (int i = 0; i < d->nifaces; i++) {
+		const struct iface *f = &d->ifaces[i];
+
+		if (f->descr == NULL)
+			continue;
+		buf_printf(o, "%-15s %-5s %-4s ", f->name,
+		    f->state == IF_ADMIN_DOWN ? "down" : "up",
+		    f->state == IF_UP ? "up" : "down");
+		buf_append(o, f->descr, f->descr_len);
+		buf_appendc(o, '\n');
+	}
 }
 
 void
-iftable_show(struct fleet *fl, const struct device *d, struct buf *o)
+iftable_show(struct fleet *fl, const struct device *d, int descriptions,
+    struct buf *o)
 {
 	fleet_lock(fl);
-	if (d->plat == PLAT_NXOS)
+	if (d->plat == PLAT_JUNOS && descriptions)
+		s_junos_descriptions(d, o);
+	else if (d->plat == PLAT_JUNOS)
+		s_junos_terse(d, o);
+	else if (d->plat == PLAT_NXOS)
 		s_nxos_status(d, o);
 	else
 		s_cisco_table(d, o);

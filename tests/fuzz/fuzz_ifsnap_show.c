@@ -1,7 +1,7 @@
 /*
  * fuzz_ifsnap_show.c — libFuzzer target for the interface table parser.
  * The input is one device's reply to its interface table command, given
- * to every platform's parser. Every row must have a name and string
+ * to every platform's parser (and, on Junos, as the description table). Every row must have a name and string
  * pointers inside the snapshot's own storage, states among the three
  * values, and a second parse of the same input must give the same rows.
  * (The name ends in "show" so scripts/run-fuzz seeds it with the real
@@ -57,6 +57,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    a.rows[i].admin != b.rows[i].admin ||
 			    a.rows[i].oper != b.rows[i].oper)
 				abort();
+		/* Junos: the same bytes as the description table too */
+		if (ra == 0 && ifsnap_descr_command((enum platform_id)p) != NULL) {
+			size_t n = a.nrows;
+
+			if (ifsnap_add_descr((enum platform_id)p, &a,
+			    (const char *)data, size, err, sizeof err) == 0 &&
+			    a.nrows != n)
+				abort();
+			s_check(&a);
+		}
 		ifsnap_free(&a);
 		ifsnap_free(&b);
 	}

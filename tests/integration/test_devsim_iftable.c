@@ -15,19 +15,21 @@
 #include "tests/support/devsim_harness.h"
 
 static const struct {
-	const char *dev, *plat, *down, *admin, *netmiko;
+	const char *dev, *plat, *down, *admin;
 	enum platform_id id;
 } c[] = {
 	{ "r001", "cisco_ios", "GigabitEthernet0/2", "GigabitEthernet0/4",
-	  "show interfaces description", PLATFORM_CISCO_IOS },
+	  PLATFORM_CISCO_IOS },
 	{ "r002", "cisco_xe", "GigabitEthernet1/0/2", "GigabitEthernet1/0/4",
-	  "show interfaces description", PLATFORM_CISCO_XE },
+	  PLATFORM_CISCO_XE },
 	{ "r003", "cisco_nxos", "Ethernet1/2", "Ethernet1/4",
-	  "show interface status", PLATFORM_CISCO_NXOS },
+	  PLATFORM_CISCO_NXOS },
 	{ "r004", "arista_eos", "Ethernet2", "Ethernet4",
-	  "show interfaces description", PLATFORM_ARISTA_EOS },
+	  PLATFORM_ARISTA_EOS },
 	{ "r005", "cisco_xr", "GigabitEthernet0/0/0/2", "GigabitEthernet0/0/0/4",
-	  "show interfaces description", PLATFORM_CISCO_XR },
+	  PLATFORM_CISCO_XR },
+	{ "r006", "juniper_junos", "ge-0/0/2", "ge-0/0/4",
+	  PLATFORM_JUNIPER_JUNOS },
 };
 
 /* The row whose short name ends the device's long name the same way. */
@@ -49,7 +51,7 @@ s_row(const struct ifsnap *s, const char *lng)
 static void
 s_read(struct devsim *ds, size_t i, struct ifsnap *s)
 {
-	const char *nm[] = { "--command", c[i].netmiko, NULL };
+	const char *nm[] = { "--command", ifsnap_command(c[i].id), NULL };
 	char *out, err[256];
 	size_t len;
 
@@ -59,12 +61,22 @@ s_read(struct devsim *ds, size_t i, struct ifsnap *s)
 	    "%s: %s\n%s", c[i].plat, err, out);
 	cr_expect_eq(s->nskipped, 0, "%s:\n%s", c[i].plat, out);
 	free(out);
+	if (ifsnap_descr_command(c[i].id) != NULL) {
+		nm[1] = ifsnap_descr_command(c[i].id);
+		cr_assert_eq(devsim_netmiko(ds, c[i].dev, nm, &out, &len), 0,
+		    "%s: %s", c[i].plat, out);
+		cr_assert_eq(ifsnap_add_descr(c[i].id, s, out, len, err,
+		    sizeof err), 0, "%s: %s\n%s", c[i].plat, err, out);
+		cr_expect_eq(s->nskipped, 0, "%s:\n%s", c[i].plat, out);
+		free(out);
+	}
 }
 
 Test(devsim_iftable, tables_follow_flaps_and_survive_clear, .timeout = 150)
 {
-	const char *args[] = { "--devices", "5", "--rate", "0", "--prefill", "5",
-	    "--platforms", "cisco_ios,cisco_xe,cisco_nxos,arista_eos,cisco_xr",
+	const char *args[] = { "--devices", "6", "--rate", "0", "--prefill", "5",
+	    "--platforms",
+	    "cisco_ios,cisco_xe,cisco_nxos,arista_eos,cisco_xr,juniper_junos",
 	    NULL };
 	static const char want[] = "up\x01link \"to\" {core} caf\xc3\xa9";
 	char err[512], cmd[256];
@@ -89,7 +101,9 @@ Test(devsim_iftable, tables_follow_flaps_and_survive_clear, .timeout = 150)
 		cr_assert_eq(devsim_control(ds, cmd, NULL, 0), 0);
 
 		s_read(ds, i, &s);
-		cr_expect_eq(s.nrows, 8, "%s: %zu rows", c[i].plat, s.nrows);
+		/* Junos lists each port's unit 0 too */
+		cr_expect_eq(s.nrows, c[i].id == PLATFORM_JUNIPER_JUNOS ? 16 : 8,
+		    "%s: %zu rows", c[i].plat, s.nrows);
 		cr_assert_not_null(r = s_row(&s, c[i].down), "%s", c[i].plat);
 		cr_expect_eq(r->admin, IFSNAP_UP, "%s", c[i].plat);
 		cr_expect_eq(r->oper, IFSNAP_DOWN, "%s", c[i].plat);
@@ -103,11 +117,17 @@ Test(devsim_iftable, tables_follow_flaps_and_survive_clear, .timeout = 150)
 		cr_assert_not_null(r = s_row(&s, c[i].admin), "%s", c[i].plat);
 		cr_expect_eq(r->admin, IFSNAP_DOWN, "%s", c[i].plat);
 		cr_expect_eq(r->oper, IFSNAP_DOWN, "%s", c[i].plat);
-		for (size_t k = 0; k < s.nrows; k++)
-			if (&s.rows[k] != r && &s.rows[k] != s_row(&s, c[i].down))
-				cr_expect(s.rows[k].admin == IFSNAP_UP &&
-				    s.rows[k].oper == IFSNAP_UP, "%s %s", c[i].plat,
-				    s.rows[k].name);
+		for (size_t k = 0; k < s.nrows; k++) {
+			const char *rn = s.rows[k].name;
+
+			/* the two changed ones, and their Junos units */
+			if (&s.rows[k] == r || &s.rows[k] == s_row(&s, c[i].down) ||
+			    !strncmp(rn, c[i].down, strlen(c[i].down)) ||
+			    !strncmp(rn, c[i].admin, strlen(c[i].admin)))
+				continue;
+			cr_expect(s.rows[k].admin == IFSNAP_UP &&
+			    s.rows[k].oper == IFSNAP_UP, "%s %s", c[i].plat, rn);
+		}
 
 		/* back up: the table says so at once */
 		snprintf(cmd, sizeof cmd, "flap %s %s up", c[i].dev, c[i].down);

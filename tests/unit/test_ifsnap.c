@@ -153,6 +153,8 @@ Test(ifsnap, rejected_command_is_an_error)
 	cr_expect_eq(s.nrows, 0);
 	cr_expect_eq(ifsnap_parse(PLATFORM_JUNIPER_JUNOS, out, sizeof out - 1, &s,
 	    err, sizeof err), -1);
+	cr_expect_eq(ifsnap_parse(PLATFORM_CISCO_NXOS, out, sizeof out - 1, &s,
+	    err, sizeof err), -1);
 	ifsnap_free(&s);
 }
 
@@ -210,5 +212,65 @@ Test(ifsnap, hostile_descriptions_are_kept_and_bounded)
 	cr_expect_eq(memcmp(s.rows[0].descr, odd, sizeof odd - 1), 0);
 	cr_expect_eq(s.rows[1].descr_len, IFSNAP_MAX_DESCR);
 	cr_expect_eq(s.rows[1].oper, IFSNAP_DOWN);
+	ifsnap_free(&s);
+}
+
+/*
+ * Junos: `show interfaces terse` for every interface's state (logical
+ * units too; lines that only add an address family are not rows), then
+ * `show interfaces descriptions`, which lists only the described ones.
+ * The layout is the one Juniper's command reference documents; no capture
+ * with a licence that allows copying was found, so these are written here.
+ */
+Test(ifsnap, junos_terse_and_descriptions)
+{
+	static const char terse[] =
+	    "Interface               Admin Link Proto    Local                 Remote\r\n"
+	    "ge-0/0/0                up    up\r\n"
+	    "ge-0/0/0.0              up    up   inet     192.0.2.1/24\r\n"
+	    "                                   inet6    2001:db8::1/64\r\n"
+	    "                                            fe80::1/64\r\n"
+	    "ge-0/0/1                up    down\r\n"
+	    "ge-0/0/1.0              up    down inet     198.51.100.1/31\r\n"
+	    "ge-0/0/2                down  down\r\n"
+	    "ae0                     up    up\r\n"
+	    "lo0.0                   up    up   inet     10.255.0.1          --> 0/0\r\n";
+	static const char descr[] =
+	    "Interface       Admin Link Description\r\n"
+	    "ge-0/0/1        up    down to core-2 ge-1/0/7 \"backbone\"\r\n"
+	    "ge-0/0/2        down  down spare\r\n";
+	struct ifsnap s = { 0 };
+	char err[256];
+
+	cr_assert_str_eq(ifsnap_command(PLATFORM_JUNIPER_JUNOS),
+	    "show interfaces terse");
+	cr_assert_eq(ifsnap_parse(PLATFORM_JUNIPER_JUNOS, terse, sizeof terse - 1,
+	    &s, err, sizeof err), 0, "%s", err);
+	cr_expect_eq(s.nskipped, 0);
+	cr_assert_eq(s.nrows, 7);
+	cr_expect_str_eq(s.rows[1].name, "ge-0/0/0.0");
+	cr_expect_str_eq(s.rows[2].name, "ge-0/0/1");
+	cr_expect_eq(s.rows[2].admin, IFSNAP_UP);
+	cr_expect_eq(s.rows[2].oper, IFSNAP_DOWN);
+	cr_expect_eq(s.rows[4].admin, IFSNAP_DOWN);
+	cr_expect_str_eq(s.rows[6].name, "lo0.0");
+	cr_expect_str_eq(s.rows[2].descr, "");
+
+	cr_assert_str_eq(ifsnap_descr_command(PLATFORM_JUNIPER_JUNOS),
+	    "show interfaces descriptions");
+	cr_assert_null(ifsnap_descr_command(PLATFORM_CISCO_IOS));
+	cr_assert_eq(ifsnap_add_descr(PLATFORM_JUNIPER_JUNOS, &s, descr,
+	    sizeof descr - 1, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(s.nrows, 7);
+	cr_expect_str_eq(s.rows[2].descr, "to core-2 ge-1/0/7 \"backbone\"");
+	cr_expect_str_eq(s.rows[4].descr, "spare");
+	cr_expect_str_eq(s.rows[0].descr, "");
+	cr_expect_str_eq(s.rows[2].name, "ge-0/0/1");
+	cr_expect_eq(s.rows[2].oper, IFSNAP_DOWN, "states kept");
+
+	/* a reply without the table changes nothing */
+	cr_expect_eq(ifsnap_add_descr(PLATFORM_JUNIPER_JUNOS, &s, "error: x\n", 9,
+	    err, sizeof err), -1);
+	cr_expect_str_eq(s.rows[4].descr, "spare");
 	ifsnap_free(&s);
 }
