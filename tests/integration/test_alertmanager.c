@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/output.h"
 #include "common/buf.h"
 #include "common/util.h"
 #include "common/wire.h"

@@ -1,5 +1,5 @@
 /*
- * test_outputs.c — the alert outputs (analyzer/output.c, out_*.c): JSON
+ * test_outputs.c — the alert outputs (analyzer/alerts/output.c, out_*.c): JSON
  * escaping of hostile bytes, the outbox and its cursors, the jsonl file
  * across restarts, ZeroMQ PUB, and the HTTP outputs against a real HTTP
  * server (libmicrohttpd on 127.0.0.1, ephemeral port).
@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/output.h"
 #include "common/json.h"
 #include "common/buf.h"
 #include "common/util.h"

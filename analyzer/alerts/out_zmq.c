@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/log.h"
 #include "common/mq.h"
 #include "common/util.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/alert.h"
+#include "analyzer/alerts/alert.h"
 #include "common/util.h"
 
 struct alert_dev {

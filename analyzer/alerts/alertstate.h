@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/alert.h"
+#include "analyzer/alerts/alert.h"
 
 #define ALERTSTATE_JOURNAL_MIN   (4u * 1024 * 1024)
 #define ALERTSTATE_MAX_FILE      (1024u * 1024 * 1024)

@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/alertstate.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
 #include "common/conf.h"
 

@@ -16,7 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/log.h"
 #include "common/util.h"
 

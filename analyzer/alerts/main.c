@@ -1,5 +1,5 @@
 /*
- * alerts_main.c — loghaul-alerts, the alert stage: one per deployment.
+ * main.c — loghaul-alerts, the alert stage: one per deployment.
  *
  *   loghaul-alerts --config FILE [-d] [-v] [-n]
  *
@@ -35,9 +35,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/alertstate.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alertstate.h"
+#include "analyzer/alerts/output.h"
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/log.h"

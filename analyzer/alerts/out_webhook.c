@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/log.h"
 #include "common/util.h"
 

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/alertstate.h"
+#include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
