@@ -796,6 +796,7 @@ main(int argc, char **argv)
 	if (optind != argc || s.confpath == NULL)
 		s_usage();
 	log_init("loghaul-alerts", verbose);
+	output_plugins_register();
 
 	if (conf_load(s.confpath, &s.conf, err, sizeof err) != CERR_OK) {
 		log_warnx("%s", err);

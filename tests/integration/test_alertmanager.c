@@ -31,6 +31,7 @@
 #include "common/wire.h"
 #include "tests/support/net.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/outconf.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"
 
@@ -274,7 +275,7 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	struct alert_engine *e = alert_new(&ac);
 	struct alert_changes ch = { 0 };
 	struct output_set *s = output_set_new(NULL);
-	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 1000 };
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
 	struct wire_event ev;
 	int64_t dev_time = util_wallms() - 3600 * 1000;	/* an hour ago */
 	char url[64], err[256], *out;
@@ -283,9 +284,11 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	 * firing alert must wait in the retry queue, not be lost. */
 	A.port = net_free_port();
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
-	co.url = url;
+	conf_output_set_ms(&co, "resend", 1000);
+	conf_output_set_str(&co, "url", url);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
 	    err);
+	conf_output_clear(&co);
 	memset(&ev, 0, sizeof ev);
 	ev.id = 100;
 	ev.rule = s_w("ios_link");
