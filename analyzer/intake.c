@@ -3,6 +3,7 @@
  * sockets and the alert stage's DEALER; decode, match, forward, ack.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -11,6 +12,7 @@
 #include "analyzer/rules.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/mq.h"
@@ -462,14 +464,12 @@ s_metrics(struct intake *in, int worker)
 	if (mq_metrics_export(in->reg) < 0)
 		log_warnx("metrics: cannot export mq counters");
 	if (listen) {
-		const char *colon = strrchr(listen, ':');
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		char *ep = colon ? xasprintf("%.*s:%ld", (int)(colon - listen), listen,
-		    port ? port + worker : 0) : xstrdup(listen);
-		in->http = metrics_http_start(in->reg, ep, NULL, err, sizeof err);
-		if (in->http == NULL)
-			log_warnx("metrics: %s", err);
-		free(ep);
+		/* worker i of n listens on the configured port + i */
+		char who[64];
+
+		snprintf(who, sizeof who, "analyzer worker=%d", worker);
+		in->http = daemon_metrics_start(in->reg, listen, worker, NULL, who,
+		    err, sizeof err);
 	}
 }
 

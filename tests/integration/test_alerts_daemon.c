@@ -455,11 +455,11 @@ s_get(const char *url, long *status)
 static int
 s_metrics_port(void)
 {
-	char *log = s_slurp(D.log), *p = strstr(log, "alerts: metrics on");
+	char *log = s_slurp(D.log), *p = strstr(log, "alerts: metrics=");
 	int port = -1;
 
 	cr_assert_not_null(p, "no metrics line in:\n%s", log);
-	p = strstr(p, "(port ");
+	p = strstr(p, " port=");
 	cr_assert_not_null(p);
 	port = (int)strtol(p + 6, NULL, 10);
 	free(log);
