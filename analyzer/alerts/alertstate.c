@@ -612,12 +612,6 @@ alertstate_failing(const struct alertstate *st)
 	return st->failing;
 }
 
-const char *
-alertstate_dir(const struct alertstate *st)
-{
-	return st->dir;
-}
-
 static uint64_t
 s_rd64(const unsigned char *p)
 {

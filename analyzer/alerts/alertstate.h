@@ -108,6 +108,5 @@ int alertstate_compact(struct alertstate *st, struct alert_engine *e,
 /* Bytes in the journal, and whether the last write failed (health). */
 uint64_t alertstate_journal_size(const struct alertstate *st);
 int      alertstate_failing(const struct alertstate *st);
-const char *alertstate_dir(const struct alertstate *st);
 
 #endif
