@@ -636,6 +636,8 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 	}
 	log_info("worker=%d collectors=%zu alerts=%s rules=%zu", worker, in.nups,
 	    conf->analyzer.alerts, rules_count(*rules));
+	if (daemon_ready(worker, err, sizeof err) < 0)
+		log_warnx("worker=%d %s", worker, err);
 	items = xcalloc(in.nups + 1, sizeof *items);
 	while (!intake_quit) {
 		double now;

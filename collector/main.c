@@ -78,6 +78,10 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 			rc = 1;
 			break;
 		}
+		daemon_ready_endpoint("push", c.push);
+		daemon_ready_endpoint("acks", c.acks);
+		if (daemon_ready(ro->shard, err, sizeof err) < 0)
+			log_warnx("collector=%s %s", c.id, err);
 		rc = collector_run(&c);
 		if (ro->once) {
 			if (c.progress)

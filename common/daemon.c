@@ -12,9 +12,11 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/mq.h"
 #include "common/util.h"
 
 static volatile sig_atomic_t *s_quit, *s_reconfig;
+static const char *s_ready_path;
 
 static void
 s_on_signal(int sig)
@@ -92,7 +94,7 @@ daemon_getopt(int argc, char **argv, const struct option *extra,
 			o->config = optarg;
 			break;
 		case OPT_READY:
-			o->ready_file = optarg;
+			o->ready_file = s_ready_path = optarg;
 			break;
 		case 'n':
 			o->check = 1;
@@ -196,29 +198,47 @@ daemon_ready_port(const char *name, int port)
 	s_ready[s_nready++].port = port;
 }
 
-int
-daemon_ready_write(const char *path, char *err, size_t errlen)
+void
+daemon_ready_endpoint(const char *name, void *sock)
 {
-	char *tmp;
+	char ep[256];
+	const char *colon;
+	int64_t port;
+
+	if (sock == NULL || mq_endpoint(sock, ep, sizeof ep) < 0 ||
+	    strncmp(ep, "tcp://", 6) != 0)
+		return;
+	colon = strrchr(ep, ':');
+	if (colon && util_parse_i64(colon + 1, 1, 65535, &port) == CERR_OK)
+		daemon_ready_port(name, (int)port);
+}
+
+int
+daemon_ready(int i, char *err, size_t errlen)
+{
+	char *path, *tmp;
 	FILE *f;
 	int rc = 0;
 
-	if (path == NULL)
+	if (s_ready_path == NULL)
 		return 0;
+	path = i > 0 ? xasprintf("%s.%d", s_ready_path, i) : xstrdup(s_ready_path);
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL) {
 		snprintf(err, errlen, "ready file %s: %s", tmp, strerror(errno));
 		free(tmp);
+		free(path);
 		return -1;
 	}
 	fprintf(f, "pid=%ld\n", (long)getpid());
-	for (size_t i = 0; i < s_nready; i++)
-		fprintf(f, "%s=%d\n", s_ready[i].name, s_ready[i].port);
+	for (size_t k = 0; k < s_nready; k++)
+		fprintf(f, "%s=%d\n", s_ready[k].name, s_ready[k].port);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "ready file %s: %s", path, strerror(errno));
 		unlink(tmp);
 		rc = -1;
 	}
 	free(tmp);
+	free(path);
 	return rc;
 }

@@ -67,14 +67,18 @@ struct metrics_http *daemon_metrics_start(struct metrics *m, const char *listen,
     size_t errlen);
 
 /*
- * The ready file: "pid=PID" then one "NAME=PORT" line per port bound, so
- * that tests and scripts bind port 0 and read the real port (memcached's
- * port file). Written to a temporary name and renamed, so a reader sees it
- * whole or not at all. daemon_ready_port records a port (up to 16) until
- * daemon_ready_write; both do nothing when path is NULL. 0, or -1 with
- * err set.
+ * The ready file (--ready-file PATH): "pid=PID" then one "NAME=PORT" line
+ * per port bound, so that tests and scripts bind port 0 and read the real
+ * port (memcached's port file). Process i > 0 of a daemon (--processes,
+ * --workers) writes PATH.i. Written to a temporary name and renamed, so a
+ * reader sees it whole or not at all; nothing happens without the option.
+ * daemon_ready_port records a port (up to 16; daemon_metrics_start records
+ * "metrics"), daemon_ready_endpoint the port a ZeroMQ socket bound (tcp
+ * only), daemon_ready writes the file once the process serves: 0, or -1
+ * with err set.
  */
 void daemon_ready_port(const char *name, int port);
-int  daemon_ready_write(const char *path, char *err, size_t errlen);
+void daemon_ready_endpoint(const char *name, void *sock);
+int  daemon_ready(int i, char *err, size_t errlen);
 
 #endif

@@ -784,6 +784,9 @@ main(int argc, char **argv)
 		s_stop(&s);
 		return 1;
 	}
+	daemon_ready_endpoint("listen", s.router);
+	if (daemon_ready(0, err, sizeof err) < 0)
+		log_warnx("alerts: %s", err);
 	s_loop(&s);
 	s_stop(&s);
 	return 0;

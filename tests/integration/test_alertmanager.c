@@ -32,6 +32,7 @@
 #include "tests/support/net.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/outconf.h"
+#include "tests/support/proc.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"
 
@@ -39,7 +40,7 @@ struct am {
 	char  dir[64];
 	int   port;
 	pid_t pid;
-	pid_t stage;		/* loghaul-alerts, when a test runs one */
+	struct proc stage;	/* loghaul-alerts, when a test runs one */
 };
 
 static struct am A;
@@ -122,7 +123,7 @@ s_teardown(void)
 {
 	char cmd[256];
 
-	s_kill(&A.stage);
+	proc_stop(&A.stage, SIGKILL, 5);
 	s_kill(&A.pid);
 	if (getenv("LOGHAUL_KEEP_TMP") == NULL) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", A.dir);
@@ -397,25 +398,15 @@ s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
 	buf_free(&b);
 }
 
-static int
-s_ready_log(const char *path)
-{
-	char *log = s_slurp(path);
-	int ok = strstr(log, "alerts: listening on") != NULL;
-
-	free(log);
-	return ok;
-}
-
 Test(alertmanager, through_the_daemon)
 {
-	char conf[128], logp[128], text[1024], ep[128], *out;
-	const char *bin = getenv("LOGHAUL_BIN");
+	char conf[128], logp[128], text[1024], ep[128], ready[160], bin[512], *out;
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-alerts"),
+	    (char *)(uintptr_t)"--config", conf, NULL };
 	void *ctx, *dealer;
 	int zero = 0;
 	int64_t t = util_wallms() - 600000;
 
-	cr_assert_not_null(bin, "LOGHAUL_BIN is not set");
 	s_am_start();
 	snprintf(conf, sizeof conf, "%s/loghaul.yaml", A.dir);
 	snprintf(logp, sizeof logp, "%s/stage.log", A.dir);
@@ -427,21 +418,10 @@ Test(alertmanager, through_the_daemon)
 	    "    - {type: alertmanager, url: \"http://127.0.0.1:%d\", resend: 1s}\n",
 	    ep, A.dir, A.dir, A.port);
 	s_write(conf, text);
-	A.stage = fork();
-	cr_assert_geq(A.stage, 0);
-	if (A.stage == 0) {
-		char path[512];
-		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-		snprintf(path, sizeof path, "%s/loghaul-alerts", bin);
-		execl(path, "loghaul-alerts", "--config", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100 && !s_ready_log(logp); i++)
-		usleep(100000);
-	cr_assert(s_ready_log(logp), "loghaul-alerts did not start");
+	snprintf(ready, sizeof ready, "%s/stage.ready", A.dir);
+	cr_assert_eq(proc_spawn(&A.stage, argv, logp, ready, NULL), 0);
+	cr_assert_eq(proc_wait_ready(&A.stage, 10), 0,
+	    "loghaul-alerts did not start");
 	ctx = zmq_ctx_new();
 	dealer = zmq_socket(ctx, ZMQ_DEALER);
 	zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
@@ -455,13 +435,8 @@ Test(alertmanager, through_the_daemon)
 	free(out);
 	zmq_close(dealer);
 	zmq_ctx_term(ctx);
-	kill(A.stage, SIGTERM);
 	{
-		int st = 0;
-		for (int i = 0; i < 150 && waitpid(A.stage, &st, WNOHANG) != A.stage;
-		    i++)
-			usleep(100000);
+		int st = proc_stop(&A.stage, SIGTERM, 15);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		A.stage = 0;
 	}
 }
