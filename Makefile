@@ -55,6 +55,7 @@ endif
 COMMON_SRC    := $(wildcard common/*.c)
 COLLECTOR_SRC := $(filter-out %main.c,$(wildcard collector/*.c))
 ANALYZER_SRC  := $(filter-out %main.c,$(wildcard analyzer/*.c))
+ALERTS_SRC    := $(filter-out %main.c,$(wildcard analyzer/alerts/*.c))
 DEVSIM_SRC    := $(wildcard tests/devsim/*.c)
 # TEST_GLOB narrows the test binary to some files while developing.
 TEST_SRC      := $(wildcard $(or $(TEST_GLOB),tests/unit/*.c tests/integration/*.c) tests/support/*.c)
@@ -65,10 +66,11 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBCOMMON    := $(BUILD)/libcommon.a
 LIBCOLLECTOR := $(BUILD)/libcollector.a
 LIBANALYZER  := $(BUILD)/libanalyzer.a
+LIBALERTS    := $(BUILD)/libalerts.a
 
 BINS := $(if $(wildcard collector/main.c),$(BUILD)/bin/loghaul-collector) \
 	$(if $(wildcard analyzer/main.c),$(BUILD)/bin/loghaul-analyzer) \
-	$(if $(wildcard analyzer/alerts_main.c),$(BUILD)/bin/loghaul-alerts) \
+	$(if $(wildcard analyzer/alerts/main.c),$(BUILD)/bin/loghaul-alerts) \
 	$(if $(wildcard collector/ctl_main.c),$(BUILD)/bin/loghaulctl) \
 	$(if $(DEVSIM_SRC),$(BUILD)/bin/devsim)
 TESTBIN := $(BUILD)/bin/loghaul-tests
@@ -97,7 +99,8 @@ $(call obj,$(TEST_SRC)): | testpkgcheck
 $(LIBCOMMON): $(call obj,$(COMMON_SRC))
 $(LIBCOLLECTOR): $(call obj,$(COLLECTOR_SRC))
 $(LIBANALYZER): $(call obj,$(ANALYZER_SRC))
-$(LIBCOMMON) $(LIBCOLLECTOR) $(LIBANALYZER):
+$(LIBALERTS): $(call obj,$(ALERTS_SRC))
+$(LIBCOMMON) $(LIBCOLLECTOR) $(LIBANALYZER) $(LIBALERTS):
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^ $(if $^,,--)
@@ -112,13 +115,14 @@ $(BUILD)/bin/loghaul-collector: $(call obj,collector/main.c) $(LIBCOLLECTOR) $(L
 	$(call link)
 $(BUILD)/bin/loghaul-analyzer: $(call obj,analyzer/main.c) $(LIBANALYZER) $(LIBCOMMON)
 	$(call link)
-$(BUILD)/bin/loghaul-alerts: $(call obj,analyzer/alerts_main.c) $(LIBANALYZER) $(LIBCOMMON)
+# The alert stage is its own program: it links its library and common/ only.
+$(BUILD)/bin/loghaul-alerts: $(call obj,analyzer/alerts/main.c) $(LIBALERTS) $(LIBCOMMON)
 	$(call link)
 $(BUILD)/bin/loghaulctl: $(call obj,collector/ctl_main.c) $(LIBCOMMON)
 	$(call link)
 $(BUILD)/bin/devsim: $(call obj,$(DEVSIM_SRC)) $(LIBCOMMON)
 	$(call link)
-$(TESTBIN): $(call obj,$(TEST_SRC)) $(LIBCOLLECTOR) $(LIBANALYZER) $(LIBCOMMON)
+$(TESTBIN): $(call obj,$(TEST_SRC)) $(LIBCOLLECTOR) $(LIBANALYZER) $(LIBALERTS) $(LIBCOMMON)
 	$(call link,$(TEST_LIBS))
 
 # Tests find the binaries, fixtures and sources through the environment.
@@ -201,8 +205,10 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/bin/%,$(FUZZ_SRC))
 fuzz-build:
 	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
 		SANITIZER=fuzzer-no-link,address,undefined \
-		$(FUZZ_BUILD)/libcommon.a $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a $(FUZZ_BINS)
-$(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a $(FUZZ_BUILD)/libcommon.a
+		$(FUZZ_BUILD)/libcommon.a $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a \
+		$(FUZZ_BUILD)/libalerts.a $(FUZZ_BINS)
+$(FUZZ_BUILD)/bin/%: $(FUZZ_BUILD)/obj/tests/fuzz/%.o $(FUZZ_BUILD)/libcollector.a $(FUZZ_BUILD)/libanalyzer.a \
+		$(FUZZ_BUILD)/libalerts.a $(FUZZ_BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZLD  $@")
 	$(Q)clang -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS_ALL)
@@ -227,7 +233,7 @@ BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 BENCH_LIB  := $(filter-out $(BENCH_SRC),$(wildcard tests/bench/*.c))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bin/%,$(BENCH_SRC))
 $(BENCH_BINS): $(BUILD)/bin/%: $(BUILD)/obj/tests/bench/%.o $(call obj,$(BENCH_LIB)) \
-		$(LIBCOLLECTOR) $(LIBANALYZER) $(LIBCOMMON)
+		$(LIBCOLLECTOR) $(LIBANALYZER) $(LIBALERTS) $(LIBCOMMON)
 	$(call link)
 .PHONY: bench
 bench: deps

@@ -3,6 +3,7 @@
  * sockets and the alert stage's DEALER; decode, match, forward, ack.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -11,6 +12,7 @@
 #include "analyzer/rules.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/mq.h"
@@ -467,12 +469,12 @@ s_metrics(struct intake *in, int worker, char *errbuf, size_t errlen)
 	if (mq_metrics_export(in->reg) < 0)
 		log_warnx("metrics: cannot export mq counters");
 	if (listen) {
-		const char *colon = strrchr(listen, ':');
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		char *ep = colon ? xasprintf("%.*s:%ld", (int)(colon - listen), listen,
-		    port ? port + worker : 0) : xstrdup(listen);
-		in->http = metrics_http_start(in->reg, ep, NULL, err, sizeof err);
-		free(ep);
+		/* worker i of n listens on the configured port + i */
+		char who[64];
+
+		snprintf(who, sizeof who, "analyzer worker=%d", worker);
+		in->http = daemon_metrics_start(in->reg, listen, worker, NULL, who,
+		    err, sizeof err);
 		if (in->http == NULL) {
 			snprintf(errbuf, errlen, "%s", err);
 			return -1;
@@ -644,6 +646,8 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 	}
 	log_info("worker=%d collectors=%zu alerts=%s rules=%zu", worker, in.nups,
 	    conf->analyzer.alerts, rules_count(*rules));
+	if (daemon_ready(worker, err, sizeof err) < 0)
+		log_warnx("worker=%d %s", worker, err);
 	items = xcalloc(in.nups + 1, sizeof *items);
 	while (!intake_quit) {
 		double now;

@@ -180,8 +180,6 @@ const char *rules_last_error(const struct rules *r);
 
 void   rules_stats(const struct rules *r, struct rules_stats *out);
 size_t rules_count(const struct rules *r);
-/* Name of rule i (load order), or NULL when i is out of range. */
-const char *rules_name(const struct rules *r, size_t i);
 int    rules_rule_stats(const struct rules *r, size_t i,
     struct rules_rule_stats *out);
 

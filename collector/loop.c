@@ -16,6 +16,7 @@
 #include "collector/collector.h"
 #include "collector/sched.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/inventory.h"
 #include "common/metrics.h"
 #include "common/mq.h"
@@ -145,25 +146,17 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	if (mq_metrics_export(m->reg) < 0)
 		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
 	if (listen && !c->once) {
-		char *ep = collector_shard_endpoint(listen, 0);
 		/* process i of n listens on the configured port + i */
-		const char *colon = strrchr(listen, ':');
-		if (colon && c->shard > 0) {
-			long port = strtol(colon + 1, NULL, 10);
-			free(ep);
-			ep = xasprintf("%.*s:%ld", (int)(colon - listen), listen,
-			    port ? port + c->shard : 0);
-		}
 		struct metrics_health h = { s_health, c };
-		m->http = metrics_http_start(m->reg, ep, &h, err, sizeof err);
+		char *who = xasprintf("collector=%s", c->id);
+
+		m->http = daemon_metrics_start(m->reg, listen, c->shard, &h, who,
+		    err, sizeof err);
+		free(who);
 		if (m->http == NULL) {
 			snprintf(errbuf, errlen, "%s", err);
-			free(ep);
 			return -1;
 		}
-		log_info("collector=%s metrics=%s port=%d", c->id, ep,
-		    metrics_http_port(m->http));
-		free(ep);
 	}
 	return 0;
 }

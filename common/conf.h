@@ -44,7 +44,7 @@
  *     listen: tcp://127.0.0.1:5560
  *     state_dir: /var/lib/loghaul
  *     flap: {changes: 5, window: 60s, stable: 120s}
- *     outputs:
+ *     outputs:                                 # plugins: analyzer/alerts/out_*.c
  *       - {type: jsonl, path: "-"}                 # "-" is stdout
  *       - {type: alertmanager, url: http://127.0.0.1:9093, resend: 60s}
  *       - {type: webhook, url: http://127.0.0.1:8080/hook}
@@ -73,14 +73,17 @@ struct inventory;
 
 enum hostkey_policy { HOSTKEY_STRICT = 0, HOSTKEY_ACCEPT_NEW = 1 };
 
-enum output_type { OUT_JSONL, OUT_ALERTMANAGER, OUT_WEBHOOK, OUT_ZMQ };
+struct conf_plugin;
 
+/*
+ * One entry of alerts.outputs: the plugin its type names and the options
+ * its key table filled (conf_key.h). Both NULL when no plugins are
+ * registered (conf_set_output_plugins): daemons that run no outputs read
+ * the list for its shape only.
+ */
 struct conf_output {
-	enum output_type type;
-	char    *path;		/* jsonl: file or "-" */
-	char    *url;		/* alertmanager, webhook */
-	char    *endpoint;	/* zmq */
-	uint64_t resend_ms;	/* alertmanager: re-send firing alerts */
+	const struct conf_plugin *plugin;
+	void                     *opts;
 };
 
 struct conf_strv {
@@ -160,6 +163,31 @@ enum cerr conf_load(const char *path, struct conf **out, char *err, size_t errle
 enum cerr conf_load_mem(const char *name, const void *data, size_t len,
     struct conf **out, char *err, size_t errlen);
 void      conf_free(struct conf **c);
+
+/*
+ * The plugins alerts.outputs may name, NULL-terminated, in the order an
+ * error lists them; the first is the default output. Set once, before any
+ * load, by the program that runs them; v must outlive every load.
+ */
+void      conf_set_output_plugins(const struct conf_plugin *const *v);
+/*
+ * An output's option by key name: a string (NULL: unset or no such key),
+ * or a duration in milliseconds (0: no such key).
+ */
+const char *conf_output_str(const struct conf_output *o, const char *key);
+uint64_t  conf_output_ms(const struct conf_output *o, const char *key);
+/*
+ * Build an output in code (tests, tools): p's defaults (relative paths
+ * against dir), then options set by key name, unchecked; 0, or -1 when p
+ * has no such key of that kind. conf_output_clear frees what it holds.
+ */
+void      conf_output_init(struct conf_output *o, const struct conf_plugin *p,
+    const char *dir);
+int       conf_output_set_str(struct conf_output *o, const char *key,
+    const char *v);
+int       conf_output_set_ms(struct conf_output *o, const char *key,
+    uint64_t ms);
+void      conf_output_clear(struct conf_output *o);
 
 /* Print every key with its default and description (for -h and docs). */
 void      conf_describe(FILE *f);

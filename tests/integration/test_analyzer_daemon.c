@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -19,18 +18,21 @@
 #include "common/mq.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "tests/support/proc.h"
 
 struct rig {
 	char  dir[64];
-	pid_t pid;
+	struct proc p;
 	void *push, *acks, *router;
 };
 
 static void
 s_start(struct rig *r)
 {
-	char cfg[128], ep[160], err[256], bin[512];
-	const char *src = getenv("LOGHAUL_SRC"), *bindir = getenv("LOGHAUL_BIN");
+	char cfg[128], ep[160], err[256], bin[512], logp[160], ready[160];
+	const char *src = getenv("LOGHAUL_SRC");
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-analyzer"),
+	    (char *)(uintptr_t)"--config", cfg, NULL };
 	FILE *f;
 
 	snprintf(r->dir, sizeof r->dir, "/tmp/lh-analyzer-XXXXXX");
@@ -52,43 +54,18 @@ s_start(struct rig *r)
 	snprintf(ep, sizeof ep, "ipc://%s/alerts", r->dir);
 	cr_assert_eq(mq_bind(r->router, ep, err, sizeof err), 0, "%s", err);
 
-	snprintf(bin, sizeof bin, "%s/loghaul-analyzer", bindir ? bindir : "build/bin");
-	r->pid = fork();
-	cr_assert_geq(r->pid, 0);
-	if (r->pid == 0) {
-		char logp[128];
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		snprintf(logp, sizeof logp, "%s/analyzer.log", r->dir);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(bin, bin, "--config", cfg, (char *)NULL);
-		_exit(127);
-	}
+	snprintf(logp, sizeof logp, "%s/analyzer.log", r->dir);
+	snprintf(ready, sizeof ready, "%s/analyzer.ready", r->dir);
+	cr_assert_eq(proc_spawn(&r->p, argv, logp, ready, NULL), 0);
+	cr_assert_eq(proc_wait_ready(&r->p, 10), 0, "the analyzer did not start");
 }
 
 static int
 s_stop(struct rig *r)
 {
-	int status = -1;
+	int status = proc_stop(&r->p, SIGTERM, 10);
 	char cmd[128];
 
-	if (r->pid > 0) {
-		kill(r->pid, SIGTERM);
-		for (int i = 0; i < 200; i++) {
-			if (waitpid(r->pid, &status, WNOHANG) == r->pid)
-				break;
-			usleep(50 * 1000);
-			if (i == 199) {
-				kill(r->pid, SIGKILL);
-				waitpid(r->pid, &status, 0);
-			}
-		}
-	}
 	mq_close(&r->push);
 	mq_close(&r->acks);
 	mq_close(&r->router);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/log.h"
 #include "common/mq.h"
 #include "common/util.h"
@@ -68,10 +68,29 @@ static const struct output_ops s_ops = {
 	.free = s_free,
 };
 
-struct output *
-out_zmq_new(const struct conf_output *c, const struct mq_opts *opts, char *err,
-    size_t errlen)
+/* The plugin: {type: zmq, endpoint: tcp://HOST:PORT} */
+struct zmq_conf {
+	char *endpoint;
+};
+
+static const struct conf_key s_keys[] = {
+	CONF_KREQ("endpoint", CK_ENDPOINT, offsetof(struct zmq_conf, endpoint),
+	    "PUB endpoint to bind"),
+	{ 0 }
+};
+
+static char *
+s_key(const void *opts)
 {
+	const struct zmq_conf *c = opts;
+
+	return xasprintf("zmq:%s", c->endpoint ? c->endpoint : "");
+}
+
+static struct output *
+s_new(const void *copts, const struct mq_opts *opts, char *err, size_t errlen)
+{
+	const struct zmq_conf *c = copts;
 	struct output *o;
 	struct zpub *z;
 	struct mq_opts mo;
@@ -109,3 +128,9 @@ out_zmq_new(const struct conf_output *c, const struct mq_opts *opts, char *err,
 	o->priv = z;
 	return o;
 }
+
+static const struct output_impl s_impl = { .key = s_key, .make = s_new };
+const struct conf_plugin out_zmq_plugin = {
+	.name = "zmq", .keys = s_keys, .size = sizeof(struct zmq_conf),
+	.impl = &s_impl,
+};

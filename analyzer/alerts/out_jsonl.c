@@ -16,7 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -218,12 +218,33 @@ static const struct output_ops s_ops = {
 	.free = s_free,
 };
 
-struct output *
-out_jsonl_new(const struct conf_output *c, char *err, size_t errlen)
+/* The plugin: {type: jsonl, path: FILE} */
+struct jsonl_conf {
+	char *path;	/* file or "-" */
+};
+
+static const struct conf_key s_keys[] = {
+	CONF_K("path", CK_OUTPATH, offsetof(struct jsonl_conf, path), "-", 0, 0,
+	    "file to append alerts to; - is stdout"),
+	{ 0 }
+};
+
+static char *
+s_key(const void *opts)
 {
+	const struct jsonl_conf *c = opts;
+
+	return xasprintf("jsonl:%s", c->path ? c->path : "-");
+}
+
+static struct output *
+s_new(const void *opts, const struct mq_opts *zopts, char *err, size_t errlen)
+{
+	const struct jsonl_conf *c = opts;
 	struct output *o;
 	struct jsonl *j = xcalloc(1, sizeof *j);
 
+	(void)zopts;
 	j->path = (c->path && strcmp(c->path, "-") != 0) ? xstrdup(c->path) : NULL;
 	j->rl.interval = 10;
 	if (s_open(j, err, errlen) < 0) {
@@ -237,3 +258,9 @@ out_jsonl_new(const struct conf_output *c, char *err, size_t errlen)
 	o->priv = j;
 	return o;
 }
+
+static const struct output_impl s_impl = { .key = s_key, .make = s_new };
+const struct conf_plugin out_jsonl_plugin = {
+	.name = "jsonl", .keys = s_keys, .size = sizeof(struct jsonl_conf),
+	.impl = &s_impl,
+};

@@ -4,34 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/alert.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alert_int.h"
 #include "common/util.h"
-
-struct alert_dev {
-	struct alert_str  name;
-	uint64_t          hw;
-	uint64_t          hash;
-	int               dirty;
-	struct alert_dev *next;
-};
-
-struct alert_engine {
-	struct alert_conf    conf;
-	struct alert_iface **tab;	/* hash buckets, chained */
-	size_t               tabsize, nifaces;
-	struct alert_dev   **dtab;
-	size_t               dtabsize, ndevs;
-	struct alert_iface **flapping;	/* interfaces with a flap open */
-	size_t               nflapping, capflapping;
-	struct alert_iface **histlist;	/* interfaces with a history */
-	size_t               nhistlist, caphistlist;
-	struct alert_iface **dirty;
-	size_t               ndirty, capdirty;
-	struct alert_dev   **ddirty;
-	size_t               nddirty, capddirty;
-	uint64_t             next_seq;
-	struct alert_stats   stats;
-};
 
 /* ---- strings and changes ---- */
 
@@ -465,93 +440,12 @@ s_flap_del(struct alert_engine *e, struct alert_iface *f)
 	f->flapping_idx = -1;
 }
 
-/* ---- history ---- */
-
-static void
-s_histlist_add(struct alert_engine *e, struct alert_iface *f)
-{
-	if (f->hist_idx >= 0)
-		return;
-	if (e->nhistlist == e->caphistlist) {
-		e->caphistlist = e->caphistlist ? e->caphistlist * 2 : 64;
-		e->histlist = xrealloc(e->histlist,
-		    e->caphistlist * sizeof *e->histlist);
-	}
-	f->hist_idx = (int)e->nhistlist;
-	e->histlist[e->nhistlist++] = f;
-}
-
-static void
-s_histlist_del(struct alert_engine *e, struct alert_iface *f)
-{
-	size_t i = (size_t)f->hist_idx;
-
-	if (f->hist_idx < 0)
-		return;
-	e->histlist[i] = e->histlist[--e->nhistlist];
-	e->histlist[i]->hist_idx = (int)i;
-	f->hist_idx = -1;
-}
-
-/*
- * Forget what is too old or too much; remember where the forgetting
- * stopped, so that a later event can still tell whether it can be placed.
- * Returns 1 when something was forgotten.
- */
-static int
-s_hist_prune(struct alert_engine *e, struct alert_iface *f, int64_t now)
-{
-	int pruned = 0;
-
-	while (f->nhist > 0 && (f->nhist > ALERT_HIST_MAX ||
-	    now - f->hist[0].wall >= ALERT_HIST_KEEP_MS)) {
-		f->hist_floor = f->hist[0].id;
-		f->hist_base = f->hist[0].eff;
-		alert_change_free(&f->hist[0].cause);
-		memmove(f->hist, f->hist + 1, (f->nhist - 1) * sizeof *f->hist);
-		f->nhist--;
-		pruned = 1;
-	}
-	if (f->nhist == 0)
-		s_histlist_del(e, f);
-	return pruned;
-}
-
-/* Insert at position i (ids stay increasing), then prune. */
-static void
-s_hist_insert(struct alert_engine *e, struct alert_iface *f, uint32_t i,
-    const struct wire_event *ev, enum ifstate eff, struct alert_change *cause,
-    int64_t now)
-{
-	if (f->hist == NULL)
-		f->hist = xcalloc(ALERT_HIST_MAX + 1, sizeof *f->hist);
-	memmove(f->hist + i + 1, f->hist + i, (f->nhist - i) * sizeof *f->hist);
-	f->hist[i].id = ev->id;
-	f->hist[i].wall = now;
-	f->hist[i].state = ev->state;
-	f->hist[i].kind = ev->kind <= IFK_ADMIN ? ev->kind : IFK_NONE;
-	f->hist[i].eff = eff;
-	f->hist[i].cause = cause;
-	f->nhist++;
-	s_histlist_add(e, f);
-	s_hist_prune(e, f, now);
-}
-
-static int
-s_hist_has(const struct alert_iface *f, uint64_t id)
-{
-	for (uint32_t i = 0; i < f->nhist; i++)
-		if (f->hist[i].id == id)
-			return 1;
-	return 0;
-}
-
 /* ---- transitions ---- */
 
 /* What severity an alert gets: labels must not change between its firing
  * and its resolution, so this is decided once, when it opens. */
-static void
-s_severity(struct alert_change *c, enum alert_type t)
+void
+alert_severity_set(struct alert_change *c, enum alert_type t)
 {
 	const char *sev = NULL;
 
@@ -575,8 +469,8 @@ s_severity(struct alert_change *c, enum alert_type t)
 		alert_str_set(&c->severity, sev, strlen(sev), ALERT_MAX_FIELD);
 }
 
-static int64_t
-s_cause_time(const struct alert_change *cause)
+int64_t
+alert_cause_time(const struct alert_change *cause)
 {
 	return cause->device_time ? cause->device_time : cause->raised_at;
 }
@@ -599,12 +493,12 @@ s_emit(struct alert_engine *e, struct alert_iface *f, struct alert_changes *out,
 		alert_str_set(&c->severity, f->opened->severity.p,
 		    f->opened->severity.len, ALERT_MAX_FIELD);
 		c->starts_at = f->opened->starts_at;
-		c->ends_at = s_cause_time(cause);
+		c->ends_at = alert_cause_time(cause);
 		if (c->ends_at < c->starts_at)
 			c->ends_at = c->starts_at;
 	} else {
-		s_severity(c, t);
-		c->starts_at = s_cause_time(cause);
+		alert_severity_set(c, t);
+		c->starts_at = alert_cause_time(cause);
 		c->ends_at = 0;
 	}
 	alert_changes_push(out, c);
@@ -694,8 +588,8 @@ s_is_flapping(const struct alert_engine *e, const struct alert_iface *f)
 	    (int64_t)e->conf.flap_window_ms;
 }
 
-static struct alert_change *
-s_cause(const struct alert_iface *f, const struct wire_event *ev, int64_t now)
+struct alert_change *
+alert_cause_new(const struct alert_iface *f, const struct wire_event *ev, int64_t now)
 {
 	struct alert_change *c = alert_change_new();
 
@@ -741,7 +635,7 @@ s_transition(struct alert_engine *e, struct alert_iface *f,
 		s_end_flap(e, f, out, now,
 		    f->last_change + (int64_t)e->conf.flap_stable_ms);
 
-	cause = s_cause(f, ev, now);
+	cause = alert_cause_new(f, ev, now);
 	/* Seeing an interface up for the first time is not a change. */
 	counted = !(old == IF_UNKNOWN && nw == IF_UP);
 	f->state = nw;
@@ -767,131 +661,6 @@ s_transition(struct alert_engine *e, struct alert_iface *f,
 	if (f->open == ALERT_T_NONE)
 		s_open_for_state(e, f, out, cause, now);
 	alert_change_free(&cause);
-}
-
-/* ---- late events ---- */
-
-/* The state after an event, given the state before it (s_transition's
- * rule: a shutdown's line protocol down changes nothing). */
-static enum ifstate
-s_eff(enum ifstate st, enum ifkind kind, enum ifstate prev)
-{
-	if (st == IF_DOWN && kind == IFK_PROTOCOL && prev == IF_ADMIN_DOWN)
-		return IF_ADMIN_DOWN;
-	return st;
-}
-
-static enum alert_type
-s_atype(enum ifstate s)
-{
-	return s == IF_DOWN ? ALERT_T_DOWN :
-	    s == IF_ADMIN_DOWN ? ALERT_T_ADMIN : ALERT_T_NONE;
-}
-
-struct s_step {
-	enum alert_status st;
-	enum alert_type   t;
-	int               at_n;	/* at the next event, else at the late one */
-};
-
-/* The alert changes of going from x to y, appended to v. */
-static size_t
-s_steps(enum ifstate x, enum ifstate y, int at_n, struct s_step *v, size_t n)
-{
-	enum alert_type ax = s_atype(x), ay = s_atype(y);
-
-	if (ax != ALERT_T_NONE && ax != ay)
-		v[n++] = (struct s_step){ ALERT_RESOLVED, ax, at_n };
-	if (ay != ALERT_T_NONE && ay != ax)
-		v[n++] = (struct s_step){ ALERT_FIRING, ay, at_n };
-	return n;
-}
-
-static void
-s_emit_late(struct alert_engine *e, struct alert_changes *out,
-    const struct s_step *st, const struct alert_change *cause,
-    enum ifstate state, int64_t starts, int64_t ends, int64_t now)
-{
-	struct alert_change *c = alert_change_dup(cause);
-
-	c->status = st->st;
-	c->type = st->t;
-	c->state = state;
-	c->seq = e->next_seq++;
-	c->raised_at = now;
-	c->late = 1;
-	s_severity(c, st->t);
-	c->starts_at = starts;
-	c->ends_at = st->st == ALERT_RESOLVED ? (ends < starts ? starts : ends) : 0;
-	alert_changes_push(out, c);
-	e->stats.changes++;
-}
-
-/*
- * Place an event older than the interface's last one. Returns 0 when it
- * was placed (possibly reporting a missed episode), -1 when it is stale.
- */
-static int
-s_late(struct alert_engine *e, struct alert_iface *f,
-    const struct wire_event *ev, int64_t now, struct alert_changes *out)
-{
-	struct s_step corr[4], orig[2];
-	size_t ncorr = 0, norig = 0;
-	enum ifstate sp, se, sn, sn2;
-	struct alert_change *cause;
-	const struct alert_hist *n;
-	uint32_t i;
-	int64_t te, tn, tp;
-
-	if (ev->id <= f->hist_floor || f->nhist == 0)
-		return -1;		/* before what the history remembers */
-	for (i = 0; i < f->nhist && f->hist[i].id < ev->id; i++)
-		;
-	if (i == f->nhist)
-		return -1;		/* cannot be: last_id is in the history */
-	n = &f->hist[i];
-	sp = i > 0 ? f->hist[i - 1].eff : f->hist_base;
-	se = s_eff(ev->state, ev->kind, sp);
-	sn = n->eff;
-	sn2 = s_eff(n->state, n->kind, se);
-	if (sn2 != sn)
-		return -1;		/* it would change what later events meant */
-
-	cause = s_cause(f, ev, now);
-	te = s_cause_time(cause);
-	tn = s_cause_time(n->cause);
-	/* When the state before the late event began: the start of its run. */
-	tp = te;
-	for (uint32_t k = i; k > 0 && f->hist[k - 1].eff == sp; k--)
-		tp = s_cause_time(f->hist[k - 1].cause);
-
-	if (se != sp && se != sn && f->open != ALERT_T_FLAP) {
-		/* What happened (sp -> se at e, se -> sn at n) minus what was
-		 * reported (sp -> sn at n): the episode nobody saw. */
-		ncorr = s_steps(sp, se, 0, corr, ncorr);
-		ncorr = s_steps(se, sn, 1, corr, ncorr);
-		norig = s_steps(sp, sn, 1, orig, norig);
-		for (size_t k = 0; k < ncorr; k++) {
-			int reported = 0;
-			for (size_t m = 0; m < norig; m++) {
-				if (orig[m].t == corr[k].t && orig[m].st == corr[k].st) {
-					orig[m].t = (enum alert_type)-1;
-					reported = 1;
-					break;
-				}
-			}
-			if (reported)
-				continue;
-			if (!corr[k].at_n)
-				s_emit_late(e, out, &corr[k], cause, se,
-				    corr[k].st == ALERT_RESOLVED ? tp : te, te, now);
-			else
-				s_emit_late(e, out, &corr[k], n->cause, sn,
-				    corr[k].st == ALERT_RESOLVED ? te : tn, tn, now);
-		}
-	}
-	s_hist_insert(e, f, i, ev, se, cause, now);
-	return 0;
 }
 
 struct s_idx {
@@ -953,12 +722,12 @@ alert_apply(struct alert_engine *e, struct wire_bytes device,
 			e->stats.dropped++;
 			continue;
 		}
-		if (ev->id == f->last_id || s_hist_has(f, ev->id)) {
+		if (ev->id == f->last_id || alert_hist_has(f, ev->id)) {
 			e->stats.duplicates++;
 			continue;
 		}
 		if (ev->id < f->last_id) {
-			if (s_late(e, f, ev, now_ms, out) < 0) {
+			if (alert_late_place(e, f, ev, now_ms, out) < 0) {
 				e->stats.stale++;
 				continue;
 			}
@@ -966,8 +735,8 @@ alert_apply(struct alert_engine *e, struct wire_bytes device,
 		} else {
 			f->last_id = ev->id;
 			s_transition(e, f, ev, now_ms, out);
-			s_hist_insert(e, f, f->nhist, ev, f->state,
-			    s_cause(f, ev, now_ms), now_ms);
+			alert_hist_insert(e, f, f->nhist, ev, f->state,
+			    alert_cause_new(f, ev, now_ms), now_ms);
 		}
 		s_mark_dirty(e, f);
 		s_dev_hw(e, d, ev->id);
@@ -1002,10 +771,10 @@ alert_tick(struct alert_engine *e, int64_t now_ms, struct alert_changes *out)
 	int64_t stable = (int64_t)e->conf.flap_stable_ms;
 	size_t i = 0;
 
-	/* Histories age out (s_hist_prune may remove f from the list). */
+	/* Histories age out (alert_hist_prune may remove f from the list). */
 	while (i < e->nhistlist) {
 		struct alert_iface *f = e->histlist[i];
-		if (s_hist_prune(e, f, now_ms))
+		if (alert_hist_prune(e, f, now_ms))
 			s_mark_dirty(e, f);
 		if (f->hist_idx == (int)i)
 			i++;
@@ -1170,9 +939,9 @@ alert_restore_iface(struct alert_engine *e, const struct alert_iface *r)
 	}
 	f->nhist = r->nhist;
 	if (f->nhist > 0)
-		s_histlist_add(e, f);
+		alert_histlist_add(e, f);
 	else
-		s_histlist_del(e, f);
+		alert_histlist_del(e, f);
 	return 0;
 }
 

@@ -13,7 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analyzer/alertstate.h"
+#include "analyzer/alerts/alertrec.h"
+#include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -25,16 +26,6 @@
 #define SNAP_HDR     32u		/* magic ver gen len hash */
 #define JRNL_HDR     16u		/* magic ver gen */
 #define REC_HDR      16u		/* magic len hash */
-#define MAX_STR      (1u * 1024 * 1024)
-#define MAX_CURSORS  1024u
-
-enum item {
-	IT_DEV    = 1,
-	IT_IFACE  = 2,
-	IT_CHANGE = 3,
-	IT_CURSOR = 4,
-	IT_SEQ    = 5,
-};
 
 struct alertstate {
 	char    *dir;
@@ -90,327 +81,6 @@ alertstate_cursors_free(struct alertstate_cursors *c)
 	free(c->v);
 	c->v = NULL;
 	c->n = 0;
-}
-
-/* ---- encoding: little-endian integers, u32-length-prefixed bytes ---- */
-
-static void
-s_put(struct buf *b, const void *p, size_t n)
-{
-	if (buf_append(b, p, n) != CERR_OK)
-		fatalx("alert state: encoding buffer full");
-}
-
-static void
-s_put_u8(struct buf *b, uint8_t v)
-{
-	s_put(b, &v, 1);
-}
-
-static void
-s_put_u32(struct buf *b, uint32_t v)
-{
-	unsigned char x[4];
-
-	for (int i = 0; i < 4; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	s_put(b, x, 4);
-}
-
-static void
-s_put_u64(struct buf *b, uint64_t v)
-{
-	unsigned char x[8];
-
-	for (int i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	s_put(b, x, 8);
-}
-
-static void
-s_put_str(struct buf *b, const void *p, size_t len)
-{
-	s_put_u32(b, (uint32_t)len);
-	if (len > 0)
-		s_put(b, p, len);
-}
-
-static void
-s_put_change(struct buf *b, const struct alert_change *c)
-{
-	s_put_u64(b, c->seq);
-	s_put_u8(b, (uint8_t)c->status);
-	s_put_u8(b, (uint8_t)c->type);
-	s_put_u8(b, (uint8_t)c->state);
-	s_put_u8(b, (uint8_t)c->kind);
-	s_put_str(b, c->device.p, c->device.len);
-	s_put_str(b, c->interface.p, c->interface.len);
-	s_put_str(b, c->rule.p, c->rule.len);
-	s_put_str(b, c->event.p, c->event.len);
-	s_put_str(b, c->severity.p, c->severity.len);
-	s_put_str(b, c->platform.p, c->platform.len);
-	s_put_str(b, c->ts_raw.p, c->ts_raw.len);
-	s_put_str(b, c->line.p, c->line.len);
-	s_put_u64(b, c->record_id);
-	s_put_u64(b, (uint64_t)c->device_time);
-	s_put_u64(b, (uint64_t)c->starts_at);
-	s_put_u64(b, (uint64_t)c->ends_at);
-	s_put_u64(b, (uint64_t)c->raised_at);
-	s_put_u8(b, c->late ? 1 : 0);
-}
-
-static void
-s_put_iface(const struct alert_iface *f, void *arg)
-{
-	struct buf *b = arg;
-
-	s_put_u8(b, IT_IFACE);
-	s_put_str(b, f->device.p, f->device.len);
-	s_put_str(b, f->name.p, f->name.len);
-	s_put_u64(b, f->last_id);
-	s_put_u8(b, (uint8_t)f->state);
-	s_put_u8(b, (uint8_t)f->open);
-	s_put_u64(b, (uint64_t)f->last_change);
-	s_put_u64(b, (uint64_t)f->last_change_wall);
-	s_put_u32(b, f->nflap);
-	for (uint32_t i = 0; i < f->nflap; i++)
-		s_put_u64(b, (uint64_t)f->flap[i]);
-	s_put_u8(b, f->opened != NULL);
-	if (f->opened)
-		s_put_change(b, f->opened);
-	s_put_u8(b, f->last != NULL);
-	if (f->last)
-		s_put_change(b, f->last);
-	s_put_u64(b, f->hist_floor);
-	s_put_u8(b, (uint8_t)f->hist_base);
-	s_put_u32(b, f->nhist);
-	for (uint32_t i = 0; i < f->nhist; i++) {
-		s_put_u64(b, f->hist[i].id);
-		s_put_u64(b, (uint64_t)f->hist[i].wall);
-		s_put_u8(b, (uint8_t)f->hist[i].state);
-		s_put_u8(b, (uint8_t)f->hist[i].kind);
-		s_put_u8(b, (uint8_t)f->hist[i].eff);
-		s_put_change(b, f->hist[i].cause);
-	}
-}
-
-static void
-s_put_dev(const struct alert_str *name, uint64_t hw, void *arg)
-{
-	struct buf *b = arg;
-
-	s_put_u8(b, IT_DEV);
-	s_put_str(b, name->p, name->len);
-	s_put_u64(b, hw);
-}
-
-static void
-s_put_tail(struct buf *b, struct alert_engine *e,
-    const struct alertstate_cursors *cursors)
-{
-	for (size_t i = 0; cursors && i < cursors->n; i++) {
-		s_put_u8(b, IT_CURSOR);
-		s_put_str(b, cursors->v[i].key, strlen(cursors->v[i].key));
-		s_put_u64(b, cursors->v[i].seq);
-	}
-	s_put_u8(b, IT_SEQ);
-	s_put_u64(b, alert_next_seq(e));
-}
-
-/* ---- decoding: every read is checked against the end ---- */
-
-struct rd {
-	const unsigned char *p, *end;
-	int                  bad;
-};
-
-static uint64_t
-s_get_n(struct rd *r, int n)
-{
-	uint64_t v = 0;
-
-	if (r->bad || r->end - r->p < n) {
-		r->bad = 1;
-		return 0;
-	}
-	for (int i = 0; i < n; i++)
-		v |= (uint64_t)r->p[i] << (8 * i);
-	r->p += n;
-	return v;
-}
-
-static struct wire_bytes
-s_get_str(struct rd *r, size_t max)
-{
-	struct wire_bytes w = { "", 0 };
-	uint64_t len = s_get_n(r, 4);
-
-	if (r->bad || len > max || (uint64_t)(r->end - r->p) < len) {
-		r->bad = 1;
-		return w;
-	}
-	w.ptr = (const char *)r->p;
-	w.len = (size_t)len;
-	r->p += len;
-	return w;
-}
-
-static void
-s_str_from(struct alert_str *s, struct wire_bytes w)
-{
-	alert_str_set(s, w.ptr, w.len, SIZE_MAX);
-}
-
-static struct alert_change *
-s_get_change(struct rd *r)
-{
-	struct alert_change *c = alert_change_new();
-
-	c->seq = s_get_n(r, 8);
-	c->status = (enum alert_status)s_get_n(r, 1);
-	c->type = (enum alert_type)s_get_n(r, 1);
-	c->state = (enum ifstate)s_get_n(r, 1);
-	c->kind = (enum ifkind)s_get_n(r, 1);
-	s_str_from(&c->device, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->interface, s_get_str(r, ALERT_MAX_IFNAME));
-	s_str_from(&c->rule, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->event, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->severity, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->platform, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->ts_raw, s_get_str(r, ALERT_MAX_FIELD));
-	s_str_from(&c->line, s_get_str(r, ALERT_MAX_LINE));
-	c->record_id = s_get_n(r, 8);
-	c->device_time = (int64_t)s_get_n(r, 8);
-	c->starts_at = (int64_t)s_get_n(r, 8);
-	c->ends_at = (int64_t)s_get_n(r, 8);
-	c->raised_at = (int64_t)s_get_n(r, 8);
-	c->late = (int)s_get_n(r, 1);
-	if (!r->bad && (c->status < ALERT_FIRING || c->status > ALERT_FLAPPING ||
-	    c->type > ALERT_T_FLAP || c->state > IF_ADMIN_DOWN ||
-	    c->kind > IFK_ADMIN))
-		r->bad = 1;
-	return c;
-}
-
-struct load {
-	struct alert_engine       *e;	/* NULL: only check the items */
-	struct alert_changes      *outbox;
-	struct alertstate_cursors *cursors;
-};
-
-/*
- * Decode a run of items. With ld->e NULL nothing is applied, so a record
- * can be checked whole before any of it changes the state.
- */
-static int
-s_items(const void *data, size_t len, struct load *ld)
-{
-	struct rd r = { data, (const unsigned char *)data + len, 0 };
-
-	while (!r.bad && r.p < r.end) {
-		uint64_t tag = s_get_n(&r, 1);
-
-		switch (tag) {
-		case IT_DEV: {
-			struct wire_bytes name = s_get_str(&r, ALERT_MAX_FIELD);
-			uint64_t hw = s_get_n(&r, 8);
-			if (!r.bad && ld->e)
-				alert_restore_device(ld->e, name, hw);
-			break;
-		}
-		case IT_IFACE: {
-			struct alert_iface f;
-			int64_t flap[ALERT_MAX_FLAP];
-			struct alert_hist hist[ALERT_HIST_MAX];
-			struct wire_bytes dev, name;
-			uint64_t nflap, nhist;
-
-			memset(&f, 0, sizeof f);
-			dev = s_get_str(&r, ALERT_MAX_FIELD);
-			name = s_get_str(&r, ALERT_MAX_IFNAME);
-			f.last_id = s_get_n(&r, 8);
-			f.state = (enum ifstate)s_get_n(&r, 1);
-			f.open = (enum alert_type)s_get_n(&r, 1);
-			f.last_change = (int64_t)s_get_n(&r, 8);
-			f.last_change_wall = (int64_t)s_get_n(&r, 8);
-			nflap = s_get_n(&r, 4);
-			if (nflap > ALERT_MAX_FLAP)
-				r.bad = 1;
-			for (uint64_t i = 0; !r.bad && i < nflap; i++)
-				flap[i] = (int64_t)s_get_n(&r, 8);
-			f.nflap = (uint32_t)nflap;
-			f.flap = flap;
-			if (s_get_n(&r, 1))
-				f.opened = s_get_change(&r);
-			if (s_get_n(&r, 1))
-				f.last = s_get_change(&r);
-			f.hist_floor = s_get_n(&r, 8);
-			f.hist_base = (enum ifstate)s_get_n(&r, 1);
-			nhist = s_get_n(&r, 4);
-			if (nhist > ALERT_HIST_MAX)
-				r.bad = 1;
-			memset(hist, 0, sizeof hist);
-			for (uint64_t i = 0; !r.bad && i < nhist; i++) {
-				hist[i].id = s_get_n(&r, 8);
-				hist[i].wall = (int64_t)s_get_n(&r, 8);
-				hist[i].state = (enum ifstate)s_get_n(&r, 1);
-				hist[i].kind = (enum ifkind)s_get_n(&r, 1);
-				hist[i].eff = (enum ifstate)s_get_n(&r, 1);
-				hist[i].cause = s_get_change(&r);
-				f.nhist = (uint32_t)i + 1;
-			}
-			f.hist = hist;
-			/* alert_restore_iface reads device/name as alert_str. */
-			f.device.p = (char *)(uintptr_t)dev.ptr;
-			f.device.len = dev.len;
-			f.name.p = (char *)(uintptr_t)name.ptr;
-			f.name.len = name.len;
-			if (!r.bad && ld->e && alert_restore_iface(ld->e, &f) < 0)
-				r.bad = 1;
-			else if (!r.bad && !ld->e && (dev.len == 0 || name.len == 0))
-				r.bad = 1;
-			alert_change_free(&f.opened);
-			alert_change_free(&f.last);
-			for (uint32_t i = 0; i < f.nhist; i++)
-				alert_change_free(&hist[i].cause);
-			break;
-		}
-		case IT_CHANGE: {
-			struct alert_change *c = s_get_change(&r);
-			if (!r.bad && ld->e) {
-				alert_restore_seq(ld->e, c->seq + 1);
-				alert_changes_push(ld->outbox, c);
-			} else {
-				alert_change_free(&c);
-			}
-			break;
-		}
-		case IT_CURSOR: {
-			struct wire_bytes key = s_get_str(&r, 4096);
-			uint64_t seq = s_get_n(&r, 8);
-			if (!r.bad && memchr(key.ptr, '\0', key.len) != NULL)
-				r.bad = 1;
-			if (!r.bad && ld->e) {
-				char *k = xstrndup(key.ptr, key.len);
-				int found;
-				alertstate_cursor_get(ld->cursors, k, &found);
-				if (found || ld->cursors->n < MAX_CURSORS)
-					alertstate_cursor_set(ld->cursors, k, seq);
-				free(k);
-			}
-			break;
-		}
-		case IT_SEQ: {
-			uint64_t seq = s_get_n(&r, 8);
-			if (!r.bad && ld->e)
-				alert_restore_seq(ld->e, seq);
-			break;
-		}
-		default:
-			r.bad = 1;
-		}
-	}
-	return r.bad ? -1 : 0;
 }
 
 /* ---- files ---- */
@@ -612,12 +282,6 @@ alertstate_failing(const struct alertstate *st)
 	return st->failing;
 }
 
-const char *
-alertstate_dir(const struct alertstate *st)
-{
-	return st->dir;
-}
-
 static uint64_t
 s_rd64(const unsigned char *p)
 {
@@ -637,7 +301,7 @@ s_rd32(const unsigned char *p)
 
 /* Clear what a failed load put in place. */
 static void
-s_load_reset(struct load *ld)
+s_load_reset(struct alertrec_load *ld)
 {
 	alert_reset(ld->e);
 	alert_changes_clear(ld->outbox);
@@ -646,12 +310,12 @@ s_load_reset(struct load *ld)
 
 /* 0 loaded, 1 absent, -1 bad (why set). */
 static int
-s_load_snap(struct alertstate *st, const struct buf *b, struct load *ld,
+s_load_snap(struct alertstate *st, const struct buf *b, struct alertrec_load *ld,
     const char **why)
 {
 	const unsigned char *p = (const unsigned char *)b->data;
 	uint64_t len;
-	struct load check = { NULL, NULL, NULL };
+	struct alertrec_load check = { NULL, NULL, NULL };
 
 	if (b->len < SNAP_HDR) {
 		*why = b->len == 0 ? "empty file" : "truncated header";
@@ -675,11 +339,11 @@ s_load_snap(struct alertstate *st, const struct buf *b, struct load *ld,
 		*why = "checksum mismatch (corrupt contents)";
 		return -1;
 	}
-	if (s_items(p + SNAP_HDR, len, &check) < 0) {
+	if (alertrec_items(p + SNAP_HDR, len, &check) < 0) {
 		*why = "undecodable contents";
 		return -1;
 	}
-	if (s_items(p + SNAP_HDR, len, ld) < 0) {
+	if (alertrec_items(p + SNAP_HDR, len, ld) < 0) {
 		s_load_reset(ld);
 		*why = "contents refused (invalid values)";
 		return -1;
@@ -693,12 +357,12 @@ s_load_snap(struct alertstate *st, const struct buf *b, struct load *ld,
  * it is bad from some offset on (why set; what came before is applied).
  */
 static int
-s_load_journal(struct alertstate *st, const struct buf *b, struct load *ld,
+s_load_journal(struct alertstate *st, const struct buf *b, struct alertrec_load *ld,
     const char **why, int *stale)
 {
 	const unsigned char *p = (const unsigned char *)b->data;
 	size_t off = JRNL_HDR;
-	struct load check = { NULL, NULL, NULL };
+	struct alertrec_load check = { NULL, NULL, NULL };
 	uint64_t gen;
 
 	*stale = 0;
@@ -744,11 +408,11 @@ s_load_journal(struct alertstate *st, const struct buf *b, struct load *ld,
 			*why = "record checksum mismatch (corrupt)";
 			return -1;
 		}
-		if (s_items(p + off + REC_HDR, len, &check) < 0) {
+		if (alertrec_items(p + off + REC_HDR, len, &check) < 0) {
 			*why = "undecodable record";
 			return -1;
 		}
-		s_items(p + off + REC_HDR, len, ld);
+		alertrec_items(p + off + REC_HDR, len, ld);
 		off += REC_HDR + len;
 	}
 	return 0;
@@ -764,7 +428,7 @@ alertstate_load(struct alertstate *st, struct alert_engine *e,
     struct alert_changes *outbox, struct alertstate_cursors *cursors,
     char *err, size_t errlen)
 {
-	struct load ld = { e, outbox, cursors };
+	struct alertrec_load ld = { e, outbox, cursors };
 	struct buf b;
 	const char *why = NULL;
 	int status = 0, rc, stale = 0;
@@ -903,19 +567,19 @@ alertstate_compact(struct alertstate *st, struct alert_engine *e,
 
 	buf_init(&body, 0);
 	buf_init(&hdr, 0);
-	alert_foreach_device(e, s_put_dev, &body);
-	alert_foreach_iface(e, s_put_iface, &body);
+	alert_foreach_device(e, alertrec_put_dev, &body);
+	alert_foreach_iface(e, alertrec_put_iface, &body);
 	for (size_t i = 0; i < noutbox; i++) {
-		s_put_u8(&body, IT_CHANGE);
-		s_put_change(&body, outbox[i]);
+		alertrec_put_u8(&body, IT_CHANGE);
+		alertrec_put_change(&body, outbox[i]);
 	}
-	s_put_tail(&body, e, cursors);
+	alertrec_put_tail(&body, e, cursors);
 
-	s_put(&hdr, SNAP_MAGIC, 4);
-	s_put_u32(&hdr, STATE_VER);
-	s_put_u64(&hdr, gen);
-	s_put_u64(&hdr, body.len);
-	s_put_u64(&hdr, util_hash64(body.data, body.len));
+	alertrec_put(&hdr, SNAP_MAGIC, 4);
+	alertrec_put_u32(&hdr, STATE_VER);
+	alertrec_put_u64(&hdr, gen);
+	alertrec_put_u64(&hdr, body.len);
+	alertrec_put_u64(&hdr, util_hash64(body.data, body.len));
 	if (s_write_atomic(st, st->snaptmp, st->snap, hdr.data, hdr.len,
 	    body.data, body.len, err, errlen) < 0)
 		goto out;
@@ -924,9 +588,9 @@ alertstate_compact(struct alertstate *st, struct alert_engine *e,
 
 	/* The new snapshot holds everything: start an empty journal. */
 	buf_reset(&hdr);
-	s_put(&hdr, JRNL_MAGIC, 4);
-	s_put_u32(&hdr, STATE_VER);
-	s_put_u64(&hdr, gen);
+	alertrec_put(&hdr, JRNL_MAGIC, 4);
+	alertrec_put_u32(&hdr, STATE_VER);
+	alertrec_put_u64(&hdr, gen);
 	if (st->jfd >= 0) {
 		close(st->jfd);
 		st->jfd = -1;
@@ -959,7 +623,7 @@ out:
 static void
 s_put_dirty_iface(const struct alert_iface *f, void *arg)
 {
-	s_put_iface(f, arg);
+	alertrec_put_iface(f, arg);
 }
 
 int
@@ -980,13 +644,13 @@ alertstate_commit(struct alertstate *st, struct alert_engine *e,
 		    errlen);
 
 	buf_init(&rec, 0);
-	s_put(&rec, hdr, REC_HDR);	/* room for the header */
-	alert_foreach_dirty(e, s_put_dirty_iface, s_put_dev, &rec);
+	alertrec_put(&rec, hdr, REC_HDR);	/* room for the header */
+	alert_foreach_dirty(e, s_put_dirty_iface, alertrec_put_dev, &rec);
 	for (size_t i = 0; i < nfresh; i++) {
-		s_put_u8(&rec, IT_CHANGE);
-		s_put_change(&rec, fresh[i]);
+		alertrec_put_u8(&rec, IT_CHANGE);
+		alertrec_put_change(&rec, fresh[i]);
 	}
-	s_put_tail(&rec, e, cursors);
+	alertrec_put_tail(&rec, e, cursors);
 	if (rec.len - REC_HDR > UINT32_MAX) {
 		buf_free(&rec);
 		return alertstate_compact(st, e, outbox, noutbox, cursors, err,

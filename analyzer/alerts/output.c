@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/output.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/mq.h"
@@ -248,8 +248,8 @@ output_url_redact(const char *url)
 	return xasprintf("%.*s", (int)(end - url), url);
 }
 
-static char *
-s_url_key(const char *type, const char *url)
+char *
+output_url_key(const char *type, const char *url)
 {
 	char *red = output_url_redact(url), *k;
 
@@ -259,20 +259,52 @@ s_url_key(const char *type, const char *url)
 	return k;
 }
 
+/*
+ * The output plugins, in the order configuration errors list them; the
+ * first is the default output. A new output: its out_X.c defines
+ * out_X_plugin, and one X(...) line here.
+ */
+#define OUTPUT_PLUGINS(X) \
+	X(jsonl) \
+	X(alertmanager) \
+	X(webhook) \
+	X(zmq)
+
+#define X_DECLARE(n)	extern const struct conf_plugin out_##n##_plugin;
+#define X_ENTRY(n)	&out_##n##_plugin,
+OUTPUT_PLUGINS(X_DECLARE)
+static const struct conf_plugin *const s_plugins[] = {
+	OUTPUT_PLUGINS(X_ENTRY)
+	NULL
+};
+
+void
+output_plugins_register(void)
+{
+	conf_set_output_plugins(s_plugins);
+}
+
+const struct conf_plugin *
+output_plugin(const char *name)
+{
+	for (size_t i = 0; s_plugins[i]; i++)
+		if (strcmp(s_plugins[i]->name, name) == 0)
+			return s_plugins[i];
+	return NULL;
+}
+
+static const struct output_impl *
+s_impl(const struct conf_output *c)
+{
+	return c->plugin ? c->plugin->impl : NULL;
+}
+
 char *
 output_key(const struct conf_output *c)
 {
-	switch (c->type) {
-	case OUT_JSONL:
-		return xasprintf("jsonl:%s", c->path ? c->path : "-");
-	case OUT_ALERTMANAGER:
-		return s_url_key("alertmanager", c->url);
-	case OUT_WEBHOOK:
-		return s_url_key("webhook", c->url);
-	case OUT_ZMQ:
-		return xasprintf("zmq:%s", c->endpoint ? c->endpoint : "");
-	}
-	return xstrdup("unknown:");
+	const struct output_impl *im = s_impl(c);
+
+	return im ? im->key(c->opts) : xstrdup("unknown:");
 }
 
 void
@@ -289,18 +321,17 @@ output_free(struct output **op)
 	*op = NULL;
 }
 
-static struct output *
-s_make(const struct conf_output *c, const struct mq_opts *zopts, char *err,
+struct output *
+output_new(const struct conf_output *c, const struct mq_opts *zopts, char *err,
     size_t errlen)
 {
-	switch (c->type) {
-	case OUT_JSONL:		return out_jsonl_new(c, err, errlen);
-	case OUT_ALERTMANAGER:	return out_alertmanager_new(c, err, errlen);
-	case OUT_WEBHOOK:	return out_webhook_new(c, err, errlen);
-	case OUT_ZMQ:		return out_zmq_new(c, zopts, err, errlen);
+	const struct output_impl *im = s_impl(c);
+
+	if (im == NULL) {
+		snprintf(err, errlen, "output without a plugin");
+		return NULL;
 	}
-	snprintf(err, errlen, "unknown output type %d", (int)c->type);
-	return NULL;
+	return im->make(c->opts, zopts, err, errlen);
 }
 
 struct output_set *
@@ -360,7 +391,7 @@ output_set_configure(struct output_set *s, const struct conf_output *outs,
 				nv[i] = s->v[j];
 				kept[j] = 1;
 				if (nv[i]->ops->reconf)
-					nv[i]->ops->reconf(nv[i], &outs[i]);
+					nv[i]->ops->reconf(nv[i], outs[i].opts);
 				break;
 			}
 		}
@@ -373,7 +404,7 @@ output_set_configure(struct output_set *s, const struct conf_output *outs,
 					goto fail;
 				}
 			}
-			nv[i] = s_make(&outs[i], &s->zopts, err, errlen);
+			nv[i] = output_new(&outs[i], &s->zopts, err, errlen);
 			if (nv[i] == NULL) {
 				free(key);
 				goto fail;

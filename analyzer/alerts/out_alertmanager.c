@@ -29,53 +29,46 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyzer/output.h"
+#include "analyzer/alerts/out_http.h"
+#include "analyzer/alerts/output.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
 
 #define AM_BATCH 500
 
-struct amitem {
-	uint64_t seq;
-	char    *key;		/* label identity */
-	char    *obj;		/* the object up to (not including) endsAt */
-	int64_t  ends_at;	/* resolved: endsAt (ms); 0: firing */
+/* The plugin: {type: alertmanager, url: URL, resend: 60s} */
+struct am_conf {
+	char    *url;
+	uint64_t resend_ms;
 };
 
+static const struct conf_key s_keys[] = {
+	CONF_KREQ("url", CK_URL, offsetof(struct am_conf, url),
+	    "Alertmanager base URL"),
+	CONF_K("resend", CK_DURATION, offsetof(struct am_conf, resend_ms), "60s",
+	    CONF_SEC, CONF_DAY, "re-send firing alerts this often"),
+	{ 0 }
+};
+
+/*
+ * The queue lives in the shared worker (out_http.h): each entry's key is
+ * the label identity, its body the object up to (not including) endsAt, its
+ * arg the endsAt of a resolution (ms), 0 for a firing alert.
+ */
 struct amopen {
 	char          *key;
 	char          *obj;
 	struct amopen *next;
 };
 
+/* The backend's state, under the worker's lock. */
 struct am {
-	char                *url;
-	char                *logurl;	/* url without credentials */
 	uint64_t             resend_ms;
-	pthread_t            thr;
-	int                  started;
-	pthread_mutex_t      mu;
-	pthread_cond_t       cv;
-	atomic_int           stop;
-	struct amitem       *q;
-	size_t               qlen, qcap;
 	struct amopen      **open;	/* firing alerts by key */
 	size_t               opensize, nopen;
-	uint64_t             emitted;
-	_Atomic uint64_t     done;
 	int64_t              next_resend;	/* monotonic ms; 0: now */
-	int64_t              retry_at;
-	uint64_t             backoff_ms;
-	struct output_stats  st;
-	struct log_ratelimit rl;
 };
-
-static int64_t
-s_mono_ms(void)
-{
-	return (int64_t)(util_monotime() * 1000.0);
-}
 
 static uint64_t
 s_lifetime(const struct am *a)
@@ -236,28 +229,7 @@ s_open_del(struct am *a, const char *key)
 	}
 }
 
-/* ---- queue ---- */
-
-static void
-s_item_free(struct amitem *it)
-{
-	free(it->key);
-	free(it->obj);
-}
-
-static void
-s_q_remove(struct am *a, size_t i)
-{
-	s_item_free(&a->q[i]);
-	memmove(a->q + i, a->q + i + 1, (a->qlen - i - 1) * sizeof *a->q);
-	a->qlen--;
-}
-
-static void
-s_update_done(struct am *a)
-{
-	atomic_store(&a->done, a->qlen == 0 ? a->emitted : a->q[0].seq - 1);
-}
+/* ---- the worker's side ---- */
 
 static void
 s_end(struct buf *b, const struct am *a, int64_t ends_at, const char *obj)
@@ -277,94 +249,61 @@ s_end(struct buf *b, const struct am *a, int64_t ends_at, const char *obj)
 	buf_printf(b, "\"}");
 }
 
-/*
- * One POST; the lock is dropped around it. Returns 1 accepted, 0 refused
- * for good (4xx), -1 failed.
- */
+/* One POST (the lock is dropped around it); see out_http_post(). */
 static int
-s_post(struct am *a, CURL *h, const struct buf *body, const char *what)
+s_post(struct out_http *h, void *curl, const struct buf *body,
+    const char *what)
 {
-	char err[CURL_ERROR_SIZE + 64];
-	long status;
+	struct am *a = h->ctx;
+	int rc = out_http_post(h, curl, body->data, body->len, what);
 
-	pthread_mutex_unlock(&a->mu);
-	status = h ? output_http_post(h, a->url, body->data, body->len, &a->stop,
-	    err, sizeof err) : -1;
-	if (h == NULL)
-		snprintf(err, sizeof err, "curl_easy_init failed");
-	pthread_mutex_lock(&a->mu);
-	if (status >= 200 && status < 300) {
-		if (a->backoff_ms > 0)
-			log_info("output alertmanager: url=%s reachable again",
-			    a->logurl);
-		a->backoff_ms = 0;
-		a->retry_at = 0;
-		return 1;
-	}
-	if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		log_warnx("output alertmanager: url=%s refused %s with HTTP %ld: "
-		    "dropped", a->logurl, what, status);
-		return 0;
-	}
-	a->st.failures++;
-	a->backoff_ms = a->backoff_ms ? a->backoff_ms * 2 : OUTPUT_BACKOFF_MIN;
-	if (a->backoff_ms > OUTPUT_BACKOFF_MAX)
-		a->backoff_ms = OUTPUT_BACKOFF_MAX;
-	a->retry_at = s_mono_ms() + (int64_t)a->backoff_ms;
 	/* Whatever it missed meanwhile is resent once it is back. */
-	a->next_resend = 0;
-	if (log_ratelimit(&a->rl)) {
-		if (status < 0)
-			log_warnx("output alertmanager: url=%s: %s; retrying in "
-			    "%llums (%zu queued)", a->logurl, err,
-			    (unsigned long long)a->backoff_ms, a->qlen);
-		else
-			log_warnx("output alertmanager: url=%s: HTTP %ld; retrying "
-			    "in %llums (%zu queued)", a->logurl, status,
-			    (unsigned long long)a->backoff_ms, a->qlen);
-	}
-	return -1;
+	if (rc < 0)
+		a->next_resend = 0;
+	return rc;
 }
 
 static void
-s_send_queue(struct am *a, CURL *h)
+s_send_queue(struct out_http *h, void *curl)
 {
+	struct am *a = h->ctx;
 	struct buf body;
-	size_t n = a->qlen < AM_BATCH ? a->qlen : AM_BATCH;
+	size_t n = h->len < AM_BATCH ? h->len : AM_BATCH;
 	uint64_t last;
 	int rc;
 
 	buf_init(&body, 0);
 	buf_appendc(&body, '[');
 	for (size_t i = 0; i < n; i++) {
+		struct out_http_item *it = out_http_at(h, i);
+
 		if (i)
 			buf_appendc(&body, ',');
-		s_end(&body, a, a->q[i].ends_at, a->q[i].obj);
+		s_end(&body, a, it->arg, it->body);
 	}
 	buf_appendc(&body, ']');
-	last = a->q[n - 1].seq;
-	rc = s_post(a, h, &body, "a batch of changes");
+	last = out_http_at(h, n - 1)->seq;
+	rc = s_post(h, curl, &body, "a batch of changes");
 	buf_free(&body);
-	if (rc < 0 || atomic_load(&a->stop))
+	if (rc < 0 || atomic_load(&h->stop))
 		return;
 	/* The main thread may have dropped items meanwhile: go by seq. */
 	n = 0;
-	while (n < a->qlen && a->q[n].seq <= last)
+	while (h->len > 0 && out_http_at(h, 0)->seq <= last) {
+		out_http_remove(h, 0);
 		n++;
-	for (size_t i = 0; i < n; i++)
-		s_item_free(&a->q[i]);
-	memmove(a->q, a->q + n, (a->qlen - n) * sizeof *a->q);
-	a->qlen -= n;
+	}
 	if (rc > 0)
-		a->st.sent += n;
+		h->st.sent += n;
 	else
-		a->st.dropped += n;
-	s_update_done(a);
+		h->st.dropped += n;
+	out_http_update_done(h);
 }
 
 static void
-s_resend_all(struct am *a, CURL *h)
+s_resend_all(struct out_http *h, void *curl)
 {
+	struct am *a = h->ctx;
 	struct buf *bodies = NULL;
 	size_t nb = 0, k = 0;
 	int ok = 1;
@@ -386,87 +325,70 @@ s_resend_all(struct am *a, CURL *h)
 	}
 	for (size_t i = 0; i < nb; i++) {
 		buf_appendc(&bodies[i], ']');
-		if (ok && !atomic_load(&a->stop) &&
-		    s_post(a, h, &bodies[i], "firing alerts") < 0)
+		if (ok && !atomic_load(&h->stop) &&
+		    s_post(h, curl, &bodies[i], "firing alerts") < 0)
 			ok = 0;
 		buf_free(&bodies[i]);
 	}
 	free(bodies);
 	if (ok)
-		a->next_resend = s_mono_ms() + (int64_t)a->resend_ms;
+		a->next_resend = out_http_now_ms() + (int64_t)a->resend_ms;
 }
 
-static void
-s_wait_until(struct am *a, int64_t at_ms)
+/* Changes first, in order; then the firing set when a resend is due. */
+static int
+s_step(struct out_http *h, void *curl, int64_t now_ms, int64_t *wake_at)
 {
-	struct timespec ts;
+	struct am *a = h->ctx;
 
-	ts.tv_sec = at_ms / 1000;
-	ts.tv_nsec = (at_ms % 1000) * 1000000L;
-	pthread_cond_timedwait(&a->cv, &a->mu, &ts);
-}
-
-static void *
-s_worker(void *arg)
-{
-	struct am *a = arg;
-	CURL *h = curl_easy_init();
-
-	pthread_mutex_lock(&a->mu);
-	while (!atomic_load(&a->stop)) {
-		int64_t now = s_mono_ms();
-
-		if (now < a->retry_at) {
-			s_wait_until(a, a->retry_at);
-		} else if (a->qlen > 0) {
-			s_send_queue(a, h);
-		} else if (a->nopen > 0 && now >= a->next_resend) {
-			s_resend_all(a, h);
-		} else if (a->nopen > 0) {
-			s_wait_until(a, a->next_resend);
-		} else {
-			pthread_cond_wait(&a->cv, &a->mu);
-		}
+	if (h->len > 0) {
+		s_send_queue(h, curl);
+		return 1;
 	}
-	pthread_mutex_unlock(&a->mu);
-	if (h)
-		curl_easy_cleanup(h);
-	return NULL;
+	if (a->nopen > 0 && now_ms >= a->next_resend) {
+		s_resend_all(h, curl);
+		return 1;
+	}
+	if (a->nopen > 0)
+		*wake_at = a->next_resend;
+	return 0;
 }
 
 /* ---- ops (main thread) ---- */
 
 static void
-s_push(struct am *a, uint64_t seq, char *key, char *obj, int64_t ends_at)
+s_push(struct out_http *h, uint64_t seq, char *key, char *obj,
+    int64_t ends_at)
 {
-	if (a->qlen >= OUTPUT_MAX_QUEUE) {
+	struct am *a = h->ctx;
+
+	if (h->len >= OUTPUT_MAX_QUEUE) {
 		size_t i;
 		/* A firing entry is also in the firing set: drop it first. */
-		for (i = 0; i < a->qlen && a->q[i].ends_at != 0; i++)
+		for (i = 0; i < h->len && out_http_at(h, i)->arg != 0; i++)
 			;
-		if (i == a->qlen) {
+		if (i == h->len) {
 			i = 0;
 			log_warnx("output alertmanager: url=%s queue full of "
 			    "resolutions: dropping seq=%llu (it expires at its last "
-			    "endsAt)", a->logurl, (unsigned long long)a->q[0].seq);
+			    "endsAt)", h->logurl,
+			    (unsigned long long)out_http_at(h, 0)->seq);
 		} else {
 			a->next_resend = 0;
 		}
-		s_q_remove(a, i);
-		a->st.dropped++;
+		out_http_remove(h, i);
+		h->st.dropped++;
 	}
-	if (a->qlen == a->qcap) {
-		a->qcap = a->qcap ? a->qcap * 2 : 64;
-		a->q = xrealloc(a->q, a->qcap * sizeof *a->q);
-	}
-	a->q[a->qlen++] = (struct amitem){ seq, key, obj, ends_at };
+	out_http_push(h, (struct out_http_item){ .seq = seq, .key = key,
+	    .body = obj, .len = strlen(obj), .arg = ends_at });
 }
 
 static int
 s_emit(struct output *o, const struct alert_change *c, const char *json,
     size_t len)
 {
-	struct am *a = o->priv;
+	struct out_http *h = o->priv;
+	struct am *a = h->ctx;
 	char *key, *obj;
 
 	(void)json;
@@ -475,89 +397,62 @@ s_emit(struct output *o, const struct alert_change *c, const char *json,
 		/* An episode that is over and was never current: Alertmanager
 		 * holds current alerts, and a late firing/resolved pair with the
 		 * label set of an alert open now would end that one. */
-		pthread_mutex_lock(&a->mu);
-		a->emitted = c->seq;
-		s_update_done(a);
-		pthread_mutex_unlock(&a->mu);
+		pthread_mutex_lock(&h->mu);
+		h->emitted = c->seq;
+		out_http_update_done(h);
+		pthread_mutex_unlock(&h->mu);
 		return 0;
 	}
 	key = s_key(c);
 	obj = s_render(c);
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&h->mu);
 	if (c->status == ALERT_RESOLVED) {
 		s_open_del(a, key);
-		s_push(a, c->seq, key, obj, c->ends_at > 0 ? c->ends_at :
+		s_push(h, c->seq, key, obj, c->ends_at > 0 ? c->ends_at :
 		    c->raised_at);
 	} else {
 		s_open_put(a, xstrdup(key), xstrdup(obj));
-		s_push(a, c->seq, key, obj, 0);
+		s_push(h, c->seq, key, obj, 0);
 	}
-	a->emitted = c->seq;
-	s_update_done(a);
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	out_http_taken(h, c->seq);
+	pthread_mutex_unlock(&h->mu);
 	return 0;
 }
 
 static void
 s_seed(struct output *o, const struct alert_change *opened)
 {
-	struct am *a = o->priv;
+	struct out_http *h = o->priv;
+	struct am *a = h->ctx;
 
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&h->mu);
 	s_open_put(a, s_key(opened), s_render(opened));
 	a->next_resend = 0;
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-}
-
-static uint64_t
-s_delivered(struct output *o)
-{
-	struct am *a = o->priv;
-
-	return atomic_load(&a->done);
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
 }
 
 static void
-s_reconf(struct output *o, const struct conf_output *c)
+s_reconf(struct output *o, const void *opts)
 {
-	struct am *a = o->priv;
+	const struct am_conf *c = opts;
+	struct out_http *h = o->priv;
+	struct am *a = h->ctx;
 
-	pthread_mutex_lock(&a->mu);
+	pthread_mutex_lock(&h->mu);
 	if (c->resend_ms > 0)
 		a->resend_ms = c->resend_ms;
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
 }
 
 static void
-s_stats(struct output *o, struct output_stats *st)
+s_am_free(void *ctx)
 {
-	struct am *a = o->priv;
-
-	pthread_mutex_lock(&a->mu);
-	*st = a->st;
-	pthread_mutex_unlock(&a->mu);
-}
-
-static void
-s_free(struct output *o)
-{
-	struct am *a = o->priv;
+	struct am *a = ctx;
 
 	if (a == NULL)
 		return;
-	if (a->started) {
-		pthread_mutex_lock(&a->mu);
-		atomic_store(&a->stop, 1);
-		pthread_cond_signal(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		pthread_join(a->thr, NULL);
-	}
-	for (size_t i = 0; i < a->qlen; i++)
-		s_item_free(&a->q[i]);
-	free(a->q);
 	for (size_t i = 0; i < a->opensize; i++) {
 		struct amopen *x = a->open[i], *nx;
 		for (; x; x = nx) {
@@ -568,67 +463,69 @@ s_free(struct output *o)
 		}
 	}
 	free(a->open);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
-	free(a->url);
-	free(a->logurl);
 	free(a);
-	o->priv = NULL;
 }
 
 static const struct output_ops s_ops = {
 	.type = "alertmanager",
 	.emit = s_emit,
-	.delivered = s_delivered,
+	.delivered = out_http_delivered,
 	.seed = s_seed,
 	.reconf = s_reconf,
-	.stats = s_stats,
-	.free = s_free,
+	.stats = out_http_stats,
+	.free = out_http_free,
 };
 
-struct output *
-out_alertmanager_new(const struct conf_output *c, char *err, size_t errlen)
+static const struct out_http_backend s_backend = {
+	.type = "alertmanager",
+	.step = s_step,
+	.free = s_am_free,
+};
+
+static char *
+s_conf_key(const void *opts)
+{
+	const struct am_conf *c = opts;
+
+	return output_url_key("alertmanager", c->url);
+}
+
+static struct output *
+s_new(const void *opts, const struct mq_opts *zopts, char *err, size_t errlen)
 {
 	static const char api[] = "/api/v2/alerts";
+	const struct am_conf *c = opts;
 	struct output *o;
 	struct am *a;
-	pthread_condattr_t ca;
+	char *url;
 	size_t ulen;
 
+	(void)zopts;
 	if (c->url == NULL || (strncmp(c->url, "http://", 7) != 0 &&
 	    strncmp(c->url, "https://", 8) != 0)) {
 		snprintf(err, errlen, "alertmanager output: url must be http:// "
 		    "or https://");
 		return NULL;
 	}
-	output_http_global_init();
-	a = xcalloc(1, sizeof *a);
 	ulen = strlen(c->url);
 	while (ulen > 0 && c->url[ulen - 1] == '/')
 		ulen--;
 	if (ulen >= sizeof api - 1 &&
 	    strncmp(c->url + ulen - (sizeof api - 1), api, sizeof api - 1) == 0)
-		a->url = xstrndup(c->url, ulen);
+		url = xstrndup(c->url, ulen);
 	else
-		a->url = xasprintf("%.*s%s", (int)ulen, c->url, api);
-	a->logurl = output_url_redact(a->url);
+		url = xasprintf("%.*s%s", (int)ulen, c->url, api);
+	a = xcalloc(1, sizeof *a);
 	a->resend_ms = c->resend_ms > 0 ? c->resend_ms : 60000;
 	a->opensize = 64;
 	a->open = xcalloc(a->opensize, sizeof *a->open);
-	a->rl.interval = 10;
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&a->cv, &ca);
-	pthread_condattr_destroy(&ca);
-	o = xcalloc(1, sizeof *o);
-	o->ops = &s_ops;
-	o->priv = a;
-	if (pthread_create(&a->thr, NULL, s_worker, a) != 0) {
-		snprintf(err, errlen, "alertmanager output: cannot start its thread");
-		output_free(&o);
-		return NULL;
-	}
-	a->started = 1;
+	o = out_http_new(&s_ops, &s_backend, a, url, err, errlen);
+	free(url);
 	return o;
 }
+
+static const struct output_impl s_impl = { .key = s_conf_key, .make = s_new };
+const struct conf_plugin out_alertmanager_plugin = {
+	.name = "alertmanager", .keys = s_keys, .size = sizeof(struct am_conf),
+	.impl = &s_impl,
+};

@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/alert.h"
+#include "analyzer/alerts/alert.h"
 
 #define ALERTSTATE_JOURNAL_MIN   (4u * 1024 * 1024)
 #define ALERTSTATE_MAX_FILE      (1024u * 1024 * 1024)
@@ -108,6 +108,5 @@ int alertstate_compact(struct alertstate *st, struct alert_engine *e,
 /* Bytes in the journal, and whether the last write failed (health). */
 uint64_t alertstate_journal_size(const struct alertstate *st);
 int      alertstate_failing(const struct alertstate *st);
-const char *alertstate_dir(const struct alertstate *st);
 
 #endif

@@ -27,10 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/alertstate.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/conf_key.h"
 
 #define OUTPUT_MAX_OUTBOX   50000u
 #define OUTPUT_MAX_QUEUE    20000u	/* per HTTP output */
@@ -62,7 +63,7 @@ struct output_ops {
 	void     (*seed)(struct output *o, const struct alert_change *opened);
 	void     (*tick)(struct output *o, int64_t now_ms);
 	void     (*reopen)(struct output *o);	/* SIGHUP: logrotate */
-	void     (*reconf)(struct output *o, const struct conf_output *c);
+	void     (*reconf)(struct output *o, const void *opts);	/* SIGHUP */
 	void     (*stats)(struct output *o, struct output_stats *st);
 	void     (*free)(struct output *o);
 };
@@ -79,16 +80,29 @@ struct output {
 	void    *priv;
 };
 
-/* Backends. Each returns a new output or NULL with err set. */
-struct output *out_jsonl_new(const struct conf_output *c, char *err, size_t errlen);
-struct output *out_alertmanager_new(const struct conf_output *c, char *err,
-    size_t errlen);
-struct output *out_webhook_new(const struct conf_output *c, char *err,
-    size_t errlen);
-/* opts: the PUB socket's options (common/mq.h); CURVE applies to tcp only. */
+/*
+ * An output is a plugin (conf_key.h): its file declares its name, its keys
+ * (with types, ranges and defaults, checked by the configuration loader)
+ * and, as the plugin's impl, the two functions below. Adding an output is
+ * its file plus one line in OUTPUT_PLUGINS (output.c).
+ */
 struct mq_opts;
-struct output *out_zmq_new(const struct conf_output *c,
-    const struct mq_opts *opts, char *err, size_t errlen);
+struct output_impl {
+	/* The identity of the output in the state file (output_key). */
+	char          *(*key)(const void *opts);
+	/* A new output or NULL with err set; zopts: the options of ZeroMQ
+	 * sockets (CURVE applies to tcp only). */
+	struct output *(*make)(const void *opts, const struct mq_opts *zopts,
+	    char *err, size_t errlen);
+};
+
+/* Register the plugins with the configuration (before any conf_load). */
+void output_plugins_register(void);
+/* The plugin named name, or NULL. */
+const struct conf_plugin *output_plugin(const char *name);
+/* Build one configured output; NULL with err set. Caller owns it. */
+struct output *output_new(const struct conf_output *c,
+    const struct mq_opts *zopts, char *err, size_t errlen);
 /* Free any output (calls ops->free). */
 void output_free(struct output **o);
 /*
@@ -97,6 +111,8 @@ void output_free(struct output **o);
  * credentials) and a hash of the whole URL tells them apart. malloc'd.
  */
 char *output_key(const struct conf_output *c);
+/* "TYPE:REDACTED-URL#HASH", the key of an output that posts to url. */
+char *output_url_key(const char *type, const char *url);
 /* A URL fit for logs: no userinfo, query or fragment. malloc'd. */
 char *output_url_redact(const char *url);
 

@@ -1,5 +1,5 @@
 /*
- * alerts_main.c — loghaul-alerts, the alert stage: one per deployment.
+ * main.c — loghaul-alerts, the alert stage: one per deployment.
  *
  *   loghaul-alerts --config FILE [-d] [-v] [-n]
  *
@@ -35,10 +35,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/alertstate.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alertstate.h"
+#include "analyzer/alerts/output.h"
 #include "common/buf.h"
+#include "common/daemon.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -102,23 +103,10 @@ struct stage {
 };
 
 static void
-s_on_signal(int sig)
+s_usage(FILE *f)
 {
-	if (sig == SIGHUP)
-		s_reload = 1;
-	else
-		s_quit = 1;
-}
-
-static void
-s_usage(void)
-{
-	fprintf(stderr, "usage: loghaul-alerts --config FILE [-d] [-v] [-n]\n"
-	    "  -c, --config FILE  the deployment's YAML configuration\n"
-	    "  -d                 debug: stay in the foreground, log debug lines\n"
-	    "  -v                 more verbose (repeatable)\n"
-	    "  -n                 check the configuration and exit\n");
-	exit(2);
+	fprintf(f, "usage: loghaul-alerts --config FILE [-v] [-n]\n");
+	daemon_usage_common(f);
 }
 
 static void
@@ -128,7 +116,7 @@ s_flapconf(const struct conf *c, struct alert_conf *ac)
 	ac->flap_window_ms = c->alerts.flap_window_ms;
 	ac->flap_stable_ms = c->alerts.flap_stable_ms;
 	if (ac->flap_changes > ALERT_MAX_FLAP)
-		log_warnx("alerts: flap.changes=%d is more than %d; using %d",
+		log_warnx("alerts: flap.changes=%d above max=%d; using %d",
 		    ac->flap_changes, ALERT_MAX_FLAP, ALERT_MAX_FLAP);
 }
 
@@ -243,7 +231,7 @@ s_ack_send_all(struct stage *s)
 			if (log_ratelimit(&s->rl_ack)) {
 				char hex[64];
 				s_hexid(hex, sizeof hex, p->id, p->idlen);
-				log_warnx("alerts: peer=%s ack not delivered: %s",
+				log_warnx("alerts: peer=%s ack not delivered reason=\"%s\"",
 				    hex, zmq_strerror(errno));
 			}
 		}
@@ -266,8 +254,8 @@ s_bad(struct stage *s, const unsigned char *id, size_t idlen, uint64_t *counter,
 	    counter == &s->n.bad_type ? 3 : 4]);
 	if (log_ratelimit(&s->rl_bad)) {
 		s_hexid(hex, sizeof hex, id, idlen);
-		log_warnx("alerts: peer=%s dropped a frame: %s (%u more dropped "
-		    "since the last report)", hex, why, s->rl_bad.suppressed);
+		log_warnx("alerts: peer=%s dropped a frame reason=\"%s\" "
+		    "suppressed=%u", hex, why, s->rl_bad.suppressed);
 		s->rl_bad.suppressed = 0;
 	}
 }
@@ -354,9 +342,10 @@ s_recv_one(struct stage *s)
 			struct buf a;
 			buf_init(&a, 0);
 			/* Older than anything the interface still remembers. */
-			log_warnx("alerts: device=%s batch %llu-%llu: %llu events "
-			    "too old to place in their interface's history were "
-			    "ignored (redelivered or overtaken long after)",
+			/* Redelivered or overtaken long after. */
+			log_warnx("alerts: device=%s batch=%llu-%llu stale=%llu "
+			    "events too old for their interface's history "
+			    "ignored",
 			    s_clean(&a, msg.u.events.key.device.ptr,
 			    msg.u.events.key.device.len),
 			    (unsigned long long)msg.u.events.key.first_id,
@@ -403,14 +392,15 @@ s_commit(struct stage *s, int64_t now_ms)
 		s->n.commit_failures++;
 		metrics_inc(s->g.commits[1]);
 		if (!s->failing || log_ratelimit(&s->rl_commit))
-			log_warnx("alerts: cannot write the alert state (%s): "
-			    "holding %zu acks and every new alert until it works; "
-			    "analyzers will re-send", err, s->nacks);
+			/* Acks and new alerts wait; analyzers re-send. */
+			log_warnx("alerts: state write failed reason=\"%s\" "
+			    "held_acks=%zu holding new alerts until it works",
+			    err, s->nacks);
 		s->failing = 1;
 		s->retry_at = now_ms + 1000;
 	} else {
 		if (s->failing)
-			log_info("alerts: the alert state is written again");
+			log_info("alerts: state write ok again");
 		s->failing = 0;
 		s->n.commits++;
 		metrics_inc(s->g.commits[0]);
@@ -510,13 +500,10 @@ s_metrics_start(struct stage *s, char *err, size_t errlen)
 	g->out_drop = metrics_gauge(g->m, "loghaul_alerts_output_dropped",
 	    "Changes given up on, by output.", "output");
 	if (mq_metrics_export(g->m) < 0)
-		log_warnx("alerts: metrics: cannot export mq counters");
-	g->http = metrics_http_start(g->m, listen, &h, err, errlen);
-	if (g->http == NULL)
-		return -1;
-	log_info("alerts: metrics on http://%s (port %d)", listen,
-	    metrics_http_port(g->http));
-	return 0;
+		log_warnx("alerts: metrics cannot export mq counters");
+	g->http = daemon_metrics_start(g->m, listen, 0, &h, "alerts:", err,
+	    errlen);
+	return g->http ? 0 : -1;
 }
 
 /* Refresh what is read rather than counted, at most once a second. */
@@ -579,17 +566,17 @@ s_reload_conf(struct stage *s)
 
 	output_set_reopen(s->outs);
 	if (conf_load(s->confpath, &nc, err, sizeof err) != CERR_OK) {
-		log_warnx("alerts: reload: %s; keeping the running configuration",
-		    err);
+		log_warnx("alerts: reload failed reason=\"%s\" keeping the running "
+		    "configuration", err);
 		return;
 	}
 	if (strcmp(nc->alerts.listen, s->conf->alerts.listen) != 0 ||
 	    strcmp(nc->alerts.state_dir, s->conf->alerts.state_dir) != 0)
-		log_warnx("alerts: reload: alerts.listen and alerts.state_dir "
+		log_warnx("alerts: reload keys=alerts.listen,alerts.state_dir "
 		    "take effect at the next start");
 	if (s_outputs(s, nc, err, sizeof err) < 0) {
-		log_warnx("alerts: reload: %s; keeping the running configuration",
-		    err);
+		log_warnx("alerts: reload failed reason=\"%s\" keeping the running "
+		    "configuration", err);
 		conf_free(&nc);
 		return;
 	}
@@ -598,7 +585,7 @@ s_reload_conf(struct stage *s)
 	alert_setconf(s->engine, &ac);
 	conf_free(&s->conf);
 	s->conf = nc;
-	log_info("alerts: configuration reloaded from %s (%zu outputs)",
+	log_info("alerts: configuration reloaded config=%s outputs=%zu",
 	    s->confpath, output_set_count(s->outs));
 }
 
@@ -626,7 +613,8 @@ s_start(struct stage *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (rc > 0)
-		log_warnx("alerts: started from a damaged state directory (%s)", e2);
+		log_warnx("alerts: started from a damaged state directory "
+		    "reason=\"%s\"", e2);
 	if (s_mq_opts(s, s->conf, err, errlen) < 0)
 		goto fail;
 	output_http_global_init();
@@ -643,8 +631,8 @@ s_start(struct stage *s, char *err, size_t errlen)
 		return -1;
 	if (s_metrics_start(s, err, errlen) < 0)
 		return -1;
-	log_info("alerts: listening on %s, state in %s, %zu interfaces, %zu open "
-	    "alerts, %zu outputs, %zu undelivered changes",
+	log_info("alerts: listening on endpoint=%s state_dir=%s interfaces=%zu open=%zu "
+	    "outputs=%zu undelivered=%zu",
 	    s->conf->alerts.listen, s->conf->alerts.state_dir,
 	    alert_count_ifaces(s->engine),
 	    alert_count_open(s->engine, ALERT_T_DOWN) +
@@ -670,7 +658,8 @@ s_loop(struct stage *s)
 		if (dl != INT64_MAX && dl - now < timeout)
 			timeout = dl > now ? (long)(dl - now) : 0;
 		if (zmq_poll(&pi, 1, timeout) < 0 && errno != EINTR) {
-			log_warnx("alerts: poll: %s", zmq_strerror(errno));
+			log_warnx("alerts: poll failed reason=\"%s\"",
+			    zmq_strerror(errno));
 			usleep(100000);
 		}
 		/* While the state cannot be written, take nothing new: it
@@ -703,15 +692,15 @@ s_stop(struct stage *s)
 
 	if (s->engine) {
 		const struct alert_stats *st = alert_stats(s->engine);
-		log_info("alerts: events applied=%llu (late=%llu) duplicates=%llu "
+		log_info("alerts: events applied=%llu late=%llu duplicates=%llu "
 		    "stale=%llu ignored=%llu dropped=%llu changes=%llu",
 		    (unsigned long long)st->applied, (unsigned long long)st->late,
 		    (unsigned long long)st->duplicates,
 		    (unsigned long long)st->stale, (unsigned long long)st->ignored,
 		    (unsigned long long)st->dropped, (unsigned long long)st->changes);
 	}
-	log_info("alerts: stopping: msgs=%llu events=%llu acks=%llu bad=%llu "
-	    "(parse=%llu toobig=%llu proto=%llu type=%llu envelope=%llu)",
+	log_info("alerts: stopping msgs=%llu events=%llu acks=%llu bad=%llu "
+	    "parse=%llu toobig=%llu proto=%llu type=%llu envelope=%llu",
 	    (unsigned long long)s->n.msgs, (unsigned long long)s->n.events,
 	    (unsigned long long)s->n.acks,
 	    (unsigned long long)(s->n.bad_parse + s->n.bad_toobig +
@@ -737,7 +726,8 @@ s_stop(struct stage *s)
 			box = output_set_outbox(s->outs, &nbox);
 			if (alertstate_compact(s->state, s->engine, box, nbox, &cur,
 			    err, sizeof err) < 0)
-				log_warnx("alerts: final snapshot: %s", err);
+				log_warnx("alerts: final snapshot failed "
+				    "reason=\"%s\"", err);
 			alertstate_cursors_free(&cur);
 		}
 	}
@@ -758,69 +748,45 @@ s_stop(struct stage *s)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct daemon_opts dopts = { 0 };
 	struct stage s;
-	struct sigaction sa;
 	char err[1024];
-	int ch, verbose = 0, check = 0;
+	int rc;
 
 	memset(&s, 0, sizeof s);
 	s.rl_bad.interval = 5;
 	s.rl_commit.interval = 10;
 	s.rl_ack.interval = 10;
 	s.rl_stale.interval = 10;
-	while ((ch = getopt_long(argc, argv, "c:f:dvnh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-		case 'f':
-			s.confpath = optarg;
-			break;
-		case 'd':
-			if (verbose < 1)
-				verbose = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		default:
-			s_usage();
-		}
+	rc = daemon_getopt(argc, argv, NULL, NULL, NULL, NULL, s_usage, &dopts);
+	if (rc != DAEMON_RUN)
+		return rc;
+	if (optind != argc || dopts.config == NULL) {
+		s_usage(stderr);
+		return 2;
 	}
-	if (optind != argc || s.confpath == NULL)
-		s_usage();
-	log_init("loghaul-alerts", verbose);
+	s.confpath = dopts.config;
+	log_init("loghaul-alerts", dopts.verbose);
+	output_plugins_register();
 
 	if (conf_load(s.confpath, &s.conf, err, sizeof err) != CERR_OK) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (check) {
+	if (dopts.check) {
 		printf("configuration OK\n");
 		conf_free(&s.conf);
 		return 0;
 	}
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = s_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-
+	daemon_signals(&s_quit, &s_reload);
 	if (s_start(&s, err, sizeof err) < 0) {
-		log_warnx("alerts: cannot start: %s", err);
+		log_warnx("alerts: cannot start reason=\"%s\"", err);
 		s_stop(&s);
 		return 1;
 	}
+	daemon_ready_endpoint("listen", s.router);
+	if (daemon_ready(0, err, sizeof err) < 0)
+		log_warnx("alerts: %s", err);
 	s_loop(&s);
 	s_stop(&s);
 	return 0;
