@@ -93,7 +93,10 @@ struct rules_hit {
 	const char                 *severity;	/* "" when the rule names none */
 	enum ifstate                state;
 	enum ifkind                 kind;
-	const char                 *interface;	/* NULL when the rule has none */
+	/* The rule's first platform (NULL for "any"): names the interface's
+	 * conventions when the caller matched without a platform. */
+	const char                 *platform;
+	const char                 *interface;	/* as the device wrote it; NULL: none */
 	size_t                      interface_len;
 	const struct rules_label   *labels;
 	size_t                      nlabels;

@@ -866,9 +866,10 @@ Test(rules, ruletool_test_prints_rule_and_captures_per_line)
 	cr_assert(strstr(out, "1: \"022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface Gi2/0/3, "
 	    "changed state to down\"\n  match rule="), "%s", out);
 	cr_assert(strstr(out, "  match rule=ios_link_down event=interface_down state=down "
-	    "kind=link severity=critical interface=\"Gi2/0/3\"\n    interface=\"Gi2/0/3\"\n"), "%s", out);
+	    "kind=link severity=critical interface=\"GigabitEthernet2/0/3\" raw=\"Gi2/0/3\"\n"
+	    "    interface=\"Gi2/0/3\"\n"), "%s", out);
 	cr_assert(strstr(out, "match rule=eos_lineproto_up event=interface_up state=up kind=protocol "
-	    "severity=info interface=\"Et1\"\n"), "%s", out);
+	    "severity=info interface=\"Ethernet1\" raw=\"Et1\"\n"), "%s", out);
 	cr_assert(strstr(out, "    description=\"\\\"q\\\"\"\n"), "%s", out);
 	cr_assert(strstr(out, "3: \"just text\"\n  no match\n"), "%s", out);
 	cr_assert(strstr(out, "# 3 lines, 2 matched"), "%s", out);
