@@ -665,6 +665,13 @@ Test(rules, tag_finder_reads_every_platform_format)
 		{ "Nov 22 00:48:05 HOST Ebra: %LINEPROTO-5-UPDOWN: Line", "LINEPROTO-5-UPDOWN" },
 		{ "2018-7-23 01:00:34.270.1 sw %%01IFNET/4/IF_STATE(l)[4997]:Interface", "IFNET/4/IF_STATE" },
 		{ "Nov 22 00:48:05  HOST mib2d[2424]: SNMP_TRAP_LINK_DOWN: ifIndex 502", "SNMP_TRAP_LINK_DOWN" },
+		{ "<28>1 2023-05-08T14:25:07.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_DOWN "
+		    "[junos@2636.1.1.1.2.57 interface-name=\"st0.60\"]", "SNMP_TRAP_LINK_DOWN" },
+		{ "<29>1 2023-05-08T14:25:07Z host mib2d 8956 SNMP_TRAP_LINK_UP", "SNMP_TRAP_LINK_UP" },
+		{ "<28>Jul 20 21:45:59 vmx01 mib2d[2424]: SNMP_TRAP_LINK_UP: ifIndex 502", "SNMP_TRAP_LINK_UP" },
+		{ "<30>1 2023-05-08T14:25:10Z host sshd 77 - - session opened", "" },
+		{ "<30>1 2023-05-08T14:25:10Z host sshd", "" },
+		{ "<30>1 2023-05-08T14:25:10Z h a 1 lowercase x", "" },
 		{ "Nov 22 00:48:05 HOST: 100% done", "" },
 		{ "000048: Dec  2 12:09:21.207: CEF-HWIDB: EDSP0 LES switching vector set to Null", "" },
 		{ "%", "" },
@@ -711,6 +718,30 @@ Test(rules, most_lines_never_reach_a_regex)
 	cr_assert_geq(st.regex_runs, 1);
 	cr_assert_leq(st.regex_runs, 2, "only the rules of the line's tag run");
 	cr_assert_eq(st.matches, 1);
+	rules_free(&r);
+}
+
+/* Junos structured-data lines reach only the rules of their MSGID. */
+Test(rules, structured_data_lines_dispatch_on_their_msgid)
+{
+	struct rules *r = s_pack();
+	struct rules_stats st;
+	struct hits hs = { 0 };
+	const char *noise = "<30>1 2023-05-08T14:25:07.466+10:00 host rpd 1234 RPD_OSPF_NBRDOWN "
+	    "[junos@2636.1.1.1.1.1 interface-name=\"ge-0/0/1.0\"]";
+	const char *ev = "<28>1 2023-05-08T14:25:07.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_DOWN "
+	    "[junos@2636.1.1.1.2.57 snmp-interface-index=\"508\" admin-status=\"up(1)\" "
+	    "operational-status=\"down(2)\" interface-name=\"st0.60\"]";
+
+	cr_assert_eq(rules_match(r, "juniper_junos", noise, strlen(noise), NULL, NULL), 0);
+	rules_stats(r, &st);
+	cr_assert_eq(st.regex_runs, 0);
+	cr_assert_eq(rules_match(r, "juniper_junos", ev, strlen(ev), s_collect, &hs), 1);
+	rules_stats(r, &st);
+	cr_assert_leq(st.regex_runs, 4, "only SNMP_TRAP_LINK_DOWN's rules run");
+	cr_assert_str_eq(hs.h[0].rule, "junos_sd_link_down");
+	cr_assert_str_eq(hs.h[0].iface, "st0.60");
+	cr_assert_eq(hs.h[0].state, IF_DOWN);
 	rules_free(&r);
 }
 
