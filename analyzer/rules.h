@@ -36,7 +36,8 @@
  * start or after a space) followed by a FACILITY-SEV-MNEMONIC token
  * ("%LINK-3-UPDOWN:", IOS XR's "%PKT_INFRA-LINK-3-UPDOWN :", Huawei's
  * "%%01IFNET/4/IF_STATE(l)" whose tag is "IFNET/4/IF_STATE"); on lines
- * without one, Junos's "proc[pid]: TAG:". Only that first tag counts, so
+ * without one, the MSGID of an RFC 5424 line ("<28>1 STAMP HOST APP PROCID
+ * MSGID [SD]", Junos's structured-data files), or Junos's "proc[pid]: TAG:". Only that first tag counts, so
  * tag text quoted later in a message (a %SYS-5-CONFIG_I, a description)
  * never dispatches. A rule is indexed by its tag: given as `tag` (a
  * trailing '*' makes it a prefix, "ETHPORT-5-IF_DOWN_*"), or read from a
