@@ -15,6 +15,7 @@
 #include "analyzer/rules.h"
 #include "analyzer/rules_int.h"
 #include "analyzer/ruletool.h"
+#include "tests/support/rulepack.h"
 
 #define MAXHITS 16
 
@@ -73,30 +74,10 @@ s_collect(const struct rules_hit *rh, void *arg)
 }
 
 static const char *
-s_src(void)
-{
-	const char *s = getenv("LOGHAUL_SRC");
-	return s ? s : ".";
-}
-
-static const char *
 s_fixtures(void)
 {
 	const char *s = getenv("LOGHAUL_FIXTURES");
 	return s ? s : "../shared/fixtures/real";
-}
-
-static struct rules *
-s_pack(void)
-{
-	char glob[1024], err[RULES_ERRLEN];
-	char *paths[1] = { glob };
-	struct rules *r;
-
-	snprintf(glob, sizeof(glob), "%s/analyzer/rules/*.yaml", s_src());
-	r = rules_load(paths, 1, 0, err, sizeof(err));
-	cr_assert_not_null(r, "shipped pack does not load: %s", err);
-	return r;
 }
 
 static struct rules *
@@ -223,7 +204,7 @@ s_expected(const char *os, const char *admin, const char *oper, const char *reas
 
 Test(rules, napalm_logs_lines_yield_their_yang_interface_and_state)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	char dir[1024], path[1400], os_seen[16][16];
 	int nos = 0, nfiles = 0, ndown = 0, nup = 0, i;
 	struct dirent *de;
@@ -361,7 +342,7 @@ s_ntc_expected(const char *path, struct ifev *ev, int max)
 
 Test(rules, ntc_templates_ios_buffers_yield_their_interface_events)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	int f, total = 0;
 
 	for (f = 1; f <= 5; f++) {
@@ -446,7 +427,7 @@ s_load_bad(const char *name)
 	char *paths[1] = { path };
 
 	memset(&d, 0, sizeof(d));
-	snprintf(path, sizeof(path), "%s/tests/data/rules/%s", s_src(), name);
+	snprintf(path, sizeof(path), "%s/tests/data/rules/%s", rulepack_src(), name);
 	cr_assert_null(rules_load_diag(paths, 1, 0, s_diag, &d), "%s loaded", name);
 	cr_assert_gt(d.nerr, 0);
 	return &d;
@@ -581,7 +562,7 @@ Test(rules, catastrophic_pattern_hits_the_limit_is_counted_and_next_line_matches
 
 Test(rules, quoted_events_do_not_match)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	static const char *const fakes[][2] = {
 		{ "cisco_ios", "Jun 19 03:02:31: %SYS-5-CONFIG_I: Configured from console by admin on vty0 "
@@ -612,7 +593,7 @@ Test(rules, quoted_events_do_not_match)
 
 Test(rules, eos_description_is_captured_apart_and_cannot_fake_the_state)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	const char *l1 = "Nov 22 00:48:05 sw1 Ebra: %LINEPROTO-5-UPDOWN: Line protocol on Interface "
 	    "Ethernet28 (uplink-1 (to core), changed state to down), changed state to up";
@@ -633,7 +614,7 @@ Test(rules, eos_description_is_captured_apart_and_cannot_fake_the_state)
 
 Test(rules, nul_bytes_and_invalid_utf8_do_not_break_matching)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	static const char l1[] = "\0\0\xff 022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface "
 	    "Gi\xff\xfe\x00/1, changed state to down";
@@ -696,7 +677,7 @@ Test(rules, tag_finder_reads_every_platform_format)
 
 Test(rules, most_lines_never_reach_a_regex)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct rules_stats st;
 	const char *noise = "022701: Jun 19 03:02:31: %SEC-6-IPACCESSLOGP: list 101 denied tcp "
 	    "10.1.1.1(1234) -> 10.2.2.2(22), 1 packet";
@@ -724,7 +705,7 @@ Test(rules, most_lines_never_reach_a_regex)
 /* Junos structured-data lines reach only the rules of their MSGID. */
 Test(rules, structured_data_lines_dispatch_on_their_msgid)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct rules_stats st;
 	struct hits hs = { 0 };
 	const char *noise = "<30>1 2023-05-08T14:25:07.466+10:00 host rpd 1234 RPD_OSPF_NBRDOWN "
@@ -868,8 +849,8 @@ Test(rules, ruletool_check_reports_ok_and_errors)
 	char *files[2] = { pack, bad };
 	int rc;
 
-	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", s_src());
-	snprintf(bad, sizeof(bad), "%s/tests/data/rules/bad_regex.yaml", s_src());
+	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", rulepack_src());
+	snprintf(bad, sizeof(bad), "%s/tests/data/rules/bad_regex.yaml", rulepack_src());
 	out = s_run_tool(1, files, 1, NULL, &rc);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strncmp(out, "OK: ", 4) == 0, "%s", out);
@@ -887,7 +868,7 @@ Test(rules, ruletool_test_prints_rule_and_captures_per_line)
 	char *files[1] = { pack };
 	int rc;
 
-	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", s_src());
+	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", rulepack_src());
 	out = s_run_tool(0, files, 1,
 	    "022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface Gi2/0/3, changed state to down\r\n"
 	    "Nov 22 00:48:05 sw Ebra: %LINEPROTO-5-UPDOWN: Line protocol on Interface Et1 (\"q\"), changed state to up\n"
@@ -979,7 +960,7 @@ Test(rules, buffer_lines_of_every_platform)
 		{ "cisco_xr", "94307: RP/0/RSP0/CPU0:Nov 22 00:48:05.123 UTC: ifmgr[257]: %PKT_INFRA-LINEPROTO-5-UPDOWN : Line protocol on Interface GigabitEthernet0/0/0/1, changed state to Up",
 		    "GigabitEthernet0/0/0/1", IF_UP, IFK_PROTOCOL },
 	};
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {

@@ -1,6 +1,6 @@
 /*
  * test_rules_catalog.c — the shipped rule pack against its catalog,
- * tests/unit/data/rules_catalog.tsv: every interface-state message listed
+ * tests/data/rules/catalog.tsv: every interface-state message listed
  * there raises exactly its rule's event with the canonical and the raw
  * interface name, every decoy raises nothing, and every interface rule of
  * the pack has at least one line there.
@@ -12,6 +12,7 @@
 
 #include "analyzer/rules.h"
 #include "common/ifname.h"
+#include "tests/support/rulepack.h"
 
 #define NFIELDS 7
 
@@ -45,26 +46,6 @@ s_hit(const struct rules_hit *h, void *arg)
 	return 0;
 }
 
-static const char *
-s_src(void)
-{
-	const char *s = getenv("LOGHAUL_SRC");
-	return s ? s : ".";
-}
-
-static struct rules *
-s_pack(void)
-{
-	char glob[1024], err[RULES_ERRLEN];
-	char *paths[1] = { glob };
-	struct rules *r;
-
-	snprintf(glob, sizeof(glob), "%s/analyzer/rules/*.yaml", s_src());
-	r = rules_load(paths, 1, 0, err, sizeof(err));
-	cr_assert_not_null(r, "shipped pack does not load: %s", err);
-	return r;
-}
-
 /* Splits line at tabs into f[NFIELDS]; returns the number of fields. */
 static int
 s_split(char *line, char **f)
@@ -87,14 +68,14 @@ Test(rules_catalog, every_listed_message_raises_its_event_and_decoys_raise_none)
 	char path[1024], *line = NULL, *f[NFIELDS];
 	size_t cap = 0, i, nrules;
 	unsigned lineno = 0, nev = 0, ndecoy = 0;
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	ssize_t got;
 	FILE *in;
 	char *covered;
 
 	nrules = rules_count(r);
 	covered = calloc(nrules, 1);
-	snprintf(path, sizeof(path), "%s/tests/unit/data/rules_catalog.tsv", s_src());
+	snprintf(path, sizeof(path), "%s/tests/data/rules/catalog.tsv", rulepack_src());
 	cr_assert_not_null(in = fopen(path, "r"), "%s", path);
 	while ((got = getline(&line, &cap, in)) > 0) {
 		struct seen s;
