@@ -494,8 +494,10 @@ Test(rules, file_shape_yaml_syntax_and_captures)
 	cr_assert(strstr(d->msgs[0], "yaml_syntax.yaml:") && strstr(d->msgs[0], "YAML:"),
 	    "%s", d->msgs[0]);
 	d = s_load_bad("captures.yaml");
-	cr_assert_eq(d->nerr, 4);
+	cr_assert_eq(d->nerr, 6);
 	s_has(d, "captures.yaml", 4, "rule 'no_interface': event 'interface_down' needs a capture");
+	s_has(d, "captures.yaml", 29, "rule 'reserved_capture': the capture name 'interface_raw'");
+	s_has(d, "captures.yaml", 35, "rule 'too_many_captures': 65 named captures, at most 63");
 	s_has(d, "captures.yaml", 11, "names 'slot', which the pattern does not capture");
 	s_has(d, "captures.yaml", 19, "a state map needs a capture named 'state'");
 	s_has(d, "captures.yaml", 23, "tag 'LINEPROTO-5-UPDOWN' does not agree");
