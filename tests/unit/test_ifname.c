@@ -2,11 +2,16 @@
  * test_ifname.c — one canonical interface name per platform: abbreviations
  * and case variants become the long form the platform's messages print,
  * names the table does not know stay byte for byte, and two different
- * names never become one.
+ * names never become one, checked also on the interface tables of real
+ * devices (ifsnap on ntc-templates captures).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "collector/ifsnap.h"
+#include "collector/platform.h"
 #include "common/ifname.h"
 
 static void
@@ -146,4 +151,93 @@ Test(ifname, output_too_small_and_ref_form)
 		cr_assert_eq(ifname_canon_ref("cisco_ios", "Vlan20", 6, big,
 		    sizeof(big), &c, &cl), 0, "already canonical");
 	}
+}
+
+/* ---- interface tables of real devices (ntc-templates captures) ---- */
+
+static char *
+s_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	cr_assert_geq(n, 0);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	b[n] = '\0';
+	*len = (size_t)n;
+	return b;
+}
+
+/*
+ * The names a snapshot lists, made canonical: as many distinct names as
+ * the device listed (nothing merged), each a fixed point, and the spot
+ * checks `want` (pairs raw, canonical) hold.
+ */
+static void
+s_snapshot(enum platform_id p, const char *file, const char *const *want)
+{
+	const char *platform = platform_get(p)->name, *fx = getenv("LOGHAUL_FIXTURES");
+	char path[1024], err[256], (*canon)[IFNAME_MAX + 1];
+	struct ifsnap s = { 0 };
+	size_t len, i, j, found = 0;
+	char *out;
+
+	snprintf(path, sizeof(path), "%s/ntc-templates/%s.raw",
+	    fx ? fx : "tests/fixtures/real", file);
+	out = s_slurp(path, &len);
+	cr_assert_eq(ifsnap_parse(p, out, len, &s, err, sizeof(err)), 0, "%s", err);
+	cr_assert_gt(s.nrows, 0);
+	canon = calloc(s.nrows, sizeof(*canon));
+	for (i = 0; i < s.nrows; i++) {
+		char again[IFNAME_MAX + 1];
+		long n = ifname_canon(platform, s.rows[i].name,
+		    strlen(s.rows[i].name), canon[i], sizeof(canon[i]));
+
+		cr_assert_geq(n, 0, "%s", s.rows[i].name);
+		cr_assert_eq(ifname_canon(platform, canon[i], (size_t)n, again,
+		    sizeof(again)), n);
+		cr_assert_str_eq(again, canon[i], "not a fixed point");
+		for (j = 0; want[j] != NULL; j += 2)
+			if (strcmp(s.rows[i].name, want[j]) == 0) {
+				cr_assert_str_eq(canon[i], want[j + 1], "%s", file);
+				found++;
+			}
+	}
+	for (i = 0; i < s.nrows; i++)
+		for (j = i + 1; j < s.nrows; j++)
+			cr_assert(strcmp(s.rows[i].name, s.rows[j].name) == 0 ||
+			    strcmp(canon[i], canon[j]) != 0, "%s: %s and %s merged "
+			    "into %s", file, s.rows[i].name, s.rows[j].name, canon[i]);
+	for (j = 0; want[2 * j] != NULL; j++)
+		;
+	cr_assert_eq(found, j, "%s: a spot-checked name is not in the table", file);
+	free(canon);
+	free(out);
+	ifsnap_free(&s);
+}
+
+Test(ifname, snapshot_names_become_the_names_of_the_log_lines)
+{
+	static const char *const ios[] = { "Gi0/1", "GigabitEthernet0/1",
+	    "Vl99", "Vlan99", NULL };
+	static const char *const nxos[] = { "Eth1/1", "Ethernet1/1", "mgmt0",
+	    "mgmt0", NULL };
+	static const char *const xr[] = { "BE100", "Bundle-Ether100", "Nu0",
+	    "Null0", "Gi100/0/0/0.150012", "GigabitEthernet100/0/0/0.150012",
+	    "Te0/3/0/0", "TenGigE0/3/0/0", "Mg0/RSP1/CPU0/0",
+	    "MgmtEth0/RSP1/CPU0/0", "nG100/0/0/43", "nG100/0/0/43", NULL };
+	static const char *const eos[] = { "Et1", "Ethernet1", "Et9.999",
+	    "Ethernet9.999", NULL };
+
+	s_snapshot(PLATFORM_CISCO_IOS, "cisco_ios_show_interfaces_description", ios);
+	s_snapshot(PLATFORM_CISCO_NXOS, "cisco_nxos_show_interface_status", nxos);
+	s_snapshot(PLATFORM_CISCO_XR, "cisco_xr_show_interfaces_description", xr);
+	s_snapshot(PLATFORM_ARISTA_EOS, "arista_eos_show_interfaces_description", eos);
 }
