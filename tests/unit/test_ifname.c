@@ -13,6 +13,7 @@
 #include "collector/ifsnap.h"
 #include "collector/platform.h"
 #include "common/ifname.h"
+#include "tests/support/devsim_harness.h"
 
 static void
 s_expect(const char *platform, const char *raw, const char *want)
@@ -155,26 +156,6 @@ Test(ifname, output_too_small_and_ref_form)
 
 /* ---- interface tables of real devices (ntc-templates captures) ---- */
 
-static char *
-s_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b;
-	long n;
-
-	cr_assert_not_null(f, "%s", path);
-	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	cr_assert_geq(n, 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	cr_assert_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	b[n] = '\0';
-	*len = (size_t)n;
-	return b;
-}
-
 /*
  * The names a snapshot lists, made canonical: as many distinct names as
  * the device listed (nothing merged), each a fixed point, and the spot
@@ -191,7 +172,7 @@ s_snapshot(enum platform_id p, const char *file, const char *const *want)
 
 	snprintf(path, sizeof(path), "%s/ntc-templates/%s.raw",
 	    fx ? fx : "tests/fixtures/real", file);
-	out = s_slurp(path, &len);
+	cr_assert_not_null(out = devsim_slurp(path, &len), "%s", path);
 	cr_assert_eq(ifsnap_parse(p, out, len, &s, err, sizeof(err)), 0, "%s", err);
 	cr_assert_gt(s.nrows, 0);
 	canon = calloc(s.nrows, sizeof(*canon));
