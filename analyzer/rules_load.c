@@ -645,6 +645,19 @@ s_compile(struct ld *ld, struct rule *ru, struct rdraft *d)
 		ru->groups[i].name = (const char *)(e + 2);
 	}
 	ru->ngroups = cnt;
+	/* An event carries the captures and the analyzer's interface_raw in
+	 * one wire map (WIRE_MAX_CAPTURES): refuse here what could not travel. */
+	if (cnt > WIRE_MAX_CAPTURES - 1) {
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': %u named captures, at "
+		    "most %u", ru->name, (unsigned)cnt, WIRE_MAX_CAPTURES - 1);
+		return -1;
+	}
+	if (s_group(ru, "interface_raw", 13) != 0) {
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': the capture name "
+		    "'interface_raw' is the analyzer's (the device's spelling of "
+		    "the interface)", ru->name);
+		return -1;
+	}
 
 	if (ru->state_group == UINT32_MAX || (!s_has(&d->at[K_STATE]) &&
 	    s_group(ru, "state", 5) != 0)) {

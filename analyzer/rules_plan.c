@@ -283,6 +283,12 @@ rules_count(const struct rules *r)
 	return r->nrules;
 }
 
+const char *
+rules_name(const struct rules *r, size_t i)
+{
+	return i < r->nrules ? r->rules[i].name : NULL;
+}
+
 int
 rules_rule_stats(const struct rules *r, size_t i, struct rules_rule_stats *out)
 {
