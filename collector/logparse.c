@@ -457,11 +457,12 @@ s_start_5424(const char *l, size_t ll, const struct logparse_opts *o,
 	app = s_field(l, ll, &i, MAX_PROC);
 	procid = s_field(l, ll, &i, MAX_PROC);
 	msgid = s_field(l, ll, &i, MAX_TAG);
+	/* With a tag or without, the text is what follows the header
+	 * fields; a NULL msg would be read as a span up to the entry's end. */
+	e->msg = s_span(l + i, ll - i);
 	if (app.len > 0 && procid.len > 0 && msgid.len > 0 &&
-	    !(msgid.len == 1 && msgid.ptr[0] == '-')) {
+	    !(msgid.len == 1 && msgid.ptr[0] == '-'))
 		e->tag = e->mnemonic = msgid;
-		e->msg = s_span(l + i, ll - i);
-	}
 	return 1;
 }
 

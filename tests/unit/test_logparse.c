@@ -618,6 +618,13 @@ Test(logparse, junos_structured_data_lines_are_entries)
 	cr_assert_eq(r.entries[1].ts_ms, 1683519907466LL);
 	cr_assert(beq(r.entries[2].tag, "SNMP_TRAP_LINK_UP"));
 	cr_assert_eq(r.entries[3].tag.len, 0, "MSGID '-' is no tag");
+	/* its text is what follows the header (fuzz_logparse found a NULL
+	 * message read as a span to the end of the entry) */
+	cr_assert(r.entries[3].msg.ptr >= r.entries[3].raw.ptr &&
+	    r.entries[3].msg.ptr + r.entries[3].msg.len <=
+	    r.entries[3].raw.ptr + r.entries[3].raw.len);
+	/* structured data ("-" here) and text, as for tagged lines */
+	cr_assert_eq(memcmp(r.entries[3].msg.ptr, "- session opened\n", 17), 0);
 	cr_assert_eq(r.entries[3].nlines, 2, "a bad 5424 line continues the entry");
 	logparse_result_free(&r);
 }
