@@ -331,12 +331,19 @@ s_tag(enum platform_id pf, const char *l, size_t ll, size_t region,
 	}
 	if (pf == PLATFORM_JUNIPER_JUNOS && proc && t < ll &&
 	    l[t] >= 'A' && l[t] <= 'Z') {
-		size_t k = t;
+		size_t k = t, under = 0;
 
+		/* Junos event tags are SUBSYSTEM_EVENT ("SNMP_TRAP_LINK_DOWN",
+		 * "UI_COMMIT"): an upper-case word with no '_' before a colon
+		 * is message text ("chassisd[91550]: JAM:PL: mod info"). */
 		while (k < ll && k - t <= MAX_TAG && ((l[k] >= 'A' && l[k] <= 'Z') ||
-		    s_isdigit(l[k]) || l[k] == '_'))
+		    s_isdigit(l[k]) || l[k] == '_')) {
+			if (l[k] == '_' && under == 0)
+				under = k;
 			k++;
-		if (k - t < 3 || k >= ll || l[k] != ':')
+		}
+		if (k >= ll || l[k] != ':' || under == 0 ||
+		    l[k - 1] == '_')
 			return;
 		e->tag = s_span(l + t, k - t);
 		e->mnemonic = e->tag;
@@ -377,7 +384,11 @@ s_start_cisco(enum platform_id pf, const char *l, size_t ll,
 			i = j + 2;
 		}
 	}
-	if (i < ll && s_isalpha(l[i])) {
+	/* A node is a slash path ending in ':': "RP/0/RSP0/CPU0:" on the route
+	 * processor, "0/RP0/ADMIN0:" on the admin plane (a digit first, so
+	 * never a letter-only rule). The slash keeps it apart from a sequence
+	 * number ("94307: ") and an uptime ("00:01:23: "). */
+	if (i < ll && s_isalnum(l[i])) {
 		size_t j = i;
 		int slash = 0;
 
