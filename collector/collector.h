@@ -55,6 +55,7 @@ struct dev {
 	const struct platform *pf;
 	struct sshc           *s;
 	struct cursor         *cur;
+	struct tzfile         *tz;	/* data.loghaul.timezone; NULL: none */
 	struct backoff         bo;
 	uint64_t               interval_ms;
 	int                    busy;	/* a poll is in progress */

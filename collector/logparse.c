@@ -359,6 +359,7 @@ s_set_time(struct logparse_entry *e, const char *p, const struct devtime *dt)
 {
 	e->ts = s_span(p, dt->len);
 	e->ts_ms = dt->ms;
+	e->ts_alt_ms = dt->alt_ms;
 	e->ts_flags = dt->flags;
 	e->ts_style = (uint8_t)dt->style;
 }
@@ -562,6 +563,53 @@ s_strip_junos(struct logparse_result *r, const char *t, size_t tl)
 	return tl;
 }
 
+/* How far a stamp may run ahead of the entry after it before its inferred
+ * year is taken to be one too late: more than a clock set back by hand or
+ * a time source usually moves it, far less than a year. */
+#define YEAR_BACK_SLACK_MS	(31 * 86400000LL)
+
+/*
+ * The order of the buffer settles the year of stamps written without one
+ * and the DST repeated hour (see logparse.h). Linear: one pass each way.
+ */
+static void
+s_order_times(struct logparse_result *r, const struct logparse_opts *o)
+{
+	struct devtime_opts to = o->time;
+	int64_t later = 0, before = 0;
+
+	for (size_t i = r->nentries; i-- > 0;) {
+		struct logparse_entry *e = &r->entries[i];
+		struct devtime dt;
+
+		if (e->ts_ms == 0)
+			continue;
+		if (later != 0 && (e->ts_flags & DEVTIME_YEAR_INFERRED) &&
+		    !(e->ts_flags & (DEVTIME_UNSYNCED | DEVTIME_LOSTSYNC)) &&
+		    e->ts_ms > later + YEAR_BACK_SLACK_MS) {
+			/* infer again as if polled when the next entry was */
+			to.now_ms = later;
+			if (devtime_parse(e->ts.ptr, e->ts.len, DEVTIME_ACCEPT_ZONE |
+			    DEVTIME_ACCEPT_MARK, &to, &dt) == 0 && dt.ms != 0) {
+				e->ts_ms = dt.ms;
+				e->ts_alt_ms = dt.alt_ms;
+				e->ts_flags = dt.flags;
+			}
+		}
+		later = e->ts_ms;
+	}
+	for (size_t i = 0; i < r->nentries; i++) {
+		struct logparse_entry *e = &r->entries[i];
+
+		if (e->ts_ms == 0)
+			continue;
+		if ((e->ts_flags & DEVTIME_AMBIGUOUS) && e->ts_ms < before &&
+		    e->ts_alt_ms >= before)
+			e->ts_ms = e->ts_alt_ms;
+		before = e->ts_ms;
+	}
+}
+
 enum cerr
 logparse_parse(enum platform_id pf, const char *out, size_t len,
     const struct logparse_opts *opts, struct logparse_result *r)
@@ -699,5 +747,6 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 		r->ncut = 1;
 		r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
 	}
+	s_order_times(r, o);
 	return CERR_OK;
 }
