@@ -118,6 +118,7 @@ fleet_free(struct fleet *fl)
 		free(d->username);
 		free(d->password);
 		free(d->enable_secret);
+		zone_free(d);
 	}
 	free(fl->devs);
 	free(fl->dir);

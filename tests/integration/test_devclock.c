@@ -1,0 +1,261 @@
+/*
+ * Devices' clocks against devsim: devices in America/New_York that log in
+ * local time (with and without the zone word) through both DST changes,
+ * whose records must carry the true UTC times devsim's journal holds; and
+ * IOS XR admin-plane lines, logged between polls, that must come out as
+ * entries of their own.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "tests/support/collector_harness.h"
+#include "tests/support/devsim_harness.h"
+
+/*
+ * The last time before `before` (unix s) when New York's offset changed
+ * to one with isdst == want_dst, found with libc (not the code under test).
+ */
+static int64_t
+s_last_change(int64_t before, int want_dst)
+{
+	struct tm tm;
+	time_t t;
+	int prev = -1;
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	for (int64_t s = before; s > before - 2 * 366 * 86400LL; s -= 600) {
+		t = (time_t)s;
+		localtime_r(&t, &tm);
+		if (prev >= 0 && tm.tm_isdst != prev && prev == want_dst) {
+			/* the change lies in (s, s + 600]: find the second */
+			int64_t lo = s, hi = s + 600;
+
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+
+				t = (time_t)mid;
+				localtime_r(&t, &tm);
+				if (tm.tm_isdst == want_dst)
+					hi = mid;
+				else
+					lo = mid;
+			}
+			unsetenv("TZ");
+			tzset();
+			return hi;
+		}
+		prev = tm.tm_isdst;
+	}
+	cr_assert_fail("no DST change in two years");
+	return 0;
+}
+
+static void
+s_logat(struct devsim *ds, const char *dev, int64_t t_ms, const char *text)
+{
+	char cmd[512], reply[128];
+
+	snprintf(cmd, sizeof cmd, "logat %s %lld %s", dev, (long long)t_ms, text);
+	cr_assert_eq(devsim_control(ds, cmd, reply, sizeof reply), 0, "%s: %s",
+	    cmd, reply);
+}
+
+static const char *const zoned_spec =
+    "defaults: {rate: 0, timezone: America/New_York}\n"
+    "devices:\n"
+    "  r001: {platform: cisco_ios, ts_style: msec}\n"
+    "  r002: {platform: juniper_junos}\n"
+    "  r003: {platform: cisco_xr, ts_style: msec_tz}\n"
+    "  r004: {platform: cisco_nxos, ts_style: msec}\n";
+
+Test(devclock, new_york_local_time_through_dst, .timeout = 90)
+{
+	char tmpd[] = "/tmp/loghaul-clk-XXXXXX", err[512];
+	char *spec, *cfg, *out, *log;
+	struct devsim *ds;
+	struct devsim_journal j = { 0 };
+	struct ch_recs r = { 0 };
+	struct ch_conf co = { 0 };
+	int64_t now = util_wallms() / 1000 - 2 * 86400;
+	int64_t fwd = s_last_change(now, 1), back = s_last_change(now, 0);
+	int64_t first = fwd < back ? fwd : back, second = fwd < back ? back : fwd;
+	/* either side of each change, and through the hour repeated at the
+	 * fall-back (seconds from the change) */
+	static const int at[] = { -3700, -1800, -61, 59, 1250, 2400, 3500, 3700 };
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpd));
+	spec = xasprintf("%s/spec.yaml", tmpd);
+	cr_assert_not_null(f = fopen(spec, "w"));
+	fputs(zoned_spec, f);
+	fclose(f);
+	{
+		const char *args[] = { "--devices", "4", "--seed", "3", "--spec",
+		    spec, NULL };
+
+		ds = devsim_start(args, err, sizeof err);
+	}
+	cr_assert_not_null(ds, "%s", err);
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t base = pass == 0 ? first : second;
+
+		for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+			int64_t t = (base + at[i]) * 1000 + 123 * (int64_t)i;
+			char text[160];
+
+			snprintf(text, sizeof text, "%%SYS-5-CONFIG_I: Configured "
+			    "from console by admin on vty0 (10.0.%d.%zu)", pass, i);
+			s_logat(ds, "r001", t, text);
+			s_logat(ds, "r004", t, text);
+			snprintf(text, sizeof text, "config[65710]: %%MGBL-CONFIG-6-"
+			    "DB_COMMIT : Configuration committed by user 'admin'. "
+			    "pass %d step %zu", pass, i);
+			s_logat(ds, "r003", t, text);
+			snprintf(text, sizeof text, "mgd[4411]: UI_COMMIT: User "
+			    "'admin' requested 'commit' operation (pass %d step %zu)",
+			    pass, i);
+			s_logat(ds, "r002", (base + at[i]) * 1000, text);
+		}
+	}
+	cfg = ch_config(devsim_dir(ds), "c.yaml", &co);
+	out = xasprintf("%s/out.jsonl", devsim_dir(ds));
+	log = xasprintf("%s/once.log", devsim_dir(ds));
+	cr_assert_eq(ch_once(cfg, out, log, 60), 0, "collector failed: %s",
+	    ch_slurp(log, &(size_t){ 0 }));
+	cr_assert_eq(devsim_journal_load(devsim_dir(ds), NULL, &j, err,
+	    sizeof err), 0, "%s", err);
+	cr_assert_eq(ch_recs_load(out, &r), 0);
+	cr_assert_eq(r.bad, 0, "%s", r.badmsg);
+	for (int k = 1; k <= 4; k++) {
+		char dev[16], msg[512];
+		const struct ch_rec **v;
+		size_t n, *map;
+
+		snprintf(dev, sizeof dev, "r%03d", k);
+		n = ch_dev_recs(&r, dev, &v);
+		cr_assert_eq(n, 16, "%s: %zu records, want 16", dev, n);
+		map = calloc(n, sizeof *map);
+		cr_assert_eq(ch_map(v, n, &j, dev, 0, map, msg, sizeof msg), 0,
+		    "%s: %s", dev, msg);
+		for (size_t i = 0; i < n; i++)
+			cr_expect_eq(v[i]->ts_ms, j.v[map[i]].t, "%s record %zu "
+			    "(%s): ts_ms %lld, journal %lld (off by %lld s)", dev, i,
+			    ch_show(v[i]->line, v[i]->len), (long long)v[i]->ts_ms,
+			    (long long)j.v[map[i]].t,
+			    (long long)(v[i]->ts_ms - j.v[map[i]].t) / 1000);
+		free(map);
+		free(v);
+	}
+	ch_recs_free(&r);
+	devsim_journal_free(&j);
+	free(cfg);
+	free(out);
+	free(log);
+	devsim_stop(&ds);
+	unlink(spec);
+	rmdir(tmpd);
+	free(spec);
+}
+
+/* "0/RSP0/ADMIN0:Dec  7 03:50:01.123 UTC: " for now, as devsim's XR writes it. */
+static void
+s_admin_line(char *out, size_t len, const char *what)
+{
+	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int64_t ms = util_wallms();
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, len, "0/RSP0/ADMIN0:%s %2d %02d:%02d:%02d.%03d UTC: "
+	    "wd_diskmon[3204]: %%INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN : "
+	    "Sysadmin: Device: /var/log Usage %%: 84 , State: MINOR, MINOR "
+	    "Threshold %%: 80 (%s)", mon[tm.tm_mon], tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000), what);
+}
+
+/* The records of dev in r equal its journal lines [skip, upto). */
+static void
+s_expect_lines(const struct ch_recs *r, const struct devsim_journal *j,
+    const char *dev, size_t skip, size_t upto)
+{
+	const struct ch_rec **v;
+	size_t *jl, n = ch_dev_recs(r, dev, &v), nj = ch_jlines(j, dev, &jl);
+
+	nj = upto < nj ? upto : nj;
+	cr_expect_eq(n, nj - skip, "%s: %zu records, want %zu", dev, n, nj - skip);
+	for (size_t i = 0; i < n && skip + i < nj; i++) {
+		const struct devsim_jentry *e = &j->v[jl[skip + i]];
+
+		cr_expect(v[i]->len == e->len && !memcmp(v[i]->line, e->text,
+		    e->len), "%s record %zu: %s, want %s", dev, i,
+		    ch_show(v[i]->line, v[i]->len), ch_show(e->text, e->len));
+	}
+	free(v);
+	free(jl);
+}
+
+Test(devclock, xr_admin_plane_lines_across_polls, .timeout = 90)
+{
+	char err[512], line[512];
+	char *cfg, *out1, *out2, *log;
+	struct devsim *ds;
+	struct devsim_journal j = { 0 };
+	struct ch_recs r1 = { 0 }, r2 = { 0 };
+	struct ch_conf co = { 0 };
+	size_t nadmin = 0, *jl, nj;
+	const char *args[] = { "--devices", "1", "--rate", "0", "--prefill",
+	    "150", "--seed", "5", "--platforms", "cisco_xr", "--buffer-size",
+	    "1M", NULL };
+
+	ds = devsim_start(args, err, sizeof err);
+	cr_assert_not_null(ds, "%s", err);
+	cfg = ch_config(devsim_dir(ds), "c.yaml", &co);
+	out1 = xasprintf("%s/out1.jsonl", devsim_dir(ds));
+	out2 = xasprintf("%s/out2.jsonl", devsim_dir(ds));
+	log = xasprintf("%s/once.log", devsim_dir(ds));
+	cr_assert_eq(ch_once(cfg, out1, log, 60), 0);
+	/* admin-plane lines logged right after the entry sent last */
+	s_admin_line(line, sizeof line, "first");
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof cmd, "lograw r001 %s", line);
+		cr_assert_eq(devsim_control(ds, cmd, NULL, 0), 0);
+		s_admin_line(line, sizeof line, "second");
+		snprintf(cmd, sizeof cmd, "lograw r001 %s", line);
+		cr_assert_eq(devsim_control(ds, cmd, NULL, 0), 0);
+		cr_assert_eq(devsim_control(ds, "log r001 config[65710]: "
+		    "%MGBL-CONFIG-6-DB_COMMIT : Configuration committed by user "
+		    "'admin'.", NULL, 0), 0);
+	}
+	cr_assert_eq(ch_once(cfg, out2, log, 60), 0);
+	cr_assert_eq(devsim_journal_load(devsim_dir(ds), NULL, &j, err,
+	    sizeof err), 0, "%s", err);
+	cr_assert_eq(ch_recs_load(out1, &r1), 0);
+	cr_assert_eq(ch_recs_load(out2, &r2), 0);
+	nj = ch_jlines(&j, "r001", &jl);
+	cr_assert_eq(nj, 153);
+	for (size_t i = 0; i < nj; i++)
+		nadmin += strstr(j.v[jl[i]].text, "0/RSP0/ADMIN0:") != NULL;
+	cr_assert_geq(nadmin, 5, "devsim's XR logged %zu admin-plane lines",
+	    nadmin);
+	free(jl);
+	s_expect_lines(&r1, &j, "r001", 0, 150);
+	s_expect_lines(&r2, &j, "r001", 150, nj);
+	ch_recs_free(&r1);
+	ch_recs_free(&r2);
+	devsim_journal_free(&j);
+	free(cfg);
+	free(out1);
+	free(out2);
+	free(log);
+	devsim_stop(&ds);
+}
