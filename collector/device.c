@@ -67,6 +67,7 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	    util_hash64(h->name, strlen(h->name)) ^ (uint64_t)getpid());
 	d->rl.interval = 60;
 	d->rl_trunc.interval = 60;
+	d->rl_clock.interval = 3600;
 	if (c->m.reg) {
 		d->m_lines = metrics_series1(c->m.lines, h->name);
 		d->m_bytes = metrics_series1(c->m.bytes, h->name);
@@ -302,8 +303,11 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	size_t pushed, lines = 0;
 	enum cerr e;
 
+	dev_clock_take(c, d);
 	logparse_opts_init(&po, now_ms);
 	po.time.tz = d->tz;
+	po.time.zones = &d->zone;
+	po.time.nzones = d->nzones;
 	/* The prompt came back, so the last line is whole. */
 	po.flags |= LOGPARSE_COMPLETE;
 	logparse_parse(d->pf->id, out, len, &po, &c->pr);

@@ -109,8 +109,13 @@ static const struct kw k_junos_log[] = {
 	{ "messages", NULL, C_SHOW_LOG, 1, 0 },
 	KW_END
 };
+static const struct kw k_junos_system[] = {
+	{ "uptime", NULL, C_SHOW_CLOCK, 1, 0 },
+	KW_END
+};
 static const struct kw k_junos_show[] = {
 	{ "log", k_junos_log, C_NONE, 1, 0 },
+	{ "system", k_junos_system, C_NONE, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
 };

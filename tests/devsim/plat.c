@@ -737,6 +737,26 @@ plat_clock(const struct device *d, int64_t t_ms, struct buf *o)
 	const char *zone = "UTC";
 	char mark = '\0';
 
+	if (d->plat == PLAT_EOS || d->plat == PLAT_JUNOS) {
+		shown = zone_clock(d, t_ms, &tm, &zone);
+		if (d->plat == PLAT_EOS) {
+			/* EOS names the zone as configured: a tz database name */
+			buf_printf(o, "%s %s %2d %02d:%02d:%02d %d\ntimezone is %s\n",
+			    s_wday[tm.tm_wday], s_mon[tm.tm_mon], tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900,
+			    d->tz ? d->tz : "UTC");
+			return;
+		}
+		/* Junos: show system uptime */
+		buf_printf(o, "Current time: %d-%02d-%02d %02d:%02d:%02d %s\n"
+		    "Time Source:  NTP CLOCK\n", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+		zone_clock(d, d->boot_ms, &tm, &zone);
+		buf_printf(o, "System booted: %d-%02d-%02d %02d:%02d:%02d %s\n",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, zone);
+		return;
+	}
 	if (d->ts == TS_UNSYNC_STAR) {
 		shown = UNSYNC_BASE * 1000 + (t_ms - d->boot_ms);
 		s_gmtime(shown, &tm);

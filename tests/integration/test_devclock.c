@@ -6,6 +6,8 @@
  * entries of their own.
  */
 #include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +260,147 @@ Test(devclock, xr_admin_plane_lines_across_polls, .timeout = 90)
 	free(out2);
 	free(log);
 	devsim_stop(&ds);
+}
+
+/* ---- clock skew ----------------------------------------------------------- */
+
+struct scrape {
+	char  *p;
+	size_t len;
+};
+
+static size_t
+s_scrape_cb(char *data, size_t sz, size_t n, void *arg)
+{
+	struct scrape *s = arg;
+
+	s->p = xrealloc(s->p, s->len + sz * n + 1);
+	memcpy(s->p + s->len, data, sz * n);
+	s->len += sz * n;
+	s->p[s->len] = '\0';
+	return sz * n;
+}
+
+/* GET http://127.0.0.1:port/metrics; NULL if it does not answer. */
+static char *
+s_metrics(int port)
+{
+	struct scrape s = { NULL, 0 };
+	CURL *h = curl_easy_init();
+	char url[64];
+	CURLcode rc;
+
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_scrape_cb);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	rc = curl_easy_perform(h);
+	curl_easy_cleanup(h);
+	if (rc != CURLE_OK) {
+		free(s.p);
+		return NULL;
+	}
+	return s.p;
+}
+
+/* The skew gauge of dev in text, in seconds; NAN when absent. */
+static double
+s_skew(const char *text, const char *dev)
+{
+	char pat[128];
+	const char *p;
+
+	snprintf(pat, sizeof pat, "\nloghaul_collector_clock_skew_seconds"
+	    "{device=\"%s\"} ", dev);
+	p = text ? strstr(text, pat) : NULL;
+	return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
+static const char *const skew_spec =
+    "defaults: {rate: 0}\n"
+    "devices:\n"
+    "  r001: {platform: cisco_ios, clock_offset: 95s}\n"
+    "  r002: {platform: juniper_junos, clock_offset: -42s}\n"
+    "  r003: {platform: arista_eos, timezone: America/New_York, clock_offset: -20s}\n"
+    "  r004: {platform: cisco_xr, timezone: Europe/Berlin, clock_offset: 3s}\n"
+    "  r005: {platform: cisco_nxos}\n";
+
+Test(devclock, skew_measured_reported_and_logged, .timeout = 90)
+{
+	static const struct { const char *dev; double skew; int logged; } want[] = {
+		{ "r001", 95, 1 }, { "r002", -42, 1 }, { "r003", -20, 1 },
+		{ "r004", 3, 0 }, { "r005", 0, 0 },
+	};
+	char tmpd[] = "/tmp/loghaul-skew-XXXXXX", err[512], extra[160];
+	char *spec, *cfg, *out, *log, *text = NULL, *logtext;
+	struct devsim *ds;
+	struct ch_conf co = { 0 };
+	int port = ch_free_port_pair(), done = 0;
+	size_t len;
+	pid_t pid;
+	FILE *f;
+
+	cr_assert_gt(port, 0);
+	cr_assert_not_null(mkdtemp(tmpd));
+	spec = xasprintf("%s/spec.yaml", tmpd);
+	cr_assert_not_null(f = fopen(spec, "w"));
+	fputs(skew_spec, f);
+	fclose(f);
+	{
+		const char *args[] = { "--devices", "5", "--prefill", "3",
+		    "--spec", spec, NULL };
+
+		ds = devsim_start(args, err, sizeof err);
+	}
+	cr_assert_not_null(ds, "%s", err);
+	snprintf(extra, sizeof extra, "  metrics: 127.0.0.1:%d\n"
+	    "  clock: {check: 1h, skew_warn: 10s}\n", port);
+	co.collector_extra = extra;
+	cfg = ch_config(devsim_dir(ds), "c.yaml", &co);
+	out = xasprintf("%s/out.jsonl", devsim_dir(ds));
+	log = xasprintf("%s/collector.log", devsim_dir(ds));
+	{
+		const char *args[] = { "--config", cfg, "--print", NULL };
+
+		pid = ch_spawn("loghaul-collector", args, devsim_dir(ds), out, log);
+	}
+	cr_assert_gt(pid, 0);
+	for (double end = util_monotime() + 30; !done && util_monotime() < end;) {
+		free(text);
+		text = s_metrics(port);
+		done = 1;
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+			done &= !isnan(s_skew(text, want[i].dev));
+		if (!done)
+			usleep(200 * 1000);
+	}
+	cr_assert_eq(ch_term(pid, 30), 0);
+	cr_assert(done, "not every device's skew in:\n%s", text ? text : "(none)");
+	logtext = ch_slurp(log, &len);
+	cr_assert_not_null(logtext);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		double got = s_skew(text, want[i].dev);
+		char pat[64];
+
+		/* the clock is read to a few ms over loopback; allow 1.5 s */
+		cr_expect(fabs(got - want[i].skew) < 1.5, "%s: skew %.3f s, want "
+		    "%.0f s", want[i].dev, got, want[i].skew);
+		snprintf(pat, sizeof pat, "device=%s clock is ", want[i].dev);
+		cr_expect_eq(strstr(logtext, pat) != NULL, want[i].logged,
+		    "%s: logged %d, want %d:\n%s", want[i].dev,
+		    strstr(logtext, pat) != NULL, want[i].logged, logtext);
+	}
+	/* a zoned clock whose timezone is configured needs no hint */
+	cr_expect_null(strstr(logtext, "device=r003 its clock is at"), "%s", logtext);
+	free(logtext);
+	free(text);
+	free(cfg);
+	free(out);
+	free(log);
+	devsim_stop(&ds);
+	unlink(spec);
+	rmdir(tmpd);
+	free(spec);
 }
