@@ -168,6 +168,27 @@ s_cut_is_ours(const struct cursor_pos *p, const struct logparse_result *pr)
 	    p->cut_need) == p->cut_fp;
 }
 
+/*
+ * The latest entry at or before hi where match holds (a ring loses entries
+ * only at the front, so the cursor's entry can only have moved forward),
+ * else the latest after it; -1 when none.
+ */
+static long
+s_search(const struct cursor_pos *p, const struct logparse_result *pr,
+    size_t hi, int (*match)(const struct cursor_pos *,
+    const struct logparse_result *, size_t))
+{
+	size_t i;
+
+	for (i = hi + 1; i-- > 0;)
+		if (match(p, pr, i))
+			return (long)i;
+	for (i = pr->nentries - 1; i > hi; i--)
+		if (match(p, pr, i))
+			return (long)i;
+	return -1;
+}
+
 #define LOC_BEFORE	(-1L)	/* all of the buffer is new */
 #define LOC_LOST	(-2L)	/* the cursor's entry is gone */
 
@@ -199,21 +220,15 @@ s_locate(const struct cursor_pos *p, const struct logparse_result *pr,
 		*seqmode = buf_seq;
 	}
 	if (!*seqmode && n > 0) {
+		long at;
+
 		hi = p->index < n - 1 ? (size_t)p->index : n - 1;
-		for (i = hi + 1; i-- > 0;)
-			if (s_window_at(p, pr, i))
-				return (long)i;
-		for (i = n - 1; i > hi; i--)
-			if (s_window_at(p, pr, i))
-				return (long)i;
+		if ((at = s_search(p, pr, hi, s_window_at)) >= 0)
+			return at;
 		/* An older entry of the window may have changed shape since
 		 * (a line left it to be an entry of its own, or joined it). */
-		for (i = hi + 1; i-- > 0;)
-			if (s_window_loose(p, pr, i))
-				return (long)i;
-		for (i = n - 1; i > hi; i--)
-			if (s_window_loose(p, pr, i))
-				return (long)i;
+		if ((at = s_search(p, pr, hi, s_window_loose)) >= 0)
+			return at;
 	}
 	return LOC_LOST;
 }

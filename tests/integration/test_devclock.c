@@ -58,6 +58,41 @@ s_last_change(int64_t before, int want_dst)
 	return 0;
 }
 
+/* devsim over the spec text, written into a new temporary directory. */
+static struct devsim *
+s_start(const char *spec_text, const char *const *args, char *tmpd,
+    char **spec)
+{
+	char err[512];
+	const char *argv[16];
+	size_t n = 0;
+	struct devsim *ds;
+	FILE *f;
+
+	cr_assert_not_null(mkdtemp(tmpd));
+	*spec = xasprintf("%s/spec.yaml", tmpd);
+	cr_assert_not_null(f = fopen(*spec, "w"));
+	fputs(spec_text, f);
+	fclose(f);
+	argv[n++] = "--spec";
+	argv[n++] = *spec;
+	for (size_t i = 0; args[i] != NULL && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	ds = devsim_start(argv, err, sizeof err);
+	cr_assert_not_null(ds, "%s", err);
+	return ds;
+}
+
+static void
+s_stop(struct devsim **ds, const char *tmpd, char *spec)
+{
+	devsim_stop(ds);
+	unlink(spec);
+	rmdir(tmpd);
+	free(spec);
+}
+
 static void
 s_logat(struct devsim *ds, const char *dev, int64_t t_ms, const char *text)
 {
@@ -90,20 +125,9 @@ Test(devclock, new_york_local_time_through_dst, .timeout = 90)
 	/* either side of each change, and through the hour repeated at the
 	 * fall-back (seconds from the change) */
 	static const int at[] = { -3700, -1800, -61, 59, 1250, 2400, 3500, 3700 };
-	FILE *f;
+	const char *args[] = { "--devices", "4", "--seed", "3", NULL };
 
-	cr_assert_not_null(mkdtemp(tmpd));
-	spec = xasprintf("%s/spec.yaml", tmpd);
-	cr_assert_not_null(f = fopen(spec, "w"));
-	fputs(zoned_spec, f);
-	fclose(f);
-	{
-		const char *args[] = { "--devices", "4", "--seed", "3", "--spec",
-		    spec, NULL };
-
-		ds = devsim_start(args, err, sizeof err);
-	}
-	cr_assert_not_null(ds, "%s", err);
+	ds = s_start(zoned_spec, args, tmpd, &spec);
 	for (int pass = 0; pass < 2; pass++) {
 		int64_t base = pass == 0 ? first : second;
 
@@ -159,10 +183,7 @@ Test(devclock, new_york_local_time_through_dst, .timeout = 90)
 	free(cfg);
 	free(out);
 	free(log);
-	devsim_stop(&ds);
-	unlink(spec);
-	rmdir(tmpd);
-	free(spec);
+	s_stop(&ds, tmpd, spec);
 }
 
 /* "0/RSP0/ADMIN0:Dec  7 03:50:01.123 UTC: " for now, as devsim's XR writes it. */
@@ -183,23 +204,24 @@ s_admin_line(char *out, size_t len, const char *what)
 	    tm.tm_min, tm.tm_sec, (int)(ms % 1000), what);
 }
 
-/* The records of dev in r equal its journal lines [skip, upto). */
+/* The records of dev in r are its journal lines [skip, upto), in order. */
 static void
 s_expect_lines(const struct ch_recs *r, const struct devsim_journal *j,
     const char *dev, size_t skip, size_t upto)
 {
 	const struct ch_rec **v;
-	size_t *jl, n = ch_dev_recs(r, dev, &v), nj = ch_jlines(j, dev, &jl);
+	size_t *jl, *map, n = ch_dev_recs(r, dev, &v), nj = ch_jlines(j, dev, &jl);
+	char msg[512];
 
 	nj = upto < nj ? upto : nj;
 	cr_expect_eq(n, nj - skip, "%s: %zu records, want %zu", dev, n, nj - skip);
-	for (size_t i = 0; i < n && skip + i < nj; i++) {
-		const struct devsim_jentry *e = &j->v[jl[skip + i]];
-
-		cr_expect(v[i]->len == e->len && !memcmp(v[i]->line, e->text,
-		    e->len), "%s record %zu: %s, want %s", dev, i,
-		    ch_show(v[i]->line, v[i]->len), ch_show(e->text, e->len));
-	}
+	map = calloc(n + 1, sizeof *map);
+	cr_expect_eq(ch_map(v, n, j, dev, jl[skip], map, msg, sizeof msg), 0,
+	    "%s: %s", dev, msg);
+	for (size_t i = 0; i < n && skip + i < nj; i++)
+		cr_expect_eq(map[i], jl[skip + i], "%s record %zu is not journal "
+		    "line %zu", dev, i, skip + i);
+	free(map);
 	free(v);
 	free(jl);
 }
@@ -333,28 +355,17 @@ Test(devclock, skew_measured_reported_and_logged, .timeout = 90)
 		{ "r001", 95, 1 }, { "r002", -42, 1 }, { "r003", -20, 1 },
 		{ "r004", 3, 0 }, { "r005", 0, 0 },
 	};
-	char tmpd[] = "/tmp/loghaul-skew-XXXXXX", err[512], extra[160];
+	char tmpd[] = "/tmp/loghaul-skew-XXXXXX", extra[160];
 	char *spec, *cfg, *out, *log, *text = NULL, *logtext;
 	struct devsim *ds;
 	struct ch_conf co = { 0 };
 	int port = ch_free_port_pair(), done = 0;
 	size_t len;
 	pid_t pid;
-	FILE *f;
+	const char *dargs[] = { "--devices", "5", "--prefill", "3", NULL };
 
 	cr_assert_gt(port, 0);
-	cr_assert_not_null(mkdtemp(tmpd));
-	spec = xasprintf("%s/spec.yaml", tmpd);
-	cr_assert_not_null(f = fopen(spec, "w"));
-	fputs(skew_spec, f);
-	fclose(f);
-	{
-		const char *args[] = { "--devices", "5", "--prefill", "3",
-		    "--spec", spec, NULL };
-
-		ds = devsim_start(args, err, sizeof err);
-	}
-	cr_assert_not_null(ds, "%s", err);
+	ds = s_start(skew_spec, dargs, tmpd, &spec);
 	snprintf(extra, sizeof extra, "  metrics: 127.0.0.1:%d\n"
 	    "  clock: {check: 1h, skew_warn: 10s}\n", port);
 	co.collector_extra = extra;
@@ -399,8 +410,5 @@ Test(devclock, skew_measured_reported_and_logged, .timeout = 90)
 	free(cfg);
 	free(out);
 	free(log);
-	devsim_stop(&ds);
-	unlink(spec);
-	rmdir(tmpd);
-	free(spec);
+	s_stop(&ds, tmpd, spec);
 }
