@@ -14,6 +14,7 @@
 #define TZ_MAX_ABBR	32
 #define HOUR_MS		3600000LL
 #define DAY_MS		86400000LL
+#define TZ_MS_LIMIT	(400000LL * 366 * DAY_MS)	/* 400 000 years */
 
 struct tz_type {
 	int32_t utoff;		/* seconds east of UTC */
@@ -191,6 +192,13 @@ s_when(const char **s, struct tz_when *w)
 	return 0;
 }
 
+/* Offsets on Earth, so that no sum with them can overflow. */
+static int
+s_off_ok(int32_t secs)
+{
+	return secs >= -25 * 3600 && secs <= 26 * 3600;
+}
+
 /* "EST5EDT,M3.2.0,M11.1.0", "<+03>-3", "CET-1CEST,M3.5.0,M10.5.0/3". */
 static int
 s_footer(struct tzfile *z, const char *s)
@@ -203,6 +211,8 @@ s_footer(struct tzfile *z, const char *s)
 	    s_hms(&s, &off) < 0)
 		return -1;
 	z->std_off = -off;	/* POSIX counts west */
+	if (!s_off_ok(z->std_off))
+		return -1;
 	z->has_rule = 1;
 	if (*s == '\0')
 		return 0;
@@ -218,7 +228,7 @@ s_footer(struct tzfile *z, const char *s)
 	    s_when(&s, &z->end) < 0 || *s != '\0')
 		return -1;
 	z->has_rule = 2;
-	return 0;
+	return s_off_ok(z->dst_off) ? 0 : -1;
 }
 
 /*
@@ -267,8 +277,7 @@ s_block(struct tzfile *z, const unsigned char *p, size_t n, int wide,
 		z->types[i].utoff = (int32_t)s_be32(p);
 		z->types[i].isdst = p[4];
 		z->types[i].abbr = p[5];
-		if (p[5] >= cnt[5] || z->types[i].utoff < -25 * 3600 ||
-		    z->types[i].utoff > 26 * 3600)
+		if (p[5] >= cnt[5] || !s_off_ok(z->types[i].utoff))
 			return -1;
 	}
 	z->nchars = cnt[5];
@@ -373,16 +382,26 @@ tzfile_load(const char *name, char *err, size_t errlen)
 	data = xmalloc(TZ_FILE_MAX + 1);
 	len = fread(data, 1, TZ_FILE_MAX + 1, f);
 	fclose(f);
-	z = xcalloc(1, sizeof(*z));
-	z->name = xstrdup(name);
-	if (len > TZ_FILE_MAX || s_parse(z, data, len) < 0) {
+	z = tzfile_from_bytes(name, data, len, err, errlen);
+	free(data);
+	if (z == NULL)
 		snprintf(err, errlen, "time zone '%s': %s is not a valid tz "
 		    "database file", name, path);
-		free(data);
+	return z;
+}
+
+struct tzfile *
+tzfile_from_bytes(const char *name, const void *data, size_t len, char *err,
+    size_t errlen)
+{
+	struct tzfile *z = xcalloc(1, sizeof(*z));
+
+	z->name = xstrdup(name ? name : "");
+	if (len > TZ_FILE_MAX || s_parse(z, data, len) < 0) {
+		snprintf(err, errlen, "time zone '%s': not a valid tz database "
+		    "file", z->name);
 		tzfile_free(&z);
-		return NULL;
 	}
-	free(data);
 	return z;
 }
 
@@ -475,11 +494,19 @@ s_rule_offset(const struct tzfile *z, int64_t t, int *isdst)
 int
 tzfile_offset_at(const struct tzfile *z, int64_t utc_ms, int *isdst)
 {
-	int64_t t = utc_ms >= 0 ? utc_ms / 1000 : -((-utc_ms + 999) / 1000);
+	int64_t t;
 	const struct tz_type *ty;
 	size_t lo = 0, hi = z->ntrans;
 	int dst = 0;
 	int32_t off;
+
+	/* far outside any calendar a device writes: clamped, so that the
+	 * arithmetic below cannot overflow */
+	if (utc_ms > TZ_MS_LIMIT)
+		utc_ms = TZ_MS_LIMIT;
+	if (utc_ms < -TZ_MS_LIMIT)
+		utc_ms = -TZ_MS_LIMIT;
+	t = utc_ms >= 0 ? utc_ms / 1000 : -((-utc_ms + 999) / 1000);
 
 	if (z->ntrans == 0 || t < z->trans[0]) {
 		if (z->ntrans == 0 && z->has_rule) {
@@ -516,12 +543,20 @@ tzfile_local_to_utc(const struct tzfile *z, int64_t local_ms, int64_t *alt,
 {
 	/* Offsets never change twice within a day: the ones in effect a day
 	 * either side are the only candidates. */
-	int64_t o1 = (int64_t)tzfile_offset_at(z, local_ms - DAY_MS, NULL) * 60000;
-	int64_t o2 = (int64_t)tzfile_offset_at(z, local_ms + DAY_MS, NULL) * 60000;
-	int64_t c1 = local_ms - o1, c2 = local_ms - o2, first, second;
-	int ok1 = (int64_t)tzfile_offset_at(z, c1, NULL) * 60000 == o1;
-	int ok2 = (int64_t)tzfile_offset_at(z, c2, NULL) * 60000 == o2;
+	int64_t o1, o2, c1, c2, first, second;
+	int ok1, ok2;
 	unsigned fl = 0;
+
+	if (local_ms > TZ_MS_LIMIT)
+		local_ms = TZ_MS_LIMIT;
+	if (local_ms < -TZ_MS_LIMIT)
+		local_ms = -TZ_MS_LIMIT;
+	o1 = (int64_t)tzfile_offset_at(z, local_ms - DAY_MS, NULL) * 60000;
+	o2 = (int64_t)tzfile_offset_at(z, local_ms + DAY_MS, NULL) * 60000;
+	c1 = local_ms - o1;
+	c2 = local_ms - o2;
+	ok1 = (int64_t)tzfile_offset_at(z, c1, NULL) * 60000 == o1;
+	ok2 = (int64_t)tzfile_offset_at(z, c2, NULL) * 60000 == o2;
 
 	if (ok1 && ok2 && c1 != c2) {
 		fl = TZFILE_AMBIGUOUS;

@@ -42,6 +42,9 @@ struct tzfile;
  * Caller owns the result: tzfile_free(&z).
  */
 struct tzfile *tzfile_load(const char *name, char *err, size_t errlen);
+/* The same from a zone file's bytes (tests, fuzzing); name is kept. */
+struct tzfile *tzfile_from_bytes(const char *name, const void *data,
+    size_t len, char *err, size_t errlen);
 void           tzfile_free(struct tzfile **z);
 
 const char *tzfile_name(const struct tzfile *z);

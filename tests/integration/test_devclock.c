@@ -111,7 +111,7 @@ static const char *const zoned_spec =
     "  r003: {platform: cisco_xr, ts_style: msec_tz}\n"
     "  r004: {platform: cisco_nxos, ts_style: msec}\n";
 
-Test(devclock, new_york_local_time_through_dst, .timeout = 90)
+Test(device_clock, new_york_local_time_through_dst, .timeout = 90)
 {
 	char tmpd[] = "/tmp/loghaul-clk-XXXXXX", err[512];
 	char *spec, *cfg, *out, *log;
@@ -226,7 +226,7 @@ s_expect_lines(const struct ch_recs *r, const struct devsim_journal *j,
 	free(jl);
 }
 
-Test(devclock, xr_admin_plane_lines_across_polls, .timeout = 90)
+Test(device_clock, xr_admin_plane_lines_across_polls, .timeout = 90)
 {
 	char err[512], line[512];
 	char *cfg, *out1, *out2, *log;
@@ -349,7 +349,7 @@ static const char *const skew_spec =
     "  r004: {platform: cisco_xr, timezone: Europe/Berlin, clock_offset: 3s}\n"
     "  r005: {platform: cisco_nxos}\n";
 
-Test(devclock, skew_measured_reported_and_logged, .timeout = 90)
+Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 {
 	static const struct { const char *dev; double skew; int logged; } want[] = {
 		{ "r001", 95, 1 }, { "r002", -42, 1 }, { "r003", -20, 1 },

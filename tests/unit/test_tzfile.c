@@ -280,3 +280,52 @@ Test(tzfile, buffer_through_both_dst_changes)
 	logparse_result_free(&r);
 	tzfile_free(&ny);
 }
+
+/* A zone file with no transitions at all, only the POSIX footer rule (as
+ * "slim" tz builds write them): the rule alone must give the offsets. */
+static size_t
+s_slim_zone(unsigned char *b, const char *footer)
+{
+	static const unsigned char type[6] = { 0xff, 0xff, 0xb9, 0xb0, 0, 0 };
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		memset(b + n, 0, 44);
+		memcpy(b + n, "TZif2", 5);
+		b[n + 20 + 4 * 4 + 3] = 1;	/* typecnt */
+		b[n + 20 + 5 * 4 + 3] = 4;	/* charcnt */
+		n += 44;
+		memcpy(b + n, type, 6);	/* -18000 s, not DST, "EST" */
+		n += 6;
+		memcpy(b + n, "EST", 4);
+		n += 4;
+	}
+	n += (size_t)sprintf((char *)b + n, "\n%s\n", footer);
+	return n;
+}
+
+Test(tzfile, footer_rule_alone)
+{
+	unsigned char b[256];
+	char err[128];
+	size_t n = s_slim_zone(b, "EST5EDT,M3.2.0,M11.1.0");
+	struct tzfile *z = tzfile_from_bytes("Slim/NY", b, n, err, sizeof err);
+	int isdst;
+
+	cr_assert_not_null(z, "%s", err);
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 1, 15, 12, 0, 0), &isdst), -300);
+	cr_assert_eq(isdst, 0);
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 7, 15, 12, 0, 0), &isdst), -240);
+	cr_assert_eq(isdst, 1);
+	/* 2030: second Sunday of March is the 10th, first of November the 3rd */
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 3, 10, 6, 59, 59), NULL), -300);
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 3, 10, 7, 0, 0), NULL), -240);
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 11, 3, 5, 59, 59), NULL), -240);
+	cr_assert_eq(tzfile_offset_at(z, Z(2030, 11, 3, 6, 0, 0), NULL), -300);
+	tzfile_free(&z);
+	/* the same bytes with a rule that is not one */
+	n = s_slim_zone(b, "EST5EDT,M3.2.0");
+	cr_assert_null(tzfile_from_bytes("Bad/Rule", b, n, err, sizeof err));
+	n = s_slim_zone(b, "EST99");
+	cr_assert_null(tzfile_from_bytes("Bad/Offset", b, n, err, sizeof err));
+}
