@@ -277,7 +277,7 @@ s_block(struct tzfile *z, const unsigned char *p, size_t n, int wide,
 		z->types[i].utoff = (int32_t)s_be32(p);
 		z->types[i].isdst = p[4];
 		z->types[i].abbr = p[5];
-		if (p[5] >= cnt[5] || !s_off_ok(z->types[i].utoff))
+		if (p[5] >= cnt[5] || p[4] > 1 || !s_off_ok(z->types[i].utoff))
 			return -1;
 	}
 	z->nchars = cnt[5];
