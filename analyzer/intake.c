@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/mq.h"
+#include "common/supervise.h"
 #include "common/util.h"
 #include "common/wire.h"
 
@@ -428,8 +429,12 @@ s_drain_alerts(struct intake *in)
 	}
 }
 
-static void
-s_metrics(struct intake *in, int worker)
+/*
+ * The worker's series and HTTP listener; -1 with err when the listener
+ * cannot start (the daemon refuses to run rather than serve no metrics).
+ */
+static int
+s_metrics(struct intake *in, int worker, char *errbuf, size_t errlen)
 {
 	const char *listen = in->conf->analyzer.metrics ? in->conf->analyzer.metrics :
 	    in->conf->metrics.listen;
@@ -467,10 +472,13 @@ s_metrics(struct intake *in, int worker)
 		char *ep = colon ? xasprintf("%.*s:%ld", (int)(colon - listen), listen,
 		    port ? port + worker : 0) : xstrdup(listen);
 		in->http = metrics_http_start(in->reg, ep, NULL, err, sizeof err);
-		if (in->http == NULL)
-			log_warnx("metrics: %s", err);
 		free(ep);
+		if (in->http == NULL) {
+			snprintf(errbuf, errlen, "%s", err);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 /*
@@ -628,11 +636,11 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 	in.rl_bad.interval = in.rl_limit.interval = in.rl_gap.interval = 10;
 	buf_init(&in.out, WIRE_MAX_FRAME);
 	buf_init(&in.ackbuf, 0);
-	s_metrics(&in, worker);
-	if (s_open(&in, err, sizeof err) != 0) {
+	if (s_metrics(&in, worker, err, sizeof err) != 0 ||
+	    s_open(&in, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		s_close(&in);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	log_info("worker=%d collectors=%zu alerts=%s rules=%zu", worker, in.nups,
 	    conf->analyzer.alerts, rules_count(*rules));

@@ -67,11 +67,11 @@ s_worker(int idx, int n, void *arg)
 	(void)n;
 	if (conf_load(path, &c, err, sizeof err) != CERR_OK) {
 		log_warnx("%s", err);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	if ((r = s_load_rules(c)) == NULL) {
 		conf_free(&c);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	rc = intake_run(c, &r, idx);
 	rules_free(&r);

@@ -35,7 +35,8 @@ s_usage(FILE *f)
 	    "  -n, --check           check the configuration and inventory, exit\n"
 	    "  -v, --verbose         debug logging\n"
 	    "  -h, --help\n"
-	    "Exit status: 0 ok; 1 a device failed (with --once) or an error; 2 usage.\n");
+	    "Exit status: 0 ok; 1 a device failed (with --once) or an error; 2 usage;\n"
+	    "78 cannot start as configured (a port, a directory: see the log).\n");
 }
 
 static void
@@ -89,7 +90,7 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 {
 	struct collector c;
 	char err[1024];
-	int rc;
+	int rc, started = 0;
 
 	for (;;) {
 		memset(&c, 0, sizeof c);
@@ -100,9 +101,11 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 		    sizeof err) != 0) {
 			log_warnx("%s", err);
 			collector_fini(&c);
-			rc = 1;
+			/* after a reload, the old configuration's run ended well */
+			rc = started ? 1 : SUPERVISE_EXIT_REFUSED;
 			break;
 		}
+		started = 1;
 		rc = collector_run(&c);
 		if (ro->once) {
 			if (c.progress)
@@ -138,7 +141,7 @@ s_child(int idx, int n, void *arg)
 	struct inventory *inv = NULL;
 
 	if (s_load(wo.config, &conf, &inv) != 0)
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	wo.shard = idx;
 	wo.nshards = n;
 	return s_worker(&wo, conf, inv);

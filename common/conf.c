@@ -140,8 +140,9 @@ static const struct conf_key collector_keys[] = {
 	    "SSH sessions working at once, per process"),
 	K("processes", CK_INT, C(collector.processes), "1", 1, 1024,
 	    "collector processes sharing the inventory"),
-	K("state_dir", CK_PATH, C(collector.state_dir), "/var/lib/loghaul",
-	    0, 0, "cursors are kept here"),
+	K("state_dir", CK_PATH, C(collector.state_dir), NULL, 0, 0,
+	    "cursors are kept here (unset: " COLLECTOR_STATE_DIR_DEFAULT
+	    ", or memory only with --print)"),
 	K("push", CK_ENDPOINT, C(collector.push), "tcp://127.0.0.1:5550", 0, 0,
 	    "PUSH endpoint analyzers connect to"),
 	K("acks", CK_ENDPOINT, C(collector.acks), NULL, 0, 0,

@@ -25,7 +25,8 @@
  *     interval: 30s
  *     max_sessions: 64
  *     processes: 1
- *     state_dir: /var/lib/loghaul
+ *     state_dir: /var/lib/loghaul       # unset: this for the daemon,
+ *                                       # memory only with --print
  *     push: tcp://127.0.0.1:5550        # analyzers connect here
  *     acks: tcp://127.0.0.1:5551        # default: derived from push
  *     ack_timeout: 30s                  # re-send an unacked batch after this
@@ -68,6 +69,9 @@
 
 struct inventory;
 
+/* Where a collector daemon keeps its cursors when the file names no place. */
+#define COLLECTOR_STATE_DIR_DEFAULT "/var/lib/loghaul"
+
 enum hostkey_policy { HOSTKEY_STRICT = 0, HOSTKEY_ACCEPT_NEW = 1 };
 
 enum output_type { OUT_JSONL, OUT_ALERTMANAGER, OUT_WEBHOOK, OUT_ZMQ };
@@ -103,7 +107,7 @@ struct conf {
 		uint64_t interval_ms;
 		int      max_sessions;
 		int      processes;
-		char    *state_dir;
+		char    *state_dir;	/* NULL: see COLLECTOR_STATE_DIR_DEFAULT */
 		char    *push;
 		char    *acks;		/* NULL: wire_ack_endpoint(push) */
 		uint64_t ack_timeout_ms;

@@ -18,7 +18,7 @@
 enum cmd_id {
 	C_NONE, C_ENABLE, C_DISABLE, C_EXIT, C_TERM_LEN, C_TERM_WIDTH, C_TERM_MON,
 	C_SHOW_LOG, C_SHOW_CLOCK, C_SHOW_VER, C_SHOW_PRIV, C_CLEAR_LOG,
-	C_CLI_LEN, C_CLI_WIDTH
+	C_CLI_LEN, C_CLI_WIDTH, C_SHOW_IFTABLE, C_SHOW_IFDESCR
 };
 
 struct kw {
@@ -31,8 +31,19 @@ struct kw {
 
 #define KW_END { NULL, NULL, 0, 0, 0 }
 
+/* show interfaces description (IOS, XE, XR, EOS) */
+static const struct kw k_show_ifs[] = {
+	{ "description", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
+/* show interface status (NX-OS) */
+static const struct kw k_nxos_show_if[] = {
+	{ "status", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
 static const struct kw k_ios_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interfaces", k_show_ifs, C_NONE, 1, 0 },
 	{ "logging", NULL, C_SHOW_LOG, 15, 0 },
 	{ "privilege", NULL, C_SHOW_PRIV, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
@@ -40,6 +51,7 @@ static const struct kw k_ios_show[] = {
 };
 static const struct kw k_eos_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interfaces", k_show_ifs, C_NONE, 1, 0 },
 	{ "logging", NULL, C_SHOW_LOG, 1, 0 },
 	{ "privilege", NULL, C_SHOW_PRIV, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
@@ -51,6 +63,7 @@ static const struct kw k_nxos_logging[] = {
 };
 static const struct kw k_nxos_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interface", k_nxos_show_if, C_NONE, 1, 0 },
 	{ "logging", k_nxos_logging, C_SHOW_LOG, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
@@ -113,7 +126,14 @@ static const struct kw k_junos_system[] = {
 	{ "uptime", NULL, C_SHOW_CLOCK, 1, 0 },
 	KW_END
 };
+/* show interfaces terse | descriptions (Junos) */
+static const struct kw k_junos_show_ifs[] = {
+	{ "descriptions", NULL, C_SHOW_IFDESCR, 1, 0 },
+	{ "terse", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
 static const struct kw k_junos_show[] = {
+	{ "interfaces", k_junos_show_ifs, C_NONE, 1, 0 },
 	{ "log", k_junos_log, C_NONE, 1, 0 },
 	{ "system", k_junos_system, C_NONE, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
@@ -464,6 +484,10 @@ s_run(struct sess *s, const struct parsed *pr, struct cli_result *r)
 	case C_SHOW_CLOCK:
 		plat_clock(s->dev, util_wallms(), o);
 		break;
+	case C_SHOW_IFTABLE:
+	case C_SHOW_IFDESCR:
+		iftable_show(s->fl, s->dev, pr->id == C_SHOW_IFDESCR, o);
+		break;
 	case C_SHOW_VER:
 		s_show_version(s, o);
 		break;
@@ -509,7 +533,7 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 		return;
 	}
 	if (s->dev->plat == PLAT_XR && (pr.id == C_SHOW_LOG || pr.id == C_SHOW_CLOCK ||
-	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV)) {
+	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV || pr.id == C_SHOW_IFTABLE)) {
 		/* IOS XR stamps the output of every show command */
 		s_xr_stamp(s->dev, &r->out);
 	}

@@ -90,7 +90,8 @@ Test(conf, defaults)
 	cr_assert_eq(c->collector.interval_ms, 30000);
 	cr_assert_eq(c->collector.max_sessions, 64);
 	cr_assert_eq(c->collector.processes, 1);
-	cr_assert_str_eq(c->collector.state_dir, "/var/lib/loghaul");
+	/* unset: the daemon uses COLLECTOR_STATE_DIR_DEFAULT, --print memory */
+	cr_assert_null(c->collector.state_dir);
 	cr_assert_str_eq(c->collector.push, "tcp://127.0.0.1:5550");
 	cr_assert_null(c->collector.acks);
 	cr_assert_eq(c->collector.ack_timeout_ms, 30000);

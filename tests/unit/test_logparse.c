@@ -14,7 +14,7 @@ fixtures(void)
 {
 	const char *d = getenv("LOGHAUL_FIXTURES");
 
-	return d ? d : "../shared/fixtures/real";
+	return d ? d : "tests/fixtures/real";
 }
 
 static char *

@@ -83,7 +83,7 @@ static const char *
 s_fixtures(void)
 {
 	const char *s = getenv("LOGHAUL_FIXTURES");
-	return s ? s : "../shared/fixtures/real";
+	return s ? s : "tests/fixtures/real";
 }
 
 static struct rules *
