@@ -9,27 +9,20 @@
 
 #define Z(y, mo, d, h, mi, s, ms) devtime_civil_ms(y, mo, d, h, mi, s, ms)
 
-/*
- * A real output from $LOGHAUL_FIXTURES/ntc-templates-clock, or from the
- * source tree's copy while $LOGHAUL_FIXTURES names a directory without it.
- */
+/* A real output from $LOGHAUL_FIXTURES/ntc-templates-clock. */
 static char *
 fixture(const char *name, size_t *len)
 {
-	const char *dirs[2] = { getenv("LOGHAUL_FIXTURES"), getenv("LOGHAUL_SRC") };
+	const char *dir = getenv("LOGHAUL_FIXTURES");
 	char path[1024];
-	FILE *f = NULL;
+	FILE *f;
 	char *buf;
 	long n;
 
-	for (int i = 0; i < 2 && f == NULL; i++) {
-		if (dirs[i] == NULL)
-			continue;
-		snprintf(path, sizeof path, "%s%s/ntc-templates-clock/%s", dirs[i],
-		    i == 0 ? "" : "/tests/fixtures/real", name);
-		f = fopen(path, "rb");
-	}
-	cr_assert_not_null(f, "%s: set LOGHAUL_FIXTURES or LOGHAUL_SRC", name);
+	snprintf(path, sizeof path, "%s/ntc-templates-clock/%s",
+	    dir ? dir : "tests/fixtures/real", name);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s (set LOGHAUL_FIXTURES)", path);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
 	fseek(f, 0, SEEK_SET);
