@@ -87,7 +87,7 @@ s_start(const char *spec_text, const char *const *args, char *tmpd,
 static void
 s_stop(struct devsim **ds, const char *tmpd, char *spec)
 {
-	devsim_stop(ds);
+	cr_expect_eq(devsim_stop(ds), 0, "devsim did not stop cleanly");
 	unlink(spec);
 	rmdir(tmpd);
 	free(spec);
@@ -281,7 +281,7 @@ Test(device_clock, xr_admin_plane_lines_across_polls, .timeout = 90)
 	free(out1);
 	free(out2);
 	free(log);
-	devsim_stop(&ds);
+	cr_expect_eq(devsim_stop(&ds), 0, "devsim did not stop cleanly");
 }
 
 /* ---- clock skew ----------------------------------------------------------- */
