@@ -1,6 +1,7 @@
 /*
- * clockcheck.c — each device's clock, read at session start and every
- * collector.clock.check (see devclock.h for what is measured):
+ * clockcheck.c — each device's clock, read on its first session, after a
+ * failed poll, and every collector.clock.check (see devclock.h for what is
+ * measured):
  *   - the skew (device clock minus collector clock) is the gauge
  *     loghaul_collector_clock_skew_seconds{device}, and a log line when it
  *     first passes collector.clock.skew_warn (again after it came back);
@@ -29,11 +30,14 @@ void
 dev_clock_want(struct collector *c, struct dev *d, double now)
 {
 	uint64_t every = c->conf->collector.clock_check_ms;
+	enum sshc_state st = sshc_state(d->s);
 
 	if (every == 0 || d->pf->clock_cmd == NULL)
 		return;
-	/* a new session (the device may have rebooted), or time for one */
-	if (sshc_state(d->s) != SSHC_S_IDLE || now >= d->clock_next) {
+	/* The first session, one after a failure (the device may have
+	 * rebooted with its clock reset), or time for one; not every
+	 * session of a device polled with persistent: false. */
+	if (st == SSHC_S_INIT || st == SSHC_S_ERROR || now >= d->clock_next) {
 		sshc_want_clock(d->s);
 		d->clock_next = now + (double)every / 1000.0;
 	}

@@ -125,8 +125,8 @@ static const struct conf_key backoff_keys[] = {
 
 static const struct conf_key clock_keys[] = {
 	K("check", CK_DURATION, C(collector.clock_check_ms), "1h", 0, DAY,
-	    "read each device's clock (show clock) at session start and this "
-	    "often; 0 turns it off"),
+	    "read each device's clock (show clock) on its first session, after "
+	    "a failed poll and this often; 0 turns it off"),
 	K("skew_warn", CK_DURATION, C(collector.clock_skew_warn_ms), "10s", 0,
 	    DAY, "log a device whose clock is further than this from the "
 	    "collector's"),

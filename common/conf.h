@@ -34,7 +34,7 @@
  *     batch_max_records: 512
  *     archive_dir: /var/log/loghaul/devices   # optional, per-device raw logs
  *     backoff: {min: 1s, max: 5m}
- *     clock: {check: 1h, skew_warn: 10s}   # device clocks read at session start and this often
+ *     clock: {check: 1h, skew_warn: 10s}   # device clocks: first session, after failures, this often
  *   analyzer:
  *     collectors: [tcp://127.0.0.1:5550]
  *     rules: [/etc/loghaul/rules/loghaul-*.yaml]   # globs
