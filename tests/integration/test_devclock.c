@@ -347,14 +347,42 @@ static const char *const skew_spec =
     "  r002: {platform: juniper_junos, clock_offset: -42s}\n"
     "  r003: {platform: arista_eos, timezone: America/New_York, clock_offset: -20s}\n"
     "  r004: {platform: cisco_xr, timezone: Europe/Berlin, clock_offset: 3s}\n"
-    "  r005: {platform: cisco_nxos}\n";
+    "  r005: {platform: cisco_nxos}\n"
+    "  r006: {platform: cisco_ios, timezone: Africa/Nairobi}\n";
+
+/* Take r006's timezone out of devsim's inventory: a device whose zone
+ * nobody configured, stamping "EAT", a word no built-in table knows. */
+static void
+s_forget_zone(const char *dir)
+{
+	static const char key[] = "    loghaul:\n      timezone: Africa/Nairobi\n";
+	char *path = xasprintf("%s/hosts.yaml", dir), *text, *at;
+	size_t len;
+	FILE *f;
+
+	text = ch_slurp(path, &len);
+	cr_assert_not_null(text);
+	at = strstr(text, key);
+	cr_assert_not_null(at, "%s", text);
+	memmove(at, at + sizeof key - 1, strlen(at + sizeof key - 1) + 1);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+	free(text);
+	free(path);
+}
 
 Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 {
 	static const struct { const char *dev; double skew; int logged; } want[] = {
 		{ "r001", 95, 1 }, { "r002", -42, 1 }, { "r003", -20, 1 },
-		{ "r004", 3, 0 }, { "r005", 0, 0 },
+		{ "r004", 3, 0 }, { "r005", 0, 0 }, { "r006", 0, 0 },
 	};
+	struct devsim_journal j = { 0 };
+	struct ch_recs r = { 0 };
+	const struct ch_rec **v;
+	size_t n, map[3];
+	char err[256], msg[512];
 	char tmpd[] = "/tmp/loghaul-skew-XXXXXX", extra[160];
 	char *spec, *cfg, *out, *log, *text = NULL, *logtext;
 	struct devsim *ds;
@@ -362,10 +390,11 @@ Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 	int port = ch_free_port_pair(), done = 0;
 	size_t len;
 	pid_t pid;
-	const char *dargs[] = { "--devices", "5", "--prefill", "3", NULL };
+	const char *dargs[] = { "--devices", "6", "--prefill", "3", NULL };
 
 	cr_assert_gt(port, 0);
 	ds = s_start(skew_spec, dargs, tmpd, &spec);
+	s_forget_zone(devsim_dir(ds));
 	snprintf(extra, sizeof extra, "  metrics: 127.0.0.1:%d\n"
 	    "  clock: {check: 1h, skew_warn: 10s}\n", port);
 	co.collector_extra = extra;
@@ -405,6 +434,25 @@ Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 	}
 	/* a zoned clock whose timezone is configured needs no hint */
 	cr_expect_null(strstr(logtext, "device=r003 its clock is at"), "%s", logtext);
+	/* one nobody configured: named, and its zone word learned from the
+	 * clock, so that its records still carry true UTC */
+	cr_expect_not_null(strstr(logtext, "device=r006 its clock shows zone EAT "
+	    "at +03:00"), "%s", logtext);
+	cr_expect_not_null(strstr(logtext, "device=r006 its clock is at +03:00 "
+	    "(EAT) but no data.loghaul.timezone"), "%s", logtext);
+	cr_assert_eq(devsim_journal_load(devsim_dir(ds), "r006", &j, err,
+	    sizeof err), 0, "%s", err);
+	cr_assert_eq(ch_recs_load(out, &r), 0);
+	n = ch_dev_recs(&r, "r006", &v);
+	cr_assert_eq(n, 3, "r006: %zu records", n);
+	cr_assert_eq(ch_map(v, n, &j, "r006", 0, map, msg, sizeof msg), 0, "%s", msg);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_eq(v[i]->ts_ms, j.v[map[i]].t, "r006 record %zu (%s): "
+		    "%lld, journal %lld", i, ch_show(v[i]->line, v[i]->len),
+		    (long long)v[i]->ts_ms, (long long)j.v[map[i]].t);
+	free(v);
+	ch_recs_free(&r);
+	devsim_journal_free(&j);
 	free(logtext);
 	free(text);
 	free(cfg);
