@@ -20,6 +20,14 @@
  * entry has the next sequence number, or the cut first entry is the
  * cursor's own (its stamp and text still match).
  *
+ * Lines that change entries between two polls lose nothing either: a
+ * continuation the device wrote after the cursor's entry was sent makes
+ * that entry longer than it was (its length and hash are kept), and the
+ * added lines go out as one record with the entry's stamp; a line that
+ * leaves an older entry to be one of its own, or joins one, changes the
+ * window, which is then matched loosely (the cursor's own entry exactly,
+ * the older ones in order with a few entries more or one less).
+ *
  * Record ids are epoch << 32 | counter: counter numbers records (gaps
  * included) from the cursor on, so they are a pure function of (cursor,
  * buffer): re-reading the same buffer from the same cursor gives the same
