@@ -569,14 +569,30 @@ s_strip_junos(struct logparse_result *r, const char *t, size_t tl)
 #define YEAR_BACK_SLACK_MS	(31 * 86400000LL)
 
 /*
- * The order of the buffer settles the year of stamps written without one
- * and the DST repeated hour (see logparse.h). Linear: one pass each way.
+ * The order of the buffer settles the DST repeated hour and the year of
+ * stamps written without one (see logparse.h). The first is decided as
+ * each entry starts (before: the last stamp seen); the second needs a
+ * pass backwards, made only when some stamp ran ahead of the one after it
+ * (*years_back), which is rare: a buffer that spans two New Years.
  */
 static void
-s_order_times(struct logparse_result *r, const struct logparse_opts *o)
+s_order_step(struct logparse_entry *e, int64_t *before, int *years_back)
+{
+	if (e->ts_ms == 0)
+		return;
+	if (*before > e->ts_ms + YEAR_BACK_SLACK_MS)
+		*years_back = 1;
+	if ((e->ts_flags & DEVTIME_AMBIGUOUS) && e->ts_ms < *before &&
+	    e->ts_alt_ms >= *before)
+		e->ts_ms = e->ts_alt_ms;
+	*before = e->ts_ms;
+}
+
+static void
+s_years_back(struct logparse_result *r, const struct logparse_opts *o)
 {
 	struct devtime_opts to = o->time;
-	int64_t later = 0, before = 0;
+	int64_t later = 0;
 
 	for (size_t i = r->nentries; i-- > 0;) {
 		struct logparse_entry *e = &r->entries[i];
@@ -598,16 +614,6 @@ s_order_times(struct logparse_result *r, const struct logparse_opts *o)
 		}
 		later = e->ts_ms;
 	}
-	for (size_t i = 0; i < r->nentries; i++) {
-		struct logparse_entry *e = &r->entries[i];
-
-		if (e->ts_ms == 0)
-			continue;
-		if ((e->ts_flags & DEVTIME_AMBIGUOUS) && e->ts_ms < before &&
-		    e->ts_alt_ms >= before)
-			e->ts_ms = e->ts_alt_ms;
-		before = e->ts_ms;
-	}
 }
 
 enum cerr
@@ -621,7 +627,8 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 	const char *t, *cur_end = NULL, *pre_start = NULL, *pre_end = NULL;
 	size_t tl, pos = 0, max_entry, hdr_pending = 0;
 	uint32_t cur_lines = 0, lines_since = 0;
-	int eol = 0, saw_syslog = 0;
+	int eol = 0, saw_syslog = 0, years_back = 0;
+	int64_t ts_before = 0;
 
 	r->nentries = 0;
 	r->bytes = r->nlines = r->header_lines = r->ncut = 0;
@@ -719,6 +726,7 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 			}
 			cur = s_push(r);
 			*cur = start;
+			s_order_step(cur, &ts_before, &years_back);
 			cur->fp = logparse_hash(l, ll < max_entry ? ll : max_entry);
 			cur_end = l + ll;
 			cur_lines = lines_since = 1;
@@ -747,6 +755,7 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 		r->ncut = 1;
 		r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
 	}
-	s_order_times(r, o);
+	if (years_back)
+		s_years_back(r, o);
 	return CERR_OK;
 }

@@ -553,6 +553,14 @@ tzfile_local_to_utc(const struct tzfile *z, int64_t local_ms, int64_t *alt,
 		local_ms = -TZ_MS_LIMIT;
 	o1 = (int64_t)tzfile_offset_at(z, local_ms - DAY_MS, NULL) * 60000;
 	o2 = (int64_t)tzfile_offset_at(z, local_ms + DAY_MS, NULL) * 60000;
+	if (o1 == o2) {
+		/* no change within a day either side: the one reading */
+		if (alt != NULL)
+			*alt = local_ms - o1;
+		if (flags != NULL)
+			*flags = 0;
+		return local_ms - o1;
+	}
 	c1 = local_ms - o1;
 	c2 = local_ms - o2;
 	ok1 = (int64_t)tzfile_offset_at(z, c1, NULL) * 60000 == o1;
