@@ -4,6 +4,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "collector/cursor.h"
 #include "collector/logparse.h"
 
 /* 2026-01-15T12:00:00Z */
@@ -1138,4 +1139,143 @@ Test(logparse, starts_junos_tags_are_subsystem_event)
 	};
 
 	check_starts(PLATFORM_JUNIPER_JUNOS, "", c, NCASES(c));
+}
+
+/* ---- real buffers: XR's admin plane, Junos tags (genieparser) ----------- */
+
+/* The XR capture without the prompt line the session layer removes. */
+static char *
+xr_real(size_t *len)
+{
+	char *s = slurp("genieparser/iosxr_show_logging.txt", len), *p;
+
+	p = strstr(s, "RP/0/RP0/CPU0:R2_xr#");
+	cr_assert_not_null(p);
+	*p = '\0';
+	*len = (size_t)(p - s);
+	return s;
+}
+
+Test(logparse, real_xr_buffer_with_admin_plane_lines)
+{
+	struct logparse_result r;
+	size_t len, admin = 0;
+	char *s = xr_real(&len);
+
+	logparse_result_init(&r);
+	parse_str(PLATFORM_CISCO_XR, s, len, LOGPARSE_COMPLETE, &r);
+	cr_assert(r.header_found);
+	cr_assert_eq(r.ncut, 0);
+	/* "Buffer logging: level debugging, 114 messages logged" */
+	cr_assert_eq(r.nentries, 114);
+	for (size_t i = 0; i < r.nentries; i++) {
+		const struct logparse_entry *e = &r.entries[i];
+
+		cr_assert_eq(e->nlines, 1, "entry %zu holds %u lines", i, e->nlines);
+		cr_assert_neq(e->ts_ms, 0, "entry %zu", i);
+		if (beq(e->host, "0/RP0/ADMIN0"))
+			admin++;
+		else
+			cr_assert(beq(e->host, "RP/0/RP0/CPU0"), "entry %zu: %s", i,
+			    bstr(e->host));
+	}
+	cr_assert_eq(admin, 4);
+	{
+		const struct logparse_entry *e = &r.entries[45];
+
+		cr_assert(beq(e->host, "0/RP0/ADMIN0"));
+		cr_assert(beq(e->tag, "INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN"));
+		cr_assert_eq(e->severity, 4);
+	}
+	logparse_result_free(&r);
+	free(s);
+}
+
+/*
+ * The same buffer read twice: first up to just before the first admin-plane
+ * line, then whole. The second poll sends exactly the entries after the
+ * first, the admin-plane ones included, each a record of its own.
+ */
+Test(logparse, real_xr_admin_plane_lines_across_polls)
+{
+	struct logparse_result r;
+	struct cursor *c = cursor_new(NULL, "R2_xr");
+	struct cursor_batch b;
+	struct logparse_opts o;
+	char err[128], *cut;
+	size_t len, cutlen;
+	char *s = xr_real(&len);
+
+	cr_assert_not_null(c);
+	cursor_load(c, NOW_MS, err, sizeof err);
+	logparse_result_init(&r);
+	cursor_batch_init(&b);
+	logparse_opts_init(&o, NOW_MS);
+	o.flags = LOGPARSE_COMPLETE;
+	cut = strstr(s, "0/RP0/ADMIN0:");
+	cr_assert_not_null(cut);
+	cutlen = (size_t)(cut - s);
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_XR, s, cutlen, &o, &r), CERR_OK);
+	cr_assert_eq(r.nentries, 45);
+	cr_assert_eq(cursor_advance(c, &r, NOW_MS, &b), CERR_OK);
+	cr_assert_eq(b.nrecs, 45);
+	cr_assert_eq(cursor_mark_sent(c, &b, b.nrecs), CERR_OK);
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_XR, s, len, &o, &r), CERR_OK);
+	cr_assert_eq(cursor_advance(c, &r, NOW_MS, &b), CERR_OK);
+	cr_assert_eq(b.ngaps, 0);
+	cr_assert_eq(b.ngrown, 0);
+	cr_assert_eq(b.nrecs, 114 - 45);
+	cr_assert(strncmp(b.recs[0].line.ptr, "0/RP0/ADMIN0:Sep 25 23:25:25.856 UTC: "
+	    "wd_diskmon[3204]:", 51) == 0, "%.60s", b.recs[0].line.ptr);
+	for (size_t i = 0; i < b.nrecs; i++)
+		cr_assert_null(memchr(b.recs[i].line.ptr, '\n', b.recs[i].line.len),
+		    "record %zu holds two lines", i);
+	cursor_batch_free(&b);
+	logparse_result_free(&r);
+	cursor_free(&c);
+	free(s);
+}
+
+Test(logparse, real_junos_tags)
+{
+	struct logparse_result r;
+	size_t len, n = 0, jam = 0, tagged = 0;
+	char *s = slurp("genieparser/junos_show_log_messages.txt", &len);
+	char *out = malloc(len + 1), *line, *save = NULL;
+
+	/* the capture's command line and 8-space indentation are the test's
+	 * that published it, not the device's */
+	out[0] = '\0';
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "        ", 8) != 0 ||
+		    strstr(line, "show log messages") != NULL)
+			continue;
+		strcat(out, line + 8);
+		strcat(out, "\n");
+		n++;
+	}
+	cr_assert_eq(n, 46);
+	logparse_result_init(&r);
+	parse_str(PLATFORM_JUNIPER_JUNOS, out, strlen(out), 0, &r);
+	cr_assert_eq(r.nentries, 46);
+	for (size_t i = 0; i < r.nentries; i++) {
+		const struct logparse_entry *e = &r.entries[i];
+
+		cr_assert(beq(e->host, "sr_hktGCS001"), "entry %zu", i);
+		if (memmem(e->raw.ptr, e->raw.len, "JAM:PL:", 7) != NULL) {
+			cr_assert_eq(e->tag.len, 0, "entry %zu: tag %s", i, bstr(e->tag));
+			jam++;
+		}
+		tagged += e->tag.len > 0;
+	}
+	cr_assert_eq(jam, 5);
+	/* UI_DBASE_LOGIN_EVENT UI_LOAD_EVENT UI_COMMIT UI_CHILD_EXITED
+	 * CHASSISD_IOCTL_FAILURE AGENTD_CONFIG_INFO AGENTD_SENSOR_INSTALL_SUCCESS
+	 * x2 MBG_PKG_BBE_NOT_FOUND x2 */
+	cr_assert_eq(tagged, 10, "%zu tagged", tagged);
+	cr_assert(beq(r.entries[16].tag, "CHASSISD_IOCTL_FAILURE"), "%s",
+	    bstr(r.entries[16].tag));
+	logparse_result_free(&r);
+	free(out);
+	free(s);
 }
