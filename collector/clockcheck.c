@@ -87,14 +87,22 @@ dev_clock_take(struct collector *c, struct dev *d)
 			time_t lt = (time_t)(k.local_ms / 1000);
 
 			gmtime_r(&lt, &tm);
+			int64_t q = llabs(k.skew_ms) % (15 * 60000LL);
+
 			log_warnx("device=%s clock is %+.3f s off the collector's "
 			    "(it reads %04d-%02d-%02d %02d:%02d:%02d %s, %s%s; "
-			    "measured to +-%.3f s)", d->host->name,
+			    "measured to +-%.3f s)%s", d->host->name,
 			    (double)k.skew_ms / 1000.0, tm.tm_year + 1900,
 			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			    tm.tm_sec, k.zone[0] ? k.zone : "(no zone word)", off,
 			    (k.flags & DEVCLOCK_UNSYNCED) ? ", never set" : "",
-			    (double)(recv - sent) / 2000.0);
+			    (double)(recv - sent) / 2000.0,
+			    /* whole quarter hours off: more likely a zone word
+			     * read wrongly than a clock that far off */
+			    llabs(k.skew_ms) >= 15 * 60000LL && (q < 60000 ||
+			    q > 14 * 60000) && k.zone[0] != '\0' ?
+			    "; if the clock is right, its zone word means another "
+			    "offset here: set data.loghaul.timezone" : "");
 		}
 		d->clock_warned = 1;
 	} else if (d->clock_warned) {
