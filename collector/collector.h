@@ -55,6 +55,7 @@ struct dev {
 	const struct platform *pf;
 	struct sshc           *s;
 	struct cursor         *cur;
+	struct tzfile         *tz;	/* data.loghaul.timezone; NULL: none */
 	struct backoff         bo;
 	uint64_t               interval_ms;
 	int                    busy;	/* a poll is in progress */
@@ -83,12 +84,23 @@ struct dev {
 	int                    archive_fd;	/* -1: no archive */
 	struct metrics_series *m_lines, *m_bytes, *m_poll_ok, *m_poll_fail;
 	struct metrics_series *m_last_ok;
+
+	/* clockcheck.c */
+	double                 clock_next;	/* monotonic: next clock check */
+	int                    clock_measured, clock_warned, clock_zone_hint;
+	int64_t                clock_skew_ms;
+	struct devtime_zone    zone;	/* a zone word learned from the clock */
+	char                   zone_name[32];
+	size_t                 nzones;
+	struct log_ratelimit   rl_clock;
+	struct metrics_series *m_skew;
 };
 
 struct collector_metrics {
 	struct metrics        *reg;
 	struct metrics_http   *http;
 	struct metrics_family *lines, *bytes, *polls, *gaps, *last_ok;
+	struct metrics_family *clock_skew;
 	struct metrics_series *poll_seconds;
 	struct metrics_series *sessions_active, *sessions_open, *backlog;
 	struct metrics_series *batches_sent, *batches_acked, *batches_resent;
@@ -158,6 +170,12 @@ struct dev *dev_find(struct collector *c, const char *name, size_t len);
 void  dev_poll_done(struct collector *c, struct dev *d, const char *out,
     size_t len, double now);
 void  dev_poll_failed(struct collector *c, struct dev *d, double now);
+
+/* clockcheck.c */
+/* Before a poll: ask for the device's clock when a check is due. */
+void  dev_clock_want(struct collector *c, struct dev *d, double now);
+/* After a poll: measure the clock's answer if there was one. */
+void  dev_clock_take(struct collector *c, struct dev *d);
 
 /* push.c */
 int   push_open(struct collector *c, char *err, size_t errlen);

@@ -122,6 +122,42 @@ s_window_at(const struct cursor_pos *p, const struct logparse_result *pr,
 	return 1;
 }
 
+/*
+ * The window of p ends at entry i allowing for entries that changed shape
+ * since it was taken: the cursor's own entry must be i, the older ones
+ * must follow in order with at most CURSOR_WINDOW entries between them in
+ * all (lines that became entries of their own) and at most one missing
+ * (an entry that became part of the one before it).
+ */
+static int
+s_window_loose(const struct cursor_pos *p, const struct logparse_result *pr,
+    size_t i)
+{
+	size_t j = i, skips = 0, misses = 0, found = 0;
+
+	if (pr->entries[i].fp != p->win[p->nwin - 1])
+		return 0;
+	for (size_t k = p->nwin - 1; k-- > 0;) {
+		size_t m = 0;
+
+		while (m < j && m <= CURSOR_WINDOW - skips &&
+		    pr->entries[j - 1 - m].fp != p->win[k])
+			m++;
+		if (m == j)
+			break;	/* the window ran off the front */
+		if (m > CURSOR_WINDOW - skips) {
+			if (++misses > 1)
+				return 0;
+			continue;
+		}
+		found++;
+		skips += m;
+		j -= m + 1;
+	}
+	/* one older entry at least must agree, unless none was checked */
+	return misses == 0 || found > 0;
+}
+
 /* The cut first entry is the tail of the cursor's own entry. */
 static int
 s_cut_is_ours(const struct cursor_pos *p, const struct logparse_result *pr)
@@ -130,6 +166,27 @@ s_cut_is_ours(const struct cursor_pos *p, const struct logparse_result *pr)
 		return 0;
 	return logparse_hash(pr->cut.ptr + pr->cut.len - p->cut_need,
 	    p->cut_need) == p->cut_fp;
+}
+
+/*
+ * The latest entry at or before hi where match holds (a ring loses entries
+ * only at the front, so the cursor's entry can only have moved forward),
+ * else the latest after it; -1 when none.
+ */
+static long
+s_search(const struct cursor_pos *p, const struct logparse_result *pr,
+    size_t hi, int (*match)(const struct cursor_pos *,
+    const struct logparse_result *, size_t))
+{
+	size_t i;
+
+	for (i = hi + 1; i-- > 0;)
+		if (match(p, pr, i))
+			return (long)i;
+	for (i = pr->nentries - 1; i > hi; i--)
+		if (match(p, pr, i))
+			return (long)i;
+	return -1;
 }
 
 #define LOC_BEFORE	(-1L)	/* all of the buffer is new */
@@ -163,13 +220,15 @@ s_locate(const struct cursor_pos *p, const struct logparse_result *pr,
 		*seqmode = buf_seq;
 	}
 	if (!*seqmode && n > 0) {
+		long at;
+
 		hi = p->index < n - 1 ? (size_t)p->index : n - 1;
-		for (i = hi + 1; i-- > 0;)
-			if (s_window_at(p, pr, i))
-				return (long)i;
-		for (i = n - 1; i > hi; i--)
-			if (s_window_at(p, pr, i))
-				return (long)i;
+		if ((at = s_search(p, pr, hi, s_window_at)) >= 0)
+			return at;
+		/* An older entry of the window may have changed shape since
+		 * (a line left it to be an entry of its own, or joined it). */
+		if ((at = s_search(p, pr, hi, s_window_loose)) >= 0)
+			return at;
 	}
 	return LOC_LOST;
 }
@@ -320,6 +379,38 @@ s_add_line(struct cursor_batch *b, const struct logparse_result *pr, size_t e)
 	b->nrecs++;
 }
 
+/*
+ * Lines that joined entry e after it was sent (a continuation the device
+ * wrote later): one record of the added lines, with the entry's stamp.
+ * Returns 1 when there were any. A line that instead leaves an entry it
+ * was sent with becomes an entry of its own after the cursor: sent again,
+ * never lost.
+ */
+static int
+s_add_grown(struct cursor_batch *b, const struct cursor_pos *p,
+    const struct logparse_result *pr, size_t e)
+{
+	const struct logparse_entry *en = &pr->entries[e];
+	struct wire_rec *r;
+
+	if (p->whole_len == 0 || en->raw.len <= (size_t)p->whole_len + 1 ||
+	    en->raw.ptr[p->whole_len] != '\n' ||
+	    logparse_hash(en->raw.ptr, p->whole_len) != p->whole_fp)
+		return 0;
+	s_reserve(b, b->nrecs + 1);
+	r = &b->recs[b->nrecs];
+	memset(r, 0, sizeof(*r));
+	r->kind = REC_LINE;
+	r->ts_ms = en->ts_ms;
+	r->ts_raw = en->ts;
+	r->line.ptr = en->raw.ptr + p->whole_len + 1;
+	r->line.len = en->raw.len - p->whole_len - 1;
+	b->src_[b->nrecs].ent = e;
+	b->src_[b->nrecs].gap = CURSOR_GAP_NONE;
+	b->nrecs++;
+	return 1;
+}
+
 static void
 s_add_gap(struct cursor_batch *b, size_t before, enum cursor_gap g,
     const char *why, int64_t now_ms)
@@ -354,7 +445,7 @@ cursor_advance(const struct cursor *c, const struct logparse_result *pr,
 	uint64_t prev = 0;
 	size_t first, i;
 
-	b->nrecs = b->ngaps = b->sent_ = 0;
+	b->nrecs = b->ngaps = b->ngrown = b->sent_ = 0;
 	b->gap = CURSOR_GAP_NONE;
 	buf_reset(&b->reasons_);
 	b->pr_ = pr;
@@ -374,6 +465,8 @@ cursor_advance(const struct cursor *c, const struct logparse_result *pr,
 	} else
 		first = (size_t)(at + 1);
 	b->first_entry = first;
+	if (at >= 0)
+		b->ngrown = (size_t)s_add_grown(b, p, pr, (size_t)at);
 	if (at >= 0 && s_has_seq(&pr->entries[at])) {
 		prev = pr->entries[at].seq;
 		have_prev = 1;
@@ -436,6 +529,8 @@ s_pos_after_entry(struct cursor_pos *pos, const struct logparse_result *pr,
 	pos->ts_ms = 0;
 	pos->cut_need = 0;
 	pos->cut_fp = 0;
+	pos->whole_len = 0;
+	pos->whole_fp = 0;
 	if (count == 0)
 		return;
 	e = &pr->entries[count - 1];
@@ -449,6 +544,10 @@ s_pos_after_entry(struct cursor_pos *pos, const struct logparse_result *pr,
 		pos->seq = e->seq;
 	}
 	pos->ts_ms = e->ts_ms;
+	if (e->raw.len <= UINT32_MAX && !(e->flags & LOGPARSE_E_TRUNCATED)) {
+		pos->whole_len = (uint32_t)e->raw.len;
+		pos->whole_fp = logparse_hash(e->raw.ptr, e->raw.len);
+	}
 	if (e->ts.len > 0 && e->full_len <= UINT32_MAX) {
 		size_t stamp_end = (size_t)(e->ts.ptr - e->raw.ptr) + e->ts.len;
 		size_t keep = e->ts.len > STAMP_SKIP ? e->ts.len - STAMP_SKIP :
@@ -492,6 +591,13 @@ cursor_mark_sent(struct cursor *c, struct cursor_batch *b, size_t upto)
 		log_warnx("device=%s gap=%s id=%" PRIu64 " %.*s", c->device,
 		    cursor_gap_str(b->src_[i].gap), b->recs[i].id,
 		    (int)b->recs[i].line.len, b->recs[i].line.ptr);
+	}
+	if (b->ngrown > 0 && b->sent_ == 0) {
+		c->stats.grown++;
+		log_info("device=%s id=%" PRIu64 " %zu bytes joined the entry "
+		    "sent last (a continuation written after it was read): sent "
+		    "as a record of their own", c->device, b->recs[0].id,
+		    b->recs[0].line.len);
 	}
 	c->stats.records += upto - b->sent_;
 

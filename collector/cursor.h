@@ -20,6 +20,14 @@
  * entry has the next sequence number, or the cut first entry is the
  * cursor's own (its stamp and text still match).
  *
+ * Lines that change entries between two polls lose nothing either: a
+ * continuation the device wrote after the cursor's entry was sent makes
+ * that entry longer than it was (its length and hash are kept), and the
+ * added lines go out as one record with the entry's stamp; a line that
+ * leaves an older entry to be one of its own, or joins one, changes the
+ * window, which is then matched loosely (the cursor's own entry exactly,
+ * the older ones in order with a few entries more or one less).
+ *
  * Record ids are epoch << 32 | counter: counter numbers records (gaps
  * included) from the cursor on, so they are a pure function of (cursor,
  * buffer): re-reading the same buffer from the same cursor gives the same
@@ -116,6 +124,12 @@ struct cursor_pos {
 	 * text alone never matches. 0: unknown. */
 	uint32_t cut_need;
 	uint64_t cut_fp;
+	/* The entry as it was sent: its length and the hash of all of it, so
+	 * that lines which join it after it was sent (a continuation the
+	 * device wrote later) are found and sent, never skipped because the
+	 * entry's first line is already known. 0: unknown. */
+	uint32_t whole_len;
+	uint64_t whole_fp;
 };
 
 /* Counters for metrics; totals since cursor_new(). */
@@ -123,6 +137,7 @@ struct cursor_stats {
 	uint64_t records;	/* records marked sent (gaps included) */
 	uint64_t gaps[CURSOR_GAP__COUNT];	/* gap records marked sent, by cause */
 	uint64_t acked_batches;
+	uint64_t grown;		/* sent entries that later gained lines */
 	uint64_t load_errors;	/* unreadable or corrupt cursor files */
 	uint64_t save_errors;
 };
@@ -139,6 +154,9 @@ struct cursor_batch {
 	size_t   nrecs;
 	enum cursor_gap gap;	/* the first gap among recs; NONE when none */
 	size_t   ngaps;		/* gap records among recs */
+	/* 0 or 1: recs[0] holds lines that joined the
+	 * cursor's entry since it was sent (see cursor_pos.whole_len) */
+	size_t   ngrown;
 	size_t   first_entry;	/* index in the result's entries of the first new one */
 	/* private */
 	struct cursor_src_ *src_;

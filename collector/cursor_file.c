@@ -13,6 +13,7 @@
  *     bytes 2048
  *     win 4 HASH HASH HASH HASH
  *     cut 57 HASH
+ *     whole 80 HASH            (optional: older files lack the line)
  *     end HASH                 (64-bit FNV-1a of every byte before it)
  *
  * keys in this order, nothing else. The end line makes a cut file
@@ -77,10 +78,11 @@ cursor_encode(const struct cursor_pos *p, const char *device, char *out,
 	    "entries %" PRIu64 "\n"
 	    "bytes %" PRIu64 "\n"
 	    "win %" PRIu32 "%s\n"
-	    "cut %" PRIu32 " %016" PRIx64 "\n",
+	    "cut %" PRIu32 " %016" PRIx64 "\n"
+	    "whole %" PRIu32 " %016" PRIx64 "\n",
 	    CURSOR_FILE_VERSION, dev, p->epoch, p->counter, p->flags, p->seq,
 	    p->ts_ms, p->index, p->buf_entries, p->buf_bytes,
-	    p->nwin, win, p->cut_need, p->cut_fp);
+	    p->nwin, win, p->cut_need, p->cut_fp, p->whole_len, p->whole_fp);
 	if (r < 0 || (size_t)r >= outlen)
 		return CERR_TOOBIG;
 	len = (size_t)r;
@@ -188,8 +190,9 @@ s_parse_win(const char *s, struct cursor_pos *p)
 	return *s == '\0' ? 0 : -1;
 }
 
+/* "LEN HASH" (the cut and whole lines). */
 static int
-s_parse_cut(const char *s, struct cursor_pos *p)
+s_parse_len_hash(const char *s, uint32_t *len_out, uint64_t *fp_out)
 {
 	unsigned char b[8];
 	char *end;
@@ -202,10 +205,10 @@ s_parse_cut(const char *s, struct cursor_pos *p)
 	if (errno != 0 || n > UINT32_MAX || *end != ' ' || strlen(end + 1) != 16 ||
 	    s_unhex(end + 1, b, 8) < 0)
 		return -1;
-	p->cut_need = (uint32_t)n;
-	p->cut_fp = 0;
+	*len_out = (uint32_t)n;
+	*fp_out = 0;
 	for (int k = 0; k < 8; k++)
-		p->cut_fp = p->cut_fp << 8 | b[k];
+		*fp_out = *fp_out << 8 | b[k];
 	return 0;
 }
 
@@ -322,14 +325,20 @@ cursor_decode(const char *data, size_t len, const char *device,
 			bad = s_parse_win(s_key(line, "win"), &p) < 0;
 			break;
 		case 10:
-			bad = s_parse_cut(s_key(line, "cut"), &p) < 0;
+			bad = s_parse_len_hash(s_key(line, "cut"), &p.cut_need,
+			    &p.cut_fp) < 0;
 			break;
 		}
 		if (bad)
 			BAD("line %zu: bad \"%s\": \"%.64s\"", i + 2, keys[i], line);
 	}
+	/* Optional: files written before the entry-growth check lack it. */
+	if (off < body && s_line(data, body, &off, line, sizeof(line)) == 0 &&
+	    s_parse_len_hash(s_key(line, "whole"), &p.whole_len,
+	    &p.whole_fp) < 0)
+		BAD("line %zu: bad \"whole\": \"%.64s\"", i + 2, line);
 	if (off != body)
-		BAD("line %zu: unexpected \"%.64s\"", i + 2,
+		BAD("line %zu: unexpected \"%.64s\"", i + 3,
 		    s_line(data, body, &off, line, sizeof(line)) == 0 ? line : "");
 	*pos = p;
 	return CERR_OK;

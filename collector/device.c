@@ -10,6 +10,7 @@
 #include "collector/archive.h"
 #include "collector/collector.h"
 #include "collector/platform.h"
+#include "collector/tzfile.h"
 #include "common/conf.h"
 #include "common/inventory.h"
 #include "common/metrics.h"
@@ -23,12 +24,21 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	char err[256];
 
 	memset(d, 0, sizeof *d);
+	d->archive_fd = -1;	/* dev_teardown() closes it after any failure */
 	d->idx = idx;
 	d->host = h;
 	d->pf = platform_find(h->platform);
 	if (d->pf == NULL) {
 		log_warnx("device=%s unknown platform '%s'", h->name, h->platform);
 		return -1;
+	}
+	if (h->timezone != NULL) {
+		d->tz = tzfile_load(h->timezone, err, sizeof err);
+		if (d->tz == NULL) {
+			log_warnx("device=%s data.loghaul.timezone: %s", h->name,
+			    err);
+			return -1;
+		}
 	}
 	d->s = sshc_new(h, &c->sopts, err, sizeof err);
 	if (d->s == NULL) {
@@ -57,6 +67,7 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	    util_hash64(h->name, strlen(h->name)) ^ (uint64_t)getpid());
 	d->rl.interval = 60;
 	d->rl_trunc.interval = 60;
+	d->rl_clock.interval = 3600;
 	if (c->m.reg) {
 		d->m_lines = metrics_series1(c->m.lines, h->name);
 		d->m_bytes = metrics_series1(c->m.bytes, h->name);
@@ -83,6 +94,7 @@ dev_teardown(struct dev *d)
 	d->npend = 0;
 	sshc_free(&d->s);
 	cursor_free(&d->cur);
+	tzfile_free(&d->tz);
 	archive_close(&d->archive_fd);
 }
 
@@ -291,7 +303,11 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	size_t pushed, lines = 0;
 	enum cerr e;
 
+	dev_clock_take(c, d);
 	logparse_opts_init(&po, now_ms);
+	po.time.tz = d->tz;
+	po.time.zones = &d->zone;
+	po.time.nzones = d->nzones;
 	/* The prompt came back, so the last line is whole. */
 	po.flags |= LOGPARSE_COMPLETE;
 	logparse_parse(d->pf->id, out, len, &po, &c->pr);

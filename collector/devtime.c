@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collector/devtime.h"
+#include "collector/tzfile.h"
 #include "common/util.h"
 
 #define DAY_MS		86400000LL
@@ -185,6 +186,16 @@ devtime_zone_offset(const char *name, size_t len, const struct devtime_opts *o,
 				*offset_min = o->zones[i].offset_min;
 				return 0;
 			}
+	if (o != NULL && o->tz != NULL) {
+		size_t n;
+		const struct devtime_zone *z = tzfile_abbrevs(o->tz, &n);
+
+		for (i = 0; i < n; i++)
+			if (s_name_eq(name, len, z[i].name)) {
+				*offset_min = z[i].offset_min;
+				return 0;
+			}
+	}
 	for (i = 0; i < sizeof(builtin_zones) / sizeof(builtin_zones[0]); i++)
 		if (s_name_eq(name, len, builtin_zones[i].name)) {
 			*offset_min = builtin_zones[i].offset_min;
@@ -276,6 +287,11 @@ s_zone(const char *s, size_t len, size_t *i, struct devtime *out)
 		j++;
 		while (j < len && j - start < 16 && (s_isdigit(s[j]) || s[j] == ':'))
 			j++;
+	} else if (j + 1 < len && s[j] == '-' && s_isalpha(s[j + 1])) {
+		/* a summer-time name an admin configured: "MET-DST" */
+		j++;
+		while (j < len && j - start < 16 && s_isalpha(s[j]))
+			j++;
 	}
 	if (j < len && (s_isalnum(s[j]) || s[j] == '.' || s[j] == '+' ||
 	    s[j] == '-' || s[j] == '_'))
@@ -285,21 +301,39 @@ s_zone(const char *s, size_t len, size_t *i, struct devtime *out)
 	*i = j;
 }
 
-/* Apply the zone (or its absence) to a local wall time. */
+/*
+ * A local wall time (ms as if it were UTC) to UTC, with the zone word the
+ * stamp has (or its absence): sets out->alt_ms and the zone flags.
+ */
 static int64_t
-s_to_utc(const char *s, const struct devtime_opts *o, struct devtime *out)
+s_utc(const char *s, const struct devtime_opts *o, struct devtime *out,
+    int64_t local)
 {
-	int off = 0;
+	int off = 0, local_time = 0;
 
+	out->flags &= ~(DEVTIME_AMBIGUOUS | DEVTIME_TZ);
 	if (out->zone_len == 0) {
 		out->flags |= DEVTIME_NO_ZONE;
 		off = o ? o->default_offset_min : 0;
+		local_time = 1;
 	} else if (devtime_zone_offset(s + out->zone_off, out->zone_len, o,
 	    &off) < 0) {
+		/* a name the admin gave the zone ("clock timezone HQ -5") */
 		out->flags |= DEVTIME_UNKNOWN_ZONE;
 		off = 0;
+		local_time = 1;
 	}
-	return (int64_t)off * 60000;
+	if (local_time && o != NULL && o->tz != NULL) {
+		unsigned tf;
+		int64_t t = tzfile_local_to_utc(o->tz, local, &out->alt_ms, &tf);
+
+		out->flags |= DEVTIME_TZ;
+		if (tf & TZFILE_AMBIGUOUS)
+			out->flags |= DEVTIME_AMBIGUOUS;
+		return t;
+	}
+	out->alt_ms = local - (int64_t)off * 60000;
+	return out->alt_ms;
 }
 
 static int64_t
@@ -309,8 +343,8 @@ s_now(const struct devtime_opts *o)
 }
 
 /* The UTC year of an epoch time (no libc: no locks, no time zone files). */
-static int64_t
-s_year_of(int64_t ms)
+int64_t
+devtime_year_of(int64_t ms)
 {
 	int64_t days = (ms >= 0 ? ms : ms - DAY_MS + 1) / DAY_MS + 719468;
 	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
@@ -323,23 +357,23 @@ s_year_of(int64_t ms)
 }
 
 /*
- * The most recent year that puts (mon, day, time) - offset at most a day
- * after now. -1 when none does (impossible date such as Feb 30).
+ * The most recent year that puts (mon, day, time), in the stamp's zone, at
+ * most a day after now. -1 when none does (impossible date such as Feb 30).
  */
 static int
-s_infer(int64_t now, int mon, int day, int h, int mi, int sec, int ms,
-    int64_t off_ms, int64_t *out)
+s_infer(const char *s, const struct devtime_opts *o, struct devtime *out,
+    int mon, int day, int h, int mi, int sec, int ms)
 {
-	int64_t y0 = s_year_of(now);
+	int64_t now = s_now(o), y0 = devtime_year_of(now);
 
 	for (int64_t y = y0 + 1; y >= y0 - MAX_YEARS_BACK; y--) {
 		int64_t t;
 
 		if (day > s_mdays(y, mon))
 			continue;
-		t = devtime_civil_ms(y, mon, day, h, mi, sec, ms) - off_ms;
+		t = s_utc(s, o, out, devtime_civil_ms(y, mon, day, h, mi, sec, ms));
 		if (t <= now + DAY_MS) {
-			*out = t;
+			out->ms = t;
 			return 0;
 		}
 	}
@@ -352,7 +386,7 @@ s_bsd(const char *s, size_t len, size_t i, unsigned accept,
     const struct devtime_opts *o, struct devtime *out)
 {
 	int mon, h, mi, sec, ms;
-	int64_t day, year = -1, v, off;
+	int64_t day, year = -1, v;
 	size_t save;
 
 	if ((mon = devtime_month(s + i, len - i)) == 0)
@@ -376,15 +410,14 @@ s_bsd(const char *s, size_t len, size_t i, unsigned accept,
 		s_zone(s, len, &i, out);
 	if (!s_ends(s, len, i))
 		return -1;
-	off = s_to_utc(s, o, out);
 	if (year >= 0) {
 		if (day > s_mdays(year, mon))
 			return -1;
-		out->ms = devtime_civil_ms(year, mon, (int)day, h, mi, sec, ms) - off;
+		out->ms = s_utc(s, o, out, devtime_civil_ms(year, mon, (int)day,
+		    h, mi, sec, ms));
 		out->style = DEVTIME_BSD_YEAR;
 	} else {
-		if (s_infer(s_now(o), mon, (int)day, h, mi, sec, ms, off,
-		    &out->ms) < 0)
+		if (s_infer(s, o, out, mon, (int)day, h, mi, sec, ms) < 0)
 			return -1;
 		out->flags |= DEVTIME_YEAR_INFERRED;
 		out->style = DEVTIME_BSD;
@@ -420,8 +453,8 @@ s_year_first(const char *s, size_t len, size_t i, unsigned accept,
 		s_zone(s, len, &i, out);
 	if (!s_ends(s, len, i))
 		return -1;
-	out->ms = devtime_civil_ms(year, mon, (int)day, h, mi, sec, ms) -
-	    s_to_utc(s, o, out);
+	out->ms = s_utc(s, o, out, devtime_civil_ms(year, mon, (int)day, h, mi,
+	    sec, ms));
 	out->style = DEVTIME_YEAR_FIRST;
 	out->len = i;
 	return 0;
@@ -463,12 +496,11 @@ s_iso(const char *s, size_t len, size_t i, const struct devtime_opts *o,
 	if (i > zs) {
 		out->zone_off = zs;
 		out->zone_len = i - zs;
-	} else {
-		out->flags |= DEVTIME_NO_ZONE;
-		off = o ? o->default_offset_min : 0;
-	}
-	out->ms = devtime_civil_ms(year, (int)mon, (int)day, h, mi, sec, ms) -
-	    (int64_t)off * 60000;
+		out->ms = out->alt_ms = devtime_civil_ms(year, (int)mon, (int)day,
+		    h, mi, sec, ms) - (int64_t)off * 60000;
+	} else
+		out->ms = s_utc(s, o, out, devtime_civil_ms(year, (int)mon,
+		    (int)day, h, mi, sec, ms));
 	out->style = DEVTIME_ISO;
 	out->len = i;
 	return 0;

@@ -11,7 +11,8 @@
  *   UPTIME     H+:MM:SS[.frac] or 1w2d / 3d04h / 1y2w (time since boot)
  *
  * The year, when the device leaves it out, is the most recent one that puts
- * the timestamp no more than a day after the poll's wall time: a buffer
+ * the timestamp (converted to UTC with the zone of that year's date) no more
+ * than a day after the poll's wall time: a buffer
  * holds the past, and a day of slack absorbs clocks running a little ahead
  * and zone confusion around New Year.
  *
@@ -21,6 +22,9 @@
  * table, then in a built-in table of common abbreviations; an unknown name
  * is treated as UTC and flagged so the caller can say so. A timestamp with
  * no zone uses the caller's default offset (0 unless told), flagged too.
+ * When the caller gives the device's zone (devtime_opts.tz), stamps without
+ * a zone word, and with one no table knows, are the device's local time,
+ * read with the zone's rules (tzfile.h says how the DST hours go).
  * Uptime stamps have no calendar date: ms is 0.
  */
 #ifndef LOGHAUL_DEVTIME_H
@@ -36,6 +40,9 @@
 #define DEVTIME_NO_ZONE		0x0008u	/* no zone written: default offset */
 #define DEVTIME_UNKNOWN_ZONE	0x0010u	/* zone name unknown: taken as UTC */
 #define DEVTIME_MSEC		0x0020u	/* a fraction of a second was written */
+#define DEVTIME_AMBIGUOUS	0x0040u	/* in the hour a DST fall-back repeats:
+					 * ms is the first reading, alt_ms the second */
+#define DEVTIME_TZ		0x0080u	/* converted with the device's tz rules */
 
 /* What the caller allows (the accept argument of devtime_parse). */
 #define DEVTIME_ACCEPT_ZONE	0x1u	/* a zone word after the time ("UTC") */
@@ -57,15 +64,23 @@ struct devtime_zone {
 	int         offset_min;
 };
 
+struct tzfile;
+
 struct devtime_opts {
 	int64_t now_ms;		/* the poll's wall time; 0: the current time */
 	int     default_offset_min;	/* for stamps written without a zone */
 	const struct devtime_zone *zones;	/* looked up before the built-ins */
 	size_t  nzones;
+	/* The device's configured zone (tzfile.h), or NULL. When set, it
+	 * replaces default_offset_min for stamps without a zone (DST
+	 * included), its abbreviations come right after zones, and a zone
+	 * word no table knows is read as the device's local time. */
+	const struct tzfile *tz;
 };
 
 struct devtime {
 	int64_t            ms;		/* ms since the epoch, UTC; 0 for uptime */
+	int64_t            alt_ms;	/* the other reading (DEVTIME_AMBIGUOUS), else ms */
 	size_t             len;		/* bytes of the stamp: marker and zone included */
 	size_t             zone_off;	/* the zone word within the stamp */
 	size_t             zone_len;	/* 0 when none */
@@ -97,6 +112,9 @@ int devtime_zone_offset(const char *name, size_t len,
 /* Milliseconds since the epoch of a proleptic Gregorian UTC date-time. */
 int64_t devtime_civil_ms(int64_t year, int mon, int day, int hour, int min,
     int sec, int msec);
+
+/* The proleptic Gregorian UTC year of ms since the epoch. */
+int64_t devtime_year_of(int64_t ms);
 
 /* Month 1-12 from a three-letter English abbreviation, or 0. */
 int devtime_month(const char *s, size_t len);

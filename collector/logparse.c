@@ -331,12 +331,19 @@ s_tag(enum platform_id pf, const char *l, size_t ll, size_t region,
 	}
 	if (pf == PLATFORM_JUNIPER_JUNOS && proc && t < ll &&
 	    l[t] >= 'A' && l[t] <= 'Z') {
-		size_t k = t;
+		size_t k = t, under = 0;
 
+		/* Junos event tags are SUBSYSTEM_EVENT ("SNMP_TRAP_LINK_DOWN",
+		 * "UI_COMMIT"): an upper-case word with no '_' before a colon
+		 * is message text ("chassisd[91550]: JAM:PL: mod info"). */
 		while (k < ll && k - t <= MAX_TAG && ((l[k] >= 'A' && l[k] <= 'Z') ||
-		    s_isdigit(l[k]) || l[k] == '_'))
+		    s_isdigit(l[k]) || l[k] == '_')) {
+			if (l[k] == '_' && under == 0)
+				under = k;
 			k++;
-		if (k - t < 3 || k >= ll || l[k] != ':')
+		}
+		if (k >= ll || l[k] != ':' || under == 0 ||
+		    l[k - 1] == '_')
 			return;
 		e->tag = s_span(l + t, k - t);
 		e->mnemonic = e->tag;
@@ -352,6 +359,7 @@ s_set_time(struct logparse_entry *e, const char *p, const struct devtime *dt)
 {
 	e->ts = s_span(p, dt->len);
 	e->ts_ms = dt->ms;
+	e->ts_alt_ms = dt->alt_ms;
 	e->ts_flags = dt->flags;
 	e->ts_style = (uint8_t)dt->style;
 }
@@ -377,7 +385,11 @@ s_start_cisco(enum platform_id pf, const char *l, size_t ll,
 			i = j + 2;
 		}
 	}
-	if (i < ll && s_isalpha(l[i])) {
+	/* A node is a slash path ending in ':': "RP/0/RSP0/CPU0:" on the route
+	 * processor, "0/RP0/ADMIN0:" on the admin plane (a digit first, so
+	 * never a letter-only rule). The slash keeps it apart from a sequence
+	 * number ("94307: ") and an uptime ("00:01:23: "). */
+	if (i < ll && s_isalnum(l[i])) {
 		size_t j = i;
 		int slash = 0;
 
@@ -605,6 +617,59 @@ s_strip_junos(struct logparse_result *r, const char *t, size_t tl)
 	return tl;
 }
 
+/* How far a stamp may run ahead of the entry after it before its inferred
+ * year is taken to be one too late: more than a clock set back by hand or
+ * a time source usually moves it, far less than a year. */
+#define YEAR_BACK_SLACK_MS	(31 * 86400000LL)
+
+/*
+ * The order of the buffer settles the DST repeated hour and the year of
+ * stamps written without one (see logparse.h). The first is decided as
+ * each entry starts (before: the last stamp seen); the second needs a
+ * pass backwards, made only when some stamp ran ahead of the one after it
+ * (*years_back), which is rare: a buffer that spans two New Years.
+ */
+static void
+s_order_step(struct logparse_entry *e, int64_t *before, int *years_back)
+{
+	if (e->ts_ms == 0)
+		return;
+	if (*before > e->ts_ms + YEAR_BACK_SLACK_MS)
+		*years_back = 1;
+	if ((e->ts_flags & DEVTIME_AMBIGUOUS) && e->ts_ms < *before &&
+	    e->ts_alt_ms >= *before)
+		e->ts_ms = e->ts_alt_ms;
+	*before = e->ts_ms;
+}
+
+static void
+s_years_back(struct logparse_result *r, const struct logparse_opts *o)
+{
+	struct devtime_opts to = o->time;
+	int64_t later = 0;
+
+	for (size_t i = r->nentries; i-- > 0;) {
+		struct logparse_entry *e = &r->entries[i];
+		struct devtime dt;
+
+		if (e->ts_ms == 0)
+			continue;
+		if (later != 0 && (e->ts_flags & DEVTIME_YEAR_INFERRED) &&
+		    !(e->ts_flags & (DEVTIME_UNSYNCED | DEVTIME_LOSTSYNC)) &&
+		    e->ts_ms > later + YEAR_BACK_SLACK_MS) {
+			/* infer again as if polled when the next entry was */
+			to.now_ms = later;
+			if (devtime_parse(e->ts.ptr, e->ts.len, DEVTIME_ACCEPT_ZONE |
+			    DEVTIME_ACCEPT_MARK, &to, &dt) == 0 && dt.ms != 0) {
+				e->ts_ms = dt.ms;
+				e->ts_alt_ms = dt.alt_ms;
+				e->ts_flags = dt.flags;
+			}
+		}
+		later = e->ts_ms;
+	}
+}
+
 enum cerr
 logparse_parse(enum platform_id pf, const char *out, size_t len,
     const struct logparse_opts *opts, struct logparse_result *r)
@@ -616,7 +681,8 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 	const char *t, *cur_end = NULL, *pre_start = NULL, *pre_end = NULL;
 	size_t tl, pos = 0, max_entry, hdr_pending = 0;
 	uint32_t cur_lines = 0, lines_since = 0;
-	int eol = 0, saw_syslog = 0;
+	int eol = 0, saw_syslog = 0, years_back = 0;
+	int64_t ts_before = 0;
 
 	r->nentries = 0;
 	r->bytes = r->nlines = r->header_lines = r->ncut = 0;
@@ -714,6 +780,7 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 			}
 			cur = s_push(r);
 			*cur = start;
+			s_order_step(cur, &ts_before, &years_back);
 			cur->fp = logparse_hash(l, ll < max_entry ? ll : max_entry);
 			cur_end = l + ll;
 			cur_lines = lines_since = 1;
@@ -742,5 +809,7 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 		r->ncut = 1;
 		r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
 	}
+	if (years_back)
+		s_years_back(r, o);
 	return CERR_OK;
 }

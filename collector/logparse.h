@@ -21,6 +21,14 @@
  * entry after it has). Blank lines at the end of an entry are not part of
  * it.
  *
+ * A buffer is in time order, which settles what a stamp alone cannot:
+ * walking back from the newest entry, a stamp without a year whose
+ * inferred date falls more than 31 days after the entry that follows it is
+ * a year older (a buffer spanning more than one New Year; a clock set back
+ * by less, or marked unsynchronised, is left as it reads); walking
+ * forward, a stamp in the hour a DST fall-back repeats that would go back
+ * before the entry before it is the second occurrence of that hour.
+ *
  * When the output does not end with a line end and the caller does not say
  * it is complete (LOGPARSE_COMPLETE), its last line is partial: the entry it
  * belongs to is held back (not in entries[]); the next poll, which re-reads
@@ -70,6 +78,7 @@ struct logparse_entry {
 	/* NX-OS/EOS/Junos host name; IOS XR node ("RP/0/RSP0/CPU0"). */
 	struct wire_bytes host;
 	int64_t  ts_ms;		/* device time, ms since epoch UTC; 0 unknown */
+	int64_t  ts_alt_ms;	/* devtime.alt_ms: the other reading of a DST repeated hour */
 	uint64_t seq;		/* valid when flags & LOGPARSE_E_SEQ */
 	/* Identity of the entry for the cursor: a hash of its first line
 	 * (logparse_hash of stamp and text; identical stamps are common, so

@@ -111,6 +111,8 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	    "device,reason");
 	m->last_ok = metrics_gauge(m->reg, "loghaul_collector_last_success_seconds",
 	    "Unix time of the last successful poll", "device");
+	m->clock_skew = metrics_gauge(m->reg, "loghaul_collector_clock_skew_seconds",
+	    "Device clock minus collector clock at the last clock check", "device");
 	m->poll_seconds = metrics_series(metrics_histogram(m->reg,
 	    "loghaul_collector_poll_duration_seconds", "Poll duration", NULL,
 	    poll_bounds, sizeof poll_bounds / sizeof poll_bounds[0]), NULL);
@@ -328,6 +330,7 @@ s_start_polls(struct collector *c, double now)
 		c->ready_len--;
 		d = &c->devs[i];
 		d->queued = 0;
+		dev_clock_want(c, d, now);
 		if (sshc_start_poll(d->s, now) != 0)
 			continue;
 		d->busy = 1;

@@ -37,6 +37,8 @@ struct platform {
 	int                 exec_default;
 	/* PCRE2 pattern that the last line of output matches at a prompt. */
 	const char         *prompt_re;
+	/* Prints the device's clock (devclock.h reads the answer). */
+	const char         *clock_cmd;
 };
 
 /* The profile for an inventory platform name, or NULL if unknown. */

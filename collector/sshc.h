@@ -168,6 +168,18 @@ double           sshc_deadline(const struct sshc *s);
  */
 const char      *sshc_output(const struct sshc *s, size_t *len);
 
+/*
+ * Have the next poll of a shell session also run the platform's clock
+ * command (platform.clock_cmd), right after the log command; exec-channel
+ * sessions ignore it. Its answer, and the collector's wall clock (ms) when
+ * the command was sent and when the answer was complete, then come from
+ * sshc_clock_output() (NULL when the last poll did not run it). The
+ * answer is cut to 511 bytes; valid like sshc_output().
+ */
+void             sshc_want_clock(struct sshc *s);
+const char      *sshc_clock_output(const struct sshc *s, size_t *len,
+    int64_t *sent_ms, int64_t *recv_ms);
+
 enum sshc_state  sshc_state(const struct sshc *s);
 const char      *sshc_strstate(enum sshc_state st);
 /* The cause of the last SSHC_ERROR (CERR_OK if none). */

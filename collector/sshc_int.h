@@ -36,7 +36,8 @@ enum sshc_run_step {
 	RUN_READ,		/* shell: read to the prompt */
 	RUN_X_OPEN,		/* exec: open a channel */
 	RUN_X_EXEC,		/* exec: request the command */
-	RUN_X_READ		/* exec: read to EOF */
+	RUN_X_READ,		/* exec: read to EOF */
+	RUN_CLOCK		/* shell: read the clock command's answer */
 };
 
 struct sshc {
@@ -99,6 +100,12 @@ struct sshc {
 	uint64_t stderr_bytes;
 
 	struct buf out;		/* the last finished poll's output */
+
+	/* The clock command after the log command (sshc_want_clock). */
+	int      clock_want, clock_have;
+	int64_t  clock_sent_ms, clock_recv_ms;
+	size_t   clock_len;
+	char     clock_out[512];
 
 	enum cerr err;
 	char      errmsg[512];

@@ -24,6 +24,7 @@
 #include "collector/sshc_int.h"
 #include "collector/sshc_text.h"
 #include "common/log.h"
+#include "common/util.h"
 
 /* Bytes read from one session in one step before yielding to the others. */
 #define STEP_READ_BUDGET	(1024 * 1024)
@@ -379,13 +380,62 @@ s_strip_residue(struct sshc *s, int final)
 	s->residue_pending = 0;
 }
 
+/* The clock command's answer, read to the prompt after the log command. */
+static int
+s_run_clock(struct sshc *s, double now)
+{
+	size_t olen;
+	int eof;
+
+	if (s_read(s, now, &eof, 0) == ST_FAIL)
+		return ST_FAIL;
+	if (eof)
+		return sshc_fail(s, CERR_EOF, "device closed the session during "
+		    "'%s'", s->plat->clock_cmd);
+	if (s->more_pending || !s_echo(s))
+		return ST_AGAIN;
+	if (!sshc_text_ends_with_prompt(s->in.data, s->in.len, s->prompt,
+	    s->plen) || s->in.len < s->echo_end + s->plen)
+		return ST_AGAIN;
+	s->clock_recv_ms = util_wallms();
+	olen = s->in.len - s->plen - s->echo_end;
+	s->clock_len = olen < sizeof(s->clock_out) ? olen :
+	    sizeof(s->clock_out) - 1;
+	memcpy(s->clock_out, s->in.data + s->echo_end, s->clock_len);
+	s->clock_out[s->clock_len] = '\0';
+	s->clock_have = 1;
+	buf_reset(&s->in);
+	return ST_DONE;
+}
+
+void
+sshc_want_clock(struct sshc *s)
+{
+	s->clock_want = 1;
+}
+
+const char *
+sshc_clock_output(const struct sshc *s, size_t *len, int64_t *sent_ms,
+    int64_t *recv_ms)
+{
+	if (!s->clock_have)
+		return NULL;
+	*len = s->clock_len;
+	*sent_ms = s->clock_sent_ms;
+	*recv_ms = s->clock_recv_ms;
+	return s->clock_out;
+}
+
 static int
 s_run_shell(struct sshc *s, double now)
 {
 	size_t at, olen;
 	int eof;
 
+	if (s->run_step == RUN_CLOCK)
+		return s_run_clock(s, now);
 	if (s->run_step == RUN_SEND) {
+		s->clock_have = 0;
 		/* Whatever the device said while idle is not our answer. */
 		if (s_read(s, now, &eof, 1) == ST_FAIL)
 			return ST_FAIL;
@@ -425,6 +475,13 @@ s_run_shell(struct sshc *s, double now)
 	if (buf_append(&s->out, s->in.data + s->echo_end, olen) != CERR_OK)
 		return sshc_fail(s, CERR_NOMEM, "copying output");
 	buf_reset(&s->in);
+	if (s->clock_want && s->plat->clock_cmd != NULL) {
+		/* at the prompt already: the clock command goes right after */
+		s->clock_want = 0;
+		s->run_step = RUN_CLOCK;
+		s->clock_sent_ms = util_wallms();
+		return s_send_cmd(s, s->plat->clock_cmd, now);
+	}
 	return ST_DONE;
 }
 

@@ -85,6 +85,16 @@ static const struct conf_key backoff_keys[] = {
 	{ 0 }
 };
 
+static const struct conf_key clock_keys[] = {
+	K("check", CK_DURATION, C(collector.clock_check_ms), "1h", 0, DAY,
+	    "read each device's clock (show clock) on its first session, after "
+	    "a failed poll and this often; 0 turns it off"),
+	K("skew_warn", CK_DURATION, C(collector.clock_skew_warn_ms), "10s", 0,
+	    DAY, "log a device whose clock is further than this from the "
+	    "collector's"),
+	{ 0 }
+};
+
 static const struct conf_key collector_keys[] = {
 	K("interval", CK_DURATION, C(collector.interval_ms), "30s", 100, DAY,
 	    "poll interval per device"),
@@ -111,6 +121,7 @@ static const struct conf_key collector_keys[] = {
 	SECTION("backoff", backoff_keys, "retry delays after failures"),
 	K("metrics", CK_HOSTPORT, C(collector.metrics), NULL, 0, 0,
 	    "metrics listener (default: metrics.listen)"),
+	SECTION("clock", clock_keys, "device clock checks"),
 	{ 0 }
 };
 

@@ -34,6 +34,7 @@
  *     batch_max_records: 512
  *     archive_dir: /var/log/loghaul/devices   # optional, per-device raw logs
  *     backoff: {min: 1s, max: 5m}
+ *     clock: {check: 1h, skew_warn: 10s}   # device clocks: first session, after failures, this often
  *   analyzer:
  *     collectors: [tcp://127.0.0.1:5550]
  *     rules: [/etc/loghaul/rules/loghaul-*.yaml]   # globs
@@ -118,6 +119,8 @@ struct conf {
 		char    *archive_dir;	/* NULL: off */
 		uint64_t backoff_min_ms, backoff_max_ms;
 		char    *metrics;	/* NULL: metrics.listen */
+		uint64_t clock_check_ms;	/* devices' clocks read this often; 0 off */
+		uint64_t clock_skew_warn_ms;	/* skew logged past this */
 	} collector;
 
 	struct {

@@ -47,7 +47,7 @@ static const char *const defaults_keys[] = { "hostname", "port", "username",
 static const char *const co_keys[] = { "hostname", "port", "username",
 	"password", "platform", "extras", NULL };
 static const char *const loghaul_keys[] = { "interval", "persistent", "exec",
-	"legacy_algorithms", "key_file", NULL };
+	"legacy_algorithms", "key_file", "timezone", NULL };
 
 #define INV_INTERVAL_MIN	100ULL
 #define INV_INTERVAL_MAX	(86400ULL * 1000)
@@ -264,6 +264,10 @@ s_check_data(struct inv_ctx *ctx, const struct ydoc_node *data)
 			return e;
 	}
 	ydoc_get(&lh, "key_file", &v);
+	if ((e = s_check_str(ctx, &v)) != CERR_OK)
+		return e;
+	/* the zone itself is looked up when the device is set up */
+	ydoc_get(&lh, "timezone", &v);
 	return s_check_str(ctx, &v);
 }
 
@@ -635,6 +639,8 @@ s_resolve_loghaul(struct inv_ctx *ctx, struct inv_host *h)
 		ydoc_bool(&v, &h->legacy_algorithms, NULL, 0);
 	if (s_pick_data(ctx, "loghaul", "key_file", &v))
 		ydoc_path(&v, &h->key_file, NULL, 0);
+	if (s_pick_data(ctx, "loghaul", "timezone", &v))
+		ydoc_strdup(&v, &h->timezone, NULL, 0);
 }
 
 /*
@@ -875,6 +881,7 @@ inventory_free(struct inventory **invp)
 			free(h->groups[j]);
 		free(h->groups);
 		free(h->key_file);
+		free(h->timezone);
 		for (size_t j = 0; j < h->nlabels; j++) {
 			free(h->labels[j].key);
 			free(h->labels[j].value);

@@ -122,6 +122,10 @@ static const struct kw k_junos_log[] = {
 	{ "messages", NULL, C_SHOW_LOG, 1, 0 },
 	KW_END
 };
+static const struct kw k_junos_system[] = {
+	{ "uptime", NULL, C_SHOW_CLOCK, 1, 0 },
+	KW_END
+};
 /* show interfaces terse | descriptions (Junos) */
 static const struct kw k_junos_show_ifs[] = {
 	{ "descriptions", NULL, C_SHOW_IFDESCR, 1, 0 },
@@ -131,6 +135,7 @@ static const struct kw k_junos_show_ifs[] = {
 static const struct kw k_junos_show[] = {
 	{ "interfaces", k_junos_show_ifs, C_NONE, 1, 0 },
 	{ "log", k_junos_log, C_NONE, 1, 0 },
+	{ "system", k_junos_system, C_NONE, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
 };
@@ -426,20 +431,19 @@ s_show_version(struct sess *s, struct buf *o)
 	    (long long)(up / 3600 % 24), (long long)(up / 60 % 60));
 }
 
-/* "Sat Nov 22 00:48:05.123 UTC" */
+/* "Sat Nov 22 00:48:05.123 UTC": the device's clock, in its zone */
 static void
-s_xr_stamp(struct buf *o)
+s_xr_stamp(const struct device *d, struct buf *o)
 {
 	static const char *const wd[7] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int64_t ms = util_wallms();
-	time_t t = (time_t)(ms / 1000);
+	const char *zone;
 	struct tm tm;
+	int64_t ms = zone_clock(d, util_wallms(), &tm, &zone);
 
-	gmtime_r(&t, &tm);
-	buf_printf(o, "%s %s %2d %02d:%02d:%02d.%03d UTC\n", wd[tm.tm_wday], mon[tm.tm_mon],
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	buf_printf(o, "%s %s %2d %02d:%02d:%02d.%03d %s\n", wd[tm.tm_wday], mon[tm.tm_mon],
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000), zone);
 }
 
 static void
@@ -531,7 +535,7 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 	if (s->dev->plat == PLAT_XR && (pr.id == C_SHOW_LOG || pr.id == C_SHOW_CLOCK ||
 	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV || pr.id == C_SHOW_IFTABLE)) {
 		/* IOS XR stamps the output of every show command */
-		s_xr_stamp(&r->out);
+		s_xr_stamp(s->dev, &r->out);
 	}
 	s_run(s, &pr, r);
 	if (f.kind)

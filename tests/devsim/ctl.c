@@ -235,12 +235,25 @@ s_cmd_locked(struct fleet *fl, char *p, const char *cmd, struct buf *r)
 		}
 		fleet_reload_locked(fl, d, down);
 		buf_printf(r, "ok n=%llu", (unsigned long long)d->n);
-	} else if (strcmp(cmd, "log") == 0 || strcmp(cmd, "lograw") == 0) {
+	} else if (strcmp(cmd, "log") == 0 || strcmp(cmd, "lograw") == 0 ||
+	    strcmp(cmd, "logat") == 0) {
 		size_t len;
 		uint64_t n;
+		int64_t t = util_wallms();
 
 		while (*p == ' ')
 			p++;
+		if (cmd[3] == 'a') {
+			/* a line the device logged at true time T (unix ms) */
+			char *end;
+
+			t = strtoll(p, &end, 10);
+			if (end == p || *end != ' ' || t <= 0) {
+				buf_printf(r, "err usage: logat DEV UNIX_MS TEXT");
+				return;
+			}
+			p = end + 1;
+		}
 		len = s_unescape(p);
 		if (len == 0) {
 			buf_printf(r, "err usage: %s DEV TEXT", cmd);
@@ -250,7 +263,7 @@ s_cmd_locked(struct fleet *fl, char *p, const char *cmd, struct buf *r)
 			buf_printf(r, "err %s is reloading", d->name);
 			return;
 		}
-		n = fleet_log_locked(fl, d, util_wallms(), p, len, cmd[3] == 'r');
+		n = fleet_log_locked(fl, d, t, p, len, cmd[3] == 'r');
 		journal_flush(fl->jr);
 		buf_printf(r, "ok n=%llu", (unsigned long long)n);
 	} else if (strcmp(cmd, "info") == 0) {

@@ -129,6 +129,13 @@ struct device {
 	double next_flap;
 	struct iface ifaces[DS_IFACES];
 	int    nifaces;
+
+	/* Its clock: ahead of true time by clock_offset_ms, shown in zone tz
+	 * (NULL: UTC). The journal keeps true time. */
+	int64_t      clock_offset_ms;
+	char        *tz;
+	struct zone *zone;
+	int          xr_admin;	/* the line being logged is the admin plane's */
 };
 
 struct opts {
@@ -171,6 +178,16 @@ struct fleet {
 	atomic_int      nsessions;
 	atomic_ullong   lines;		/* entries logged, all devices */
 };
+
+/* ---- zone.c ---- */
+struct tm;
+/* Give d the zone name (IANA); single-threaded use only (spec loading). */
+int     zone_load(struct device *d, const char *name, char *err, size_t errlen);
+void    zone_free(struct device *d);
+/* The device's clock at true time t_ms: *tm its local date and time,
+ * *abbr its zone word; returns the clock's reading in UTC ms. */
+int64_t zone_clock(const struct device *d, int64_t t_ms, struct tm *tm,
+	    const char **abbr);
 
 /* ---- ring.c ---- */
 void   ring_init(struct ring *r, size_t limit, int whole_lines);
@@ -225,6 +242,8 @@ void        plat_iface_name(int plat, int i, char *out, size_t len);
 /* Seq/timestamp/host prefix of an entry. */
 void        plat_prefix(const struct device *d, uint64_t seq, int64_t t_ms, struct buf *out);
 void        plat_body(const struct device *d, const struct msg *m, struct buf *out);
+/* 1 when an IOS XR message m comes from the admin plane (its own node). */
+int         plat_xr_admin(const struct msg *m);
 /* Bodies for an interface change: 1 or 2, separated by '\0' in out. */
 int         plat_flap_bodies(const struct device *d, const char *iface, int ifidx,
 		int state, struct buf *out);

@@ -120,6 +120,7 @@ fleet_free(struct fleet *fl)
 		free(d->username);
 		free(d->password);
 		free(d->enable_secret);
+		zone_free(d);
 		for (int j = 0; j < d->nifaces; j++)
 			free(d->ifaces[j].descr);
 	}

@@ -160,7 +160,9 @@ s_log_one(struct fleet *fl, struct device *d, int64_t t_ms)
 	plat_body(d, &m, &b);
 	if (d->faults & FAULT(GARBAGE_BYTES))
 		s_garbage(&d->content, &b);
+	d->xr_admin = d->plat == PLAT_XR && plat_xr_admin(&m);
 	fleet_log_locked(fl, d, t_ms, b.data, b.len, 0);
+	d->xr_admin = 0;
 	buf_free(&b);
 }
 

@@ -74,6 +74,9 @@ s_hosts(const struct fleet *fl, char *err, size_t errlen)
 		fprintf(fp, "\n  platform: %s\n  groups:\n    - devsim\n", plat_name(d->plat));
 		fprintf(fp, "  data:\n    buffer_size: %zu\n    seq_numbers: %s\n    ts_style: %s\n",
 		    d->buffer_size, d->seq_numbers ? "true" : "false", ts_style_name(d->ts));
+		/* what an operator states for a device whose clock is not UTC */
+		if (d->tz != NULL)
+			fprintf(fp, "    loghaul:\n      timezone: %s\n", d->tz);
 		if (d->enable_secret) {
 			fprintf(fp, "  connection_options:\n    netmiko:\n      extras:\n        secret: ");
 			s_yq(fp, d->enable_secret);

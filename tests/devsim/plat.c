@@ -106,47 +106,62 @@ s_gmtime(int64_t t_ms, struct tm *tm)
 
 /* "Nov 22 00:48:05" with the day space-padded, then ".mmm" if msec. */
 static void
-s_stamp(struct buf *out, int64_t t_ms, int msec)
+s_stamp_tm(struct buf *out, const struct tm *tm, int64_t ms, int msec)
+{
+	buf_printf(out, "%s %2d %02d:%02d:%02d", s_mon[tm->tm_mon], tm->tm_mday,
+	    tm->tm_hour, tm->tm_min, tm->tm_sec);
+	if (msec)
+		buf_printf(out, ".%03d", (int)(ms % 1000));
+}
+
+/* The device's clock at true time t_ms, as s_stamp_tm; its zone word. */
+static const char *
+s_stamp(const struct device *d, struct buf *out, int64_t t_ms, int msec)
 {
 	struct tm tm;
+	const char *abbr;
+	int64_t shown = zone_clock(d, t_ms, &tm, &abbr);
 
-	s_gmtime(t_ms, &tm);
-	buf_printf(out, "%s %2d %02d:%02d:%02d", s_mon[tm.tm_mon], tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
-	if (msec)
-		buf_printf(out, ".%03d", (int)(t_ms % 1000));
+	s_stamp_tm(out, &tm, shown, msec);
+	return abbr;
 }
 
 /* IOS-family timestamp in one of the styles. */
 static void
 s_ios_ts(const struct device *d, int64_t t_ms, struct buf *out)
 {
+	const char *zone;
+
+	/* the zone word is "show-timezone": the clock's zone, UTC unless told */
 	switch (d->ts) {
 	case TS_MSEC:
-		s_stamp(out, t_ms, 1);
+		s_stamp(d, out, t_ms, 1);
 		break;
 	case TS_NOMSEC_TZ:
-		s_stamp(out, t_ms, 0);
-		buf_append(out, " UTC", 4);
+		zone = s_stamp(d, out, t_ms, 0);
+		buf_printf(out, " %s", zone);
 		break;
 	case TS_NOMSEC:
-		s_stamp(out, t_ms, 0);
+		s_stamp(d, out, t_ms, 0);
 		break;
 	case TS_UNSYNC_STAR: {
-		int64_t up = t_ms - d->boot_ms;
+		int64_t up = t_ms - d->boot_ms, shown;
+		struct tm tm;
 
 		buf_appendc(out, '*');
-		s_stamp(out, UNSYNC_BASE * 1000 + (up > 0 ? up : 0), 1);
+		shown = UNSYNC_BASE * 1000 + (up > 0 ? up : 0);
+		s_gmtime(shown, &tm);
+		s_stamp_tm(out, &tm, shown, 1);
 		break;
 	}
 	case TS_LEADING_DOT:
 		buf_appendc(out, '.');
-		s_stamp(out, t_ms, 1);
-		buf_append(out, " UTC", 4);
+		zone = s_stamp(d, out, t_ms, 1);
+		buf_printf(out, " %s", zone);
 		break;
 	default:
-		s_stamp(out, t_ms, 1);
-		buf_append(out, " UTC", 4);
+		zone = s_stamp(d, out, t_ms, 1);
+		buf_printf(out, " %s", zone);
 		break;
 	}
 }
@@ -157,21 +172,28 @@ plat_prefix(const struct device *d, uint64_t seq, int64_t t_ms, struct buf *out)
 	struct tm tm;
 
 	switch (d->plat) {
-	case PLAT_NXOS:
-		s_gmtime(t_ms, &tm);
+	case PLAT_NXOS: {
+		const char *abbr;
+		int64_t shown = zone_clock(d, t_ms, &tm, &abbr);
+
 		buf_printf(out, "%d ", tm.tm_year + 1900);
-		s_stamp(out, t_ms, d->ts == TS_MSEC || d->ts == TS_MSEC_TZ);
+		s_stamp_tm(out, &tm, shown, d->ts == TS_MSEC || d->ts == TS_MSEC_TZ);
 		buf_printf(out, " %s ", d->name);
 		break;
+	}
 	case PLAT_EOS:
 	case PLAT_JUNOS:
-		s_stamp(out, t_ms, 0);
+		s_stamp(d, out, t_ms, 0);
 		buf_printf(out, " %s ", d->name);
 		break;
 	case PLAT_XR:
 		if (d->seq_numbers)
 			buf_printf(out, "%" PRIu64 ": ", seq);
-		buf_append(out, "RP/0/RSP0/CPU0:", 15);
+		/* the admin plane (sysadmin VM) names its node differently */
+		if (d->xr_admin)
+			buf_append(out, "0/RSP0/ADMIN0:", 14);
+		else
+			buf_append(out, "RP/0/RSP0/CPU0:", 15);
 		s_ios_ts(d, t_ms, out);
 		buf_append(out, ": ", 2);
 		break;
@@ -399,11 +421,44 @@ s_body_junos(const struct device *d, const struct msg *m, struct buf *o)
 	}
 }
 
+int
+plat_xr_admin(const struct msg *m)
+{
+	return (m->kind == MSG_LOGIN && m->p[5] % 2 == 0) ||
+	    (m->kind == MSG_EIGRP && m->p[4] % 3 == 0);
+}
+
+/* The admin plane's own messages (its node is 0/RSP0/ADMIN0). */
+static void
+s_body_xr_admin(const struct msg *m, struct buf *o)
+{
+	const uint32_t *p = m->p;
+
+	switch (p[6] % 3) {
+	case 0:
+		buf_printf(o, "wd_diskmon[%u]: %%INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN : Sysadmin: Device: /var/log Usage %%: %u , State: MINOR, MINOR Threshold %%: 80",
+		    3000 + p[0] % 900, 80 + p[1] % 10);
+		break;
+	case 1:
+		buf_printf(o, "pm[%u]: %%INFRA-Process_Manager-3-PROCESS_RESTART : Process %s (IID: 0) restarted",
+		    2800 + p[0] % 200, p[1] % 2 ? "tams" : "ssh_server");
+		break;
+	default:
+		buf_printf(o, "vm_manager[%u]: %%INFRA-VM_MANAGER-4-INFO : Info: vm_manager started VM default-sdr--%u",
+		    3300 + p[0] % 200, 1 + p[1] % 2);
+		break;
+	}
+}
+
 static void
 s_body_xr(const struct device *d, const struct msg *m, struct buf *o)
 {
 	const uint32_t *p = m->p;
 
+	if (plat_xr_admin(m)) {
+		s_body_xr_admin(m, o);
+		return;
+	}
 	switch (m->kind) {
 	case MSG_CONFIG:
 		buf_printf(o, "config[%u]: %%MGBL-CONFIG-6-DB_COMMIT : Configuration committed by user '%s'. Use 'show configuration commit changes 10000%05u' to view the changes. ",
@@ -678,19 +733,42 @@ void
 plat_clock(const struct device *d, int64_t t_ms, struct buf *o)
 {
 	struct tm tm;
-	int64_t shown = t_ms;
+	int64_t shown;
+	const char *zone = "UTC";
 	char mark = '\0';
 
+	if (d->plat == PLAT_EOS || d->plat == PLAT_JUNOS) {
+		shown = zone_clock(d, t_ms, &tm, &zone);
+		if (d->plat == PLAT_EOS) {
+			/* EOS names the zone as configured: a tz database name */
+			buf_printf(o, "%s %s %2d %02d:%02d:%02d %d\ntimezone is %s\n",
+			    s_wday[tm.tm_wday], s_mon[tm.tm_mon], tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900,
+			    d->tz ? d->tz : "UTC");
+			return;
+		}
+		/* Junos: show system uptime */
+		buf_printf(o, "Current time: %d-%02d-%02d %02d:%02d:%02d %s\n"
+		    "Time Source:  NTP CLOCK\n", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+		zone_clock(d, d->boot_ms, &tm, &zone);
+		buf_printf(o, "System booted: %d-%02d-%02d %02d:%02d:%02d %s\n",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, zone);
+		return;
+	}
 	if (d->ts == TS_UNSYNC_STAR) {
 		shown = UNSYNC_BASE * 1000 + (t_ms - d->boot_ms);
+		s_gmtime(shown, &tm);
 		mark = '*';
-	} else if (d->ts == TS_LEADING_DOT) {
-		mark = '.';
+	} else {
+		shown = zone_clock(d, t_ms, &tm, &zone);
+		if (d->ts == TS_LEADING_DOT)
+			mark = '.';
 	}
-	s_gmtime(shown, &tm);
 	if (mark)
 		buf_appendc(o, mark);
-	buf_printf(o, "%02d:%02d:%02d.%03d UTC %s %s %d %d\n", tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, (int)(shown % 1000), s_wday[tm.tm_wday], s_mon[tm.tm_mon],
-	    tm.tm_mday, tm.tm_year + 1900);
+	buf_printf(o, "%02d:%02d:%02d.%03d %s %s %s %d %d\n", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(shown % 1000), zone, s_wday[tm.tm_wday],
+	    s_mon[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900);
 }

@@ -15,6 +15,8 @@
  *       faults: [wrong_password, slow_output]
  *       username: admin
  *       password: admin
+ *       timezone: America/New_York  # clock shown in this zone (default UTC)
+ *       clock_offset: -90s          # clock behind true time (or 2m, 1500ms)
  *
  * Any error names the file, the line and the key, and devsim refuses to
  * start.
@@ -157,6 +159,20 @@ s_apply(struct spec_ctx *c, struct device *d, yaml_node_t *map)
 		} else if (strcmp(k, "flap_every") == 0) {
 			if (s_seconds(v, &d->flap_every) < 0)
 				return s_fail(c, vn, k, "expected seconds, got '%s'", v);
+		} else if (strcmp(k, "timezone") == 0) {
+			char zerr[128];
+
+			if (zone_load(d, v, zerr, sizeof(zerr)) < 0)
+				return s_fail(c, vn, k, "%s", zerr);
+		} else if (strcmp(k, "clock_offset") == 0) {
+			double sec;
+
+			if (s_seconds(v[0] == '-' ? v + 1 : v, &sec) < 0 ||
+			    sec > 10 * 366 * 86400.0)
+				return s_fail(c, vn, k, "expected a signed duration "
+				    "such as -90s or 2m, got '%s'", v);
+			d->clock_offset_ms = (int64_t)(sec * 1000.0 + 0.5) *
+			    (v[0] == '-' ? -1 : 1);
 		} else if (strcmp(k, "username") == 0) {
 			s_set_str(&d->username, v);
 		} else if (strcmp(k, "password") == 0) {

@@ -643,6 +643,123 @@ Test(cursor, partial_last_line_completed_next_poll)
 	dev_free(&d);
 }
 
+/* ---- lines that join or leave an entry between polls --------------------- */
+
+static void
+dev_poll_pf(struct dev *d, enum platform_id pf, const char *out)
+{
+	struct logparse_opts o;
+
+	logparse_opts_init(&o, NOW_MS);
+	cr_assert_eq(logparse_parse(pf, out, strlen(out), &o, &d->pr), CERR_OK);
+	cr_assert_eq(cursor_advance(d->c, &d->pr, NOW_MS, &d->b), CERR_OK);
+}
+
+#define XR_HDR "Syslog logging: enabled (0 messages dropped, 0 flushes, 0 overruns)\r\n" \
+	"Log Buffer (2097152 bytes):\r\n\r\n"
+#define XR_RP1 "RP/0/RP0/CPU0:Sep 25 23:25:20.100 UTC: ifmgr[257]: " \
+	"%PKT_INFRA-LINK-3-UPDOWN : Interface GigabitEthernet0/0/0/1, changed state to Down"
+#define XR_ADM "0/RP0/ADMIN0:Sep 25 23:25:25.856 UTC: wd_diskmon[3204]: " \
+	"%INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN : Sysadmin: Device: /var/log Usage %: 84 , " \
+	"State: MINOR, MINOR Threshold %: 80"
+#define XR_RP2 "RP/0/RP0/CPU0:Sep 25 23:25:30.200 UTC: ifmgr[257]: " \
+	"%PKT_INFRA-LINK-3-UPDOWN : Interface GigabitEthernet0/0/0/1, changed state to Up"
+
+/* An admin-plane line logged after the entry before it was sent. */
+Test(cursor, xr_admin_plane_line_after_a_sent_entry)
+{
+	struct dev d;
+
+	dev_init(&d, 0);
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_RP1 "\r\n");
+	cr_assert_eq(d.b.nrecs, 1);
+	dev_deliver(&d);
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_RP1 "\r\n" XR_ADM "\r\n");
+	cr_assert_eq(d.b.nrecs, 1);
+	cr_assert(line_is(&d.b.recs[0], XR_ADM));
+	cr_assert_eq(d.b.ngrown, 0);
+	dev_deliver(&d);
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_RP1 "\r\n" XR_ADM "\r\n"
+	    XR_RP2 "\r\n");
+	cr_assert_eq(d.b.nrecs, 1);
+	cr_assert(line_is(&d.b.recs[0], XR_RP2));
+	/* the admin line at the front of a buffer is an entry, not a cut */
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_ADM "\r\n" XR_RP2 "\r\n");
+	cr_assert_eq(d.pr.ncut, 0);
+	cr_assert_eq(d.pr.nentries, 2);
+	dev_free(&d);
+}
+
+#define IOS_E1 "000101: Jan 15 10:00:01.000 UTC: %SYS-2-MALLOCFAIL: Memory allocation of 65536 bytes failed"
+#define IOS_C1 " -Traceback= 1A2B3C 4D5E6F"
+#define IOS_C2 " -Process= \"Exec\", ipl= 0, pid= 144"
+#define IOS_E2 "000102: Jan 15 10:00:02.000 UTC: %LINK-3-UPDOWN: Interface GigabitEthernet0/1, changed state to down"
+
+/*
+ * Continuation lines the device wrote after the entry was read join an
+ * entry the cursor has already sent: they are sent as a record of their
+ * own, also across a restart (the cursor file keeps the entry's length).
+ */
+Test(cursor, continuation_written_after_the_entry_was_sent)
+{
+	struct dev d;
+	char err[512];
+
+	dev_init(&d, 1);
+	dev_poll_pf(&d, PLATFORM_CISCO_IOS, IOS_E1 "\r\n");
+	cr_assert_eq(d.b.nrecs, 1);
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	dev_poll_pf(&d, PLATFORM_CISCO_IOS, IOS_E1 "\r\n" IOS_C1 "\r\n");
+	cr_assert_eq(d.b.nrecs, 1);
+	cr_assert_eq(d.b.ngrown, 1);
+	cr_assert(line_is(&d.b.recs[0], IOS_C1));
+	cr_assert_eq(d.b.recs[0].ts_ms, d.pr.entries[0].ts_ms);
+	dev_deliver(&d);
+	cr_assert_eq(cursor_stats(d.c)->grown, 1);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+	/* a restart between the polls */
+	cursor_free(&d.c);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS, err, sizeof(err)), CERR_OK, "%s", err);
+	dev_poll_pf(&d, PLATFORM_CISCO_IOS, IOS_E1 "\r\n" IOS_C1 "\r\n"
+	    IOS_C2 "\r\n" IOS_E2 "\r\n");
+	cr_assert_eq(d.b.nrecs, 2);
+	cr_assert(line_is(&d.b.recs[0], IOS_C2));
+	cr_assert(line_is(&d.b.recs[1], IOS_E2));
+	dev_deliver(&d);
+	/* nothing new: nothing sent twice */
+	dev_poll_pf(&d, PLATFORM_CISCO_IOS, IOS_E1 "\r\n" IOS_C1 "\r\n"
+	    IOS_C2 "\r\n" IOS_E2 "\r\n");
+	cr_assert_eq(d.b.nrecs, 0);
+	dev_free(&d);
+}
+
+/*
+ * An entry of the cursor's window changed shape between polls: a line left
+ * the entry it was sent with, or one joined it. The cursor's own entry
+ * still places the position; nothing after it is skipped.
+ */
+Test(cursor, window_entry_changed_shape)
+{
+	struct dev d;
+
+	dev_init(&d, 0);
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_RP1 "\r\n " XR_ADM "\r\n"
+	    XR_RP2 "\r\n");
+	cr_assert_eq(d.b.nrecs, 2);
+	dev_deliver(&d);
+	/* the admin line (a continuation of XR_RP1 before: indented) is its own
+	 * entry now: the window [RP1, RP2] no longer matches */
+	dev_poll_pf(&d, PLATFORM_CISCO_XR, XR_HDR XR_RP1 "\r\n" XR_ADM "\r\n"
+	    XR_RP2 "\r\n" IOS_E2 "\r\n");
+	cr_assert_eq(d.pr.nentries, 4);
+	cr_assert_eq(d.b.ngaps, 0);
+	cr_assert_eq(d.b.nrecs, 1);
+	cr_assert(line_is(&d.b.recs[0], IOS_E2));
+	dev_free(&d);
+}
+
 /* ---- pipelining and acks ------------------------------------------------ */
 
 Test(cursor, pipelining_and_out_of_order_acks)
@@ -714,6 +831,8 @@ assert_pos_eq(const struct cursor_pos *a, const struct cursor_pos *b)
 	cr_assert_eq(a->buf_bytes, b->buf_bytes);
 	cr_assert_eq(a->cut_need, b->cut_need);
 	cr_assert_eq(a->cut_fp, b->cut_fp);
+	cr_assert_eq(a->whole_len, b->whole_len);
+	cr_assert_eq(a->whole_fp, b->whole_fp);
 }
 
 static char *
@@ -1305,6 +1424,8 @@ Test(cursor, encode_decode_round_trip)
 	a.buf_bytes = 1234;
 	a.cut_need = 77;
 	a.cut_fp = 0x0123456789abcdefULL;
+	a.whole_len = 123;
+	a.whole_fp = 0xfeedfacecafebeefULL;
 	cr_assert_eq(cursor_encode(&a, "edge 1\n", buf, sizeof(buf), &n), CERR_OK);
 	cr_assert_eq(cursor_decode(buf, n, "edge 1\n", &b, err, sizeof(err)), CERR_OK,
 	    "%s", err);

@@ -446,7 +446,7 @@ Test(inventory, unknown_keys)
 	    NULL, NULL);
 	cr_assert_str_eq(e2, "/inv/hosts.yaml:5: key 'r1.data.loghaul.intervall': "
 	    "unknown key (known keys: interval, persistent, exec, "
-	    "legacy_algorithms, key_file)");
+	    "legacy_algorithms, key_file, timezone)");
 	e2 = s_fail("r1:\n  platform: ios\n  connection_options:\n    netmiko:\n"
 	    "      secret: x\n", NULL, NULL);
 	cr_assert(strstr(e2, ":5: key 'r1.connection_options.netmiko.secret': "
@@ -801,4 +801,24 @@ Test(inventory, secret_of_absent_key)
 	    "(a string, {env: NAME} or {file: PATH})");
 	cr_assert_null(s);
 	ydoc_free(&d);
+}
+
+Test(inventory, data_loghaul_timezone)
+{
+	struct inventory *inv = s_ok(
+	    "r1: {groups: [ny]}\n"
+	    "r2: {groups: [ny], data: {loghaul: {timezone: Europe/Berlin}}}\n"
+	    "r3: {platform: ios}\n",
+	    "ny: {platform: ios, data: {loghaul: {timezone: America/New_York}}}\n",
+	    NULL);
+	const char *err;
+
+	cr_assert_str_eq(inv->hosts[0].timezone, "America/New_York", "from the group");
+	cr_assert_str_eq(inv->hosts[1].timezone, "Europe/Berlin", "the host's own");
+	cr_assert_null(inv->hosts[2].timezone);
+	inventory_free(&inv);
+	err = s_fail("r1: {platform: ios, data: {loghaul: {timezone: ''}}}\n",
+	    NULL, NULL);
+	cr_assert(strstr(err, "key 'r1.data.loghaul.timezone': expected a non-empty "
+	    "string"), "%s", err);
 }

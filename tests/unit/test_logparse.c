@@ -4,6 +4,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "collector/cursor.h"
 #include "collector/logparse.h"
 
 /* 2026-01-15T12:00:00Z */
@@ -1008,4 +1009,306 @@ Test(logparse, result_is_reused)
 	}
 	logparse_result_free(&r);
 	logparse_result_free(&r);
+}
+
+/* ---- entry starts whose fields begin with a digit or hold odd bytes ----- */
+
+/*
+ * One check per platform: each line must start an entry of its own, with
+ * the host/node, tag and text it shows. want_tag "" means no tag.
+ */
+struct start_case {
+	const char *line;
+	const char *host;
+	const char *tag;
+	const char *msg_has;
+};
+
+static void
+check_starts(enum platform_id pf, const char *hdr,
+    const struct start_case *c, size_t n)
+{
+	char *out;
+	size_t len = strlen(hdr) + 1;
+	struct logparse_result r;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(c[i].line) + 2;
+	out = malloc(len);
+	strcpy(out, hdr);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, c[i].line);
+		strcat(out, "\r\n");
+	}
+	logparse_result_init(&r);
+	parse_str(pf, out, strlen(out), 0, &r);
+	cr_assert_eq(r.ncut, 0, "%s: a line was taken for a cut entry", platform_get(pf)->name);
+	cr_assert_eq(r.nentries, n, "%s: %zu entries, want %zu",
+	    platform_get(pf)->name, r.nentries, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct logparse_entry *e = &r.entries[i];
+
+		cr_assert(beq(e->raw, c[i].line), "%s: entry %zu is \"%.*s\"",
+		    platform_get(pf)->name, i, (int)e->raw.len, e->raw.ptr);
+		cr_assert(beq(e->host, c[i].host), "%s: entry %zu host \"%.*s\"",
+		    platform_get(pf)->name, i, (int)e->host.len, e->host.ptr);
+		cr_assert(beq(e->tag, c[i].tag), "%s: entry %zu tag \"%.*s\"",
+		    platform_get(pf)->name, i, (int)e->tag.len, e->tag.ptr);
+		cr_assert_not_null(memmem(e->msg.ptr, e->msg.len, c[i].msg_has,
+		    strlen(c[i].msg_has)), "%s: entry %zu msg \"%.*s\"",
+		    platform_get(pf)->name, i, (int)e->msg.len, e->msg.ptr);
+		cr_assert_neq(e->ts_ms, 0, "%s: entry %zu has no time",
+		    platform_get(pf)->name, i);
+	}
+	logparse_result_free(&r);
+	free(out);
+}
+
+#define NCASES(a) (sizeof(a) / sizeof((a)[0]))
+#define CISCO_HDR "Syslog logging: enabled\r\nLog Buffer (8192 bytes):\r\n\r\n"
+
+Test(logparse, starts_xr_admin_plane_and_digit_nodes)
+{
+	static const struct start_case c[] = {
+		{ "0/RP0/ADMIN0:Sep 25 23:25:25.856 UTC: wd_diskmon[3204]: "
+		  "%INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN : Sysadmin: Device: "
+		  "/var/log Usage %: 84 , State: MINOR, MINOR Threshold %: 80",
+		  "0/RP0/ADMIN0", "INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN",
+		  "Usage %: 84" },
+		{ "RP/0/RP0/CPU0:Sep 25 23:25:26.001 UTC: ifmgr[257]: "
+		  "%PKT_INFRA-LINK-3-UPDOWN : Interface TenGigE0/0/0/1, changed "
+		  "state to Down", "RP/0/RP0/CPU0", "PKT_INFRA-LINK-3-UPDOWN",
+		  "TenGigE0/0/0/1" },
+		/* no zone word, space before the colon */
+		{ "0/RP0/ADMIN0:Apr 13 15:49:54.157 : vm_manager[3390]: "
+		  "%INFRA-VM_MANAGER-4-INFO : Info: vm_manager started VM "
+		  "default-sdr--2", "0/RP0/ADMIN0", "INFRA-VM_MANAGER-4-INFO",
+		  "started VM" },
+		/* a line card's admin plane, after a sequence number */
+		{ "94307: 0/3/ADMIN0:Jul  7 10:07:42.979 UTC: pm[2890]: "
+		  "%INFRA-Process_Manager-3-PROCESS_RESTART : Process tams "
+		  "(IID: 0) restarted", "0/3/ADMIN0",
+		  "INFRA-Process_Manager-3-PROCESS_RESTART", "Process tams" },
+		{ "LC/0/2/CPU0:Jul  7 20:16:14.834 UTC: ifmgr[215]: "
+		  "%PKT_INFRA-LINK-3-UPDOWN : Interface TenGigE0/2/0/4, changed "
+		  "state to Down", "LC/0/2/CPU0", "PKT_INFRA-LINK-3-UPDOWN",
+		  "TenGigE0/2/0/4" },
+	};
+
+	check_starts(PLATFORM_CISCO_XR, CISCO_HDR, c, NCASES(c));
+}
+
+Test(logparse, starts_ios_and_xe_odd_fields)
+{
+	static const struct start_case ios[] = {
+		{ "000123: *Mar  1 00:01:23.456: %LINK-3-UPDOWN: Interface "
+		  "GigabitEthernet0/1, changed state to down", "",
+		  "LINK-3-UPDOWN", "GigabitEthernet0/1" },
+		/* a tag whose facility holds digits and an underscore */
+		{ "000124: *Mar  1 00:01:24.000: %DOT1X_SWITCH-5-ERR_VLAN_NOT_FOUND: "
+		  "Attempt to assign non-existent VLAN 100", "",
+		  "DOT1X_SWITCH-5-ERR_VLAN_NOT_FOUND", "VLAN 100" },
+		{ "000125: *Mar  1 00:01:25.000: %C4K_EBM-4-HOSTFLAPPING: Host "
+		  "00:0c:29:aa:bb:cc in vlan 10 is flapping", "",
+		  "C4K_EBM-4-HOSTFLAPPING", "flapping" },
+	};
+	static const struct start_case xe[] = {
+		/* a process token with a slash: "R0/0: kernel: " is text */
+		{ "Jan 15 10:00:01.000 UTC: %IOSXE-3-PLATFORM: R0/0: kernel: "
+		  "EXT4-fs error", "", "IOSXE-3-PLATFORM", "R0/0: kernel" },
+		{ "Jan 15 10:00:02.000 UTC: %3GPP_UNKNOWN-5-X: digit tag", "",
+		  "3GPP_UNKNOWN-5-X", "digit tag" },
+	};
+
+	check_starts(PLATFORM_CISCO_IOS, CISCO_HDR, ios, NCASES(ios));
+	check_starts(PLATFORM_CISCO_XE, CISCO_HDR, xe, NCASES(xe));
+}
+
+Test(logparse, starts_nxos_digit_hosts)
+{
+	static const struct start_case c[] = {
+		{ "2026 Jan 15 10:00:01 9k-leaf-01 %ETHPORT-5-IF_DOWN_LINK_FAILURE: "
+		  "Interface Ethernet1/1 is down (Link failure)", "9k-leaf-01",
+		  "ETHPORT-5-IF_DOWN_LINK_FAILURE", "Ethernet1/1" },
+		{ "2026 Jan 15 10:00:02 n7k.dc1 %VSHD-5-VSHD_SYSLOG_CONFIG_I: "
+		  "Configured from vty by admin on 10.1.1.1@pts/0", "n7k.dc1",
+		  "VSHD-5-VSHD_SYSLOG_CONFIG_I", "10.1.1.1@pts/0" },
+	};
+
+	check_starts(PLATFORM_CISCO_NXOS, "", c, NCASES(c));
+}
+
+Test(logparse, starts_eos_digit_hosts_and_processes)
+{
+	static const struct start_case c[] = {
+		{ "Jan 15 10:00:01 7050-sw1 Ebra: %LINEPROTO-5-UPDOWN: Line "
+		  "protocol on Interface Ethernet1, changed state to down",
+		  "7050-sw1", "LINEPROTO-5-UPDOWN", "Ethernet1" },
+		{ "Jan 15 10:00:02 sw_1.lab Rib[2011]: %BGP-5-ADJCHANGE: peer "
+		  "10.0.0.2 (AS 65001) old state Established", "sw_1.lab",
+		  "BGP-5-ADJCHANGE", "AS 65001" },
+	};
+
+	check_starts(PLATFORM_ARISTA_EOS, "", c, NCASES(c));
+}
+
+Test(logparse, starts_junos_tags_are_subsystem_event)
+{
+	static const struct start_case c[] = {
+		/* "JAM:" is message text, not a tag */
+		{ "Mar  5 14:47:47  mx960-re0 chassisd[91550]: JAM:PL: mod info  "
+		  "i2cc4a", "mx960-re0", "", "JAM:PL: mod info" },
+		{ "Mar  5 14:47:48  2vmx-01 mib2d[2424]: SNMP_TRAP_LINK_DOWN: "
+		  "ifIndex 502, ifAdminStatus up(1), ifOperStatus down(2), "
+		  "ifName ge-0/0/1", "2vmx-01", "SNMP_TRAP_LINK_DOWN", "ifIndex 502" },
+		{ "Mar  5 14:47:49  vmx01 /kernel: KERN_ARP_ADDR_CHANGE: arp info "
+		  "overwritten for 10.0.0.1", "vmx01", "KERN_ARP_ADDR_CHANGE",
+		  "overwritten" },
+		{ "Mar  5 14:47:50  vmx01 rpd[1702]: RPD_OSPF_NBRDOWN: OSPF "
+		  "neighbor 10.0.0.2 state changed", "vmx01", "RPD_OSPF_NBRDOWN",
+		  "neighbor" },
+		{ "Mar  5 14:47:51  vmx01 fpc0 PFE: ERROR: no tag here", "vmx01", "",
+		  "no tag here" },
+	};
+
+	check_starts(PLATFORM_JUNIPER_JUNOS, "", c, NCASES(c));
+}
+
+/* ---- real buffers: XR's admin plane, Junos tags (genieparser) ----------- */
+
+/* The XR capture without the prompt line the session layer removes. */
+static char *
+xr_real(size_t *len)
+{
+	char *s = slurp("genieparser/iosxr_show_logging.txt", len), *p;
+
+	p = strstr(s, "RP/0/RP0/CPU0:R2_xr#");
+	cr_assert_not_null(p);
+	*p = '\0';
+	*len = (size_t)(p - s);
+	return s;
+}
+
+Test(logparse, real_xr_buffer_with_admin_plane_lines)
+{
+	struct logparse_result r;
+	size_t len, admin = 0;
+	char *s = xr_real(&len);
+
+	logparse_result_init(&r);
+	parse_str(PLATFORM_CISCO_XR, s, len, LOGPARSE_COMPLETE, &r);
+	cr_assert(r.header_found);
+	cr_assert_eq(r.ncut, 0);
+	/* "Buffer logging: level debugging, 114 messages logged" */
+	cr_assert_eq(r.nentries, 114);
+	for (size_t i = 0; i < r.nentries; i++) {
+		const struct logparse_entry *e = &r.entries[i];
+
+		cr_assert_eq(e->nlines, 1, "entry %zu holds %u lines", i, e->nlines);
+		cr_assert_neq(e->ts_ms, 0, "entry %zu", i);
+		if (beq(e->host, "0/RP0/ADMIN0"))
+			admin++;
+		else
+			cr_assert(beq(e->host, "RP/0/RP0/CPU0"), "entry %zu: %s", i,
+			    bstr(e->host));
+	}
+	cr_assert_eq(admin, 4);
+	{
+		const struct logparse_entry *e = &r.entries[45];
+
+		cr_assert(beq(e->host, "0/RP0/ADMIN0"));
+		cr_assert(beq(e->tag, "INFRA-WD_DISKMON_SYSADMIN-4-DISK_WARN"));
+		cr_assert_eq(e->severity, 4);
+	}
+	logparse_result_free(&r);
+	free(s);
+}
+
+/*
+ * The same buffer read twice: first up to just before the first admin-plane
+ * line, then whole. The second poll sends exactly the entries after the
+ * first, the admin-plane ones included, each a record of its own.
+ */
+Test(logparse, real_xr_admin_plane_lines_across_polls)
+{
+	struct logparse_result r;
+	struct cursor *c = cursor_new(NULL, "R2_xr");
+	struct cursor_batch b;
+	struct logparse_opts o;
+	char err[128], *cut;
+	size_t len, cutlen;
+	char *s = xr_real(&len);
+
+	cr_assert_not_null(c);
+	cursor_load(c, NOW_MS, err, sizeof err);
+	logparse_result_init(&r);
+	cursor_batch_init(&b);
+	logparse_opts_init(&o, NOW_MS);
+	o.flags = LOGPARSE_COMPLETE;
+	cut = strstr(s, "0/RP0/ADMIN0:");
+	cr_assert_not_null(cut);
+	cutlen = (size_t)(cut - s);
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_XR, s, cutlen, &o, &r), CERR_OK);
+	cr_assert_eq(r.nentries, 45);
+	cr_assert_eq(cursor_advance(c, &r, NOW_MS, &b), CERR_OK);
+	cr_assert_eq(b.nrecs, 45);
+	cr_assert_eq(cursor_mark_sent(c, &b, b.nrecs), CERR_OK);
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_XR, s, len, &o, &r), CERR_OK);
+	cr_assert_eq(cursor_advance(c, &r, NOW_MS, &b), CERR_OK);
+	cr_assert_eq(b.ngaps, 0);
+	cr_assert_eq(b.ngrown, 0);
+	cr_assert_eq(b.nrecs, 114 - 45);
+	cr_assert(strncmp(b.recs[0].line.ptr, "0/RP0/ADMIN0:Sep 25 23:25:25.856 UTC: "
+	    "wd_diskmon[3204]:", 51) == 0, "%.60s", b.recs[0].line.ptr);
+	for (size_t i = 0; i < b.nrecs; i++)
+		cr_assert_null(memchr(b.recs[i].line.ptr, '\n', b.recs[i].line.len),
+		    "record %zu holds two lines", i);
+	cursor_batch_free(&b);
+	logparse_result_free(&r);
+	cursor_free(&c);
+	free(s);
+}
+
+Test(logparse, real_junos_tags)
+{
+	struct logparse_result r;
+	size_t len, n = 0, jam = 0, tagged = 0;
+	char *s = slurp("genieparser/junos_show_log_messages.txt", &len);
+	char *out = malloc(len + 1), *line, *save = NULL;
+
+	/* the capture's command line and 8-space indentation are the test's
+	 * that published it, not the device's */
+	out[0] = '\0';
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "        ", 8) != 0 ||
+		    strstr(line, "show log messages") != NULL)
+			continue;
+		strcat(out, line + 8);
+		strcat(out, "\n");
+		n++;
+	}
+	cr_assert_eq(n, 46);
+	logparse_result_init(&r);
+	parse_str(PLATFORM_JUNIPER_JUNOS, out, strlen(out), 0, &r);
+	cr_assert_eq(r.nentries, 46);
+	for (size_t i = 0; i < r.nentries; i++) {
+		const struct logparse_entry *e = &r.entries[i];
+
+		cr_assert(beq(e->host, "sr_hktGCS001"), "entry %zu", i);
+		if (memmem(e->raw.ptr, e->raw.len, "JAM:PL:", 7) != NULL) {
+			cr_assert_eq(e->tag.len, 0, "entry %zu: tag %s", i, bstr(e->tag));
+			jam++;
+		}
+		tagged += e->tag.len > 0;
+	}
+	cr_assert_eq(jam, 5);
+	/* UI_DBASE_LOGIN_EVENT UI_LOAD_EVENT UI_COMMIT UI_CHILD_EXITED
+	 * CHASSISD_IOCTL_FAILURE AGENTD_CONFIG_INFO AGENTD_SENSOR_INSTALL_SUCCESS
+	 * x2 MBG_PKG_BBE_NOT_FOUND x2 */
+	cr_assert_eq(tagged, 10, "%zu tagged", tagged);
+	cr_assert(beq(r.entries[16].tag, "CHASSISD_IOCTL_FAILURE"), "%s",
+	    bstr(r.entries[16].tag));
+	logparse_result_free(&r);
+	free(out);
+	free(s);
 }
