@@ -13,6 +13,11 @@
  *     quotes.
  *   Arista EOS: POSIX extended; Junos `| find "..."`: POSIX extended in
  *     quotes.
+ * Why these filters: they print from one exact line on. NX-OS also offers
+ * `show logging logfile start-time YYYY MMM DD HH:MM:SS`, but to the second
+ * only (a second holds many entries) and in the device's own clock and
+ * year, which the collector would have to know; `| last N` (NX-OS, Junos)
+ * would need N guessed. Junos's `| find` is its `| begin`.
  * Whatever cannot be typed safely becomes '.', which matches any one
  * character: '?' (a CLI prints help at it), '|' (another filter), braces
  * (interval counts in POSIX), the quote of a quoted dialect, a repeated
