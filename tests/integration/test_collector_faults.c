@@ -257,6 +257,14 @@ ft_kill_restart(struct ft *t)
 	kill(t->pid, SIGSTOP);
 }
 
+/*
+ * A scenario twice: with --once runs (full reads) and with a live
+ * collector reading incrementally between phases.
+ */
+#define FT_BOTH(name, fn)                                              \
+	Test(collector_faults, name, .timeout = 90) { fn(0); }         \
+	Test(collector_incremental, name, .timeout = 90) { fn(1); }
+
 /* One --once --print run: its records in r, the journal as it stands in j. */
 static void
 ft_once(struct ft *t, struct ch_recs *r, struct devsim_journal *j)
@@ -430,15 +438,7 @@ s_wraps(int live)
 	ft_stop_reads(&t);
 }
 
-Test(collector_faults, buffer_wraps_past_the_cursor, .timeout = 90)
-{
-	s_wraps(0);
-}
-
-Test(collector_incremental, buffer_wraps_past_the_cursor, .timeout = 90)
-{
-	s_wraps(1);
-}
+FT_BOTH(buffer_wraps_past_the_cursor, s_wraps)
 
 static void
 s_clear(int live)
@@ -469,15 +469,7 @@ s_clear(int live)
 	ft_stop_reads(&t);
 }
 
-Test(collector_faults, clear_logging_is_a_gap, .timeout = 90)
-{
-	s_clear(0);
-}
-
-Test(collector_incremental, clear_logging_is_a_gap, .timeout = 90)
-{
-	s_clear(1);
-}
+FT_BOTH(clear_logging_is_a_gap, s_clear)
 
 static void
 s_reload(int live)
@@ -514,15 +506,7 @@ s_reload(int live)
 	ft_stop_reads(&t);
 }
 
-Test(collector_faults, reload_is_a_gap, .timeout = 90)
-{
-	s_reload(0);
-}
-
-Test(collector_incremental, reload_is_a_gap, .timeout = 90)
-{
-	s_reload(1);
-}
+FT_BOTH(reload_is_a_gap, s_reload)
 
 static void
 s_identical(int live)
@@ -566,15 +550,7 @@ s_identical(int live)
 	ft_stop_reads(&t);
 }
 
-Test(collector_faults, identical_lines_each_harvested, .timeout = 90)
-{
-	s_identical(0);
-}
-
-Test(collector_incremental, identical_lines_each_harvested, .timeout = 90)
-{
-	s_identical(1);
-}
+FT_BOTH(identical_lines_each_harvested, s_identical)
 
 static void
 s_clock(int live)
@@ -624,15 +600,7 @@ s_clock(int live)
 	ft_stop_reads(&t);
 }
 
-Test(collector_faults, clock_jumping_backwards, .timeout = 90)
-{
-	s_clock(0);
-}
-
-Test(collector_incremental, clock_jumping_backwards, .timeout = 90)
-{
-	s_clock(1);
-}
+FT_BOTH(clock_jumping_backwards, s_clock)
 
 /*
  * The same under load: the generator fills a small buffer several times
