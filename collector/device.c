@@ -316,6 +316,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	int64_t now_ms = util_wallms();
 	size_t pushed, lines = 0;
 	enum cerr e;
+	int every;
 
 	logparse_opts_init(&po, now_ms);
 	/* The prompt came back, so the last line is whole. */
@@ -346,8 +347,16 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	if (d->read == DEV_READ_INCREMENTAL) {
 		d->since_full++;
 	} else {
+		/*
+		 * The checks of a fleet started together would all fall on
+		 * the same poll: the first one comes after a share of the
+		 * period picked by the device's name, spreading them out.
+		 */
+		every = c->conf->collector.full_read_every;
+		d->since_full = d->full_done || every <= 0 ? 0 :
+		    (unsigned)(util_hash64(d->host->name,
+		    strlen(d->host->name)) % (uint64_t)every);
 		d->full_done = 1;
-		d->since_full = 0;
 	}
 	if (c->print) {
 		pushed = s_print_records(c, d);

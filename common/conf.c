@@ -148,7 +148,7 @@ static const struct conf_key collector_keys[] = {
 	    "optional per-device raw log archive"),
 	KENUM("incremental", C(collector.incremental), "auto",
 	    incremental_names, "ask devices only for what follows the cursor"),
-	K("full_read_every", CK_INT, C(collector.full_read_every), "20", 0,
+	K("full_read_every", CK_INT, C(collector.full_read_every), "100", 0,
 	    1000000, "a full read every N polls as a check (0: only when needed)"),
 	SECTION("backoff", backoff_keys, "retry delays after failures"),
 	K("metrics", CK_HOSTPORT, C(collector.metrics), NULL, 0, 0,

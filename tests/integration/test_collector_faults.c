@@ -46,6 +46,7 @@ struct ft {
 	size_t  polls[FT_MAXDEV];	/* "poll ok" lines seen per device */
 	uint64_t last_id[FT_MAXDEV];	/* of the last record before a kill */
 	int     restarted;
+	int     every;		/* collector.full_read_every; 0: 1000 */
 };
 
 /* devsim with spec (device lines under "devices:"); n devices, rate 0. */
@@ -144,10 +145,14 @@ ft_ctl(struct ft *t, const char *fmt, ...)
 static void
 ft_spawn(struct ft *t)
 {
+	char extra[64];
 	struct ch_conf co = { .interval = "300ms", .command = "5s",
-	    .state_dir = "state-live",
-	    .collector_extra = "  full_read_every: 1000\n" };
-	char *cfg = ch_config(devsim_dir(t->ds), "live.yaml", &co);
+	    .state_dir = "state-live", .collector_extra = extra };
+	char *cfg;
+
+	snprintf(extra, sizeof extra, "  full_read_every: %d\n",
+	    t->every ? t->every : 1000);
+	cfg = ch_config(devsim_dir(t->ds), "live.yaml", &co);
 	const char *args[] = { "--config", cfg, "--print", "-v", NULL };
 
 	cr_assert_not_null(cfg);
@@ -757,7 +762,8 @@ Test(collector_incremental, metacharacters_and_prompt_text, .timeout = 120)
 /*
  * An old IOS without output modifiers: it refuses `| begin`; the poll reads
  * the whole buffer at once, the collector says so once and from then on
- * reads that device whole, and loses or doubles nothing.
+ * reads that device whole, and loses or doubles nothing. Its neighbour
+ * reads incrementally, with a full read every 3 polls.
  */
 Test(collector_incremental, filter_refused, .timeout = 90)
 {
@@ -768,6 +774,7 @@ Test(collector_incremental, filter_refused, .timeout = 90)
 	ft_start(&t, 2, "cisco_ios", "  r001: {faults: [no_output_filter]}\n",
 	    16384, "5");
 	t.live = 1;
+	t.every = 3;
 	for (int round = 0; round < 4; round++) {
 		if (round > 0)
 			for (size_t i = 0; i < t.ndev; i++)
@@ -782,6 +789,9 @@ Test(collector_incremental, filter_refused, .timeout = 90)
 	cr_expect_eq(ft_polls(&t, 0, "incremental"), 0);
 	cr_expect_eq(ft_polls(&t, 0, "fallback"), 1);
 	cr_expect_gt(ft_polls(&t, 1, "incremental"), 0);
+	/* and a check now and then: full_read_every 3 over 8 polls or more */
+	cr_expect_geq(ft_polls(&t, 1, "full"), 2, "r002: %zu full reads, %zu "
+	    "incremental", ft_polls(&t, 1, "full"), ft_polls(&t, 1, "incremental"));
 	ft_stop(&t);
 }
 
