@@ -3,6 +3,7 @@
  * sockets and the alert stage's DEALER; decode, match, forward, ack.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -11,9 +12,12 @@
 #include "analyzer/rules.h"
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/daemon.h"
+#include "common/ifname.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/mq.h"
+#include "common/supervise.h"
 #include "common/util.h"
 #include "common/wire.h"
 
@@ -51,6 +55,13 @@ struct pend {
 	char         key[];		/* the encoded ack frame: also the key */
 };
 
+/* A name in in->names that an event or capture points at, once matched. */
+struct namefix {
+	int    is_cap;	/* 0: in->ev[idx].interface, 1: in->cap[idx].value */
+	size_t idx;
+	size_t off, len;
+};
+
 struct intake {
 	const struct conf *conf;
 	struct rules     **rules;
@@ -69,6 +80,10 @@ struct intake {
 	size_t               ncap, capcap;
 	const struct wire_rec *cur;	/* record being matched */
 	const struct wire_batch *batch;
+	const char           *platform;	/* the batch's, NUL-terminated */
+	struct buf            names;	/* canonical and raw names copied */
+	struct namefix       *fix;
+	size_t                nfix, fixcap;
 	int                   overflow;
 	struct log_ratelimit rl_bad, rl_limit, rl_gap;
 	struct mq_keypair    keys;
@@ -165,6 +180,71 @@ s_pend_expire(struct intake *in, double now)
 	}
 }
 
+static void
+s_fix(struct intake *in, int is_cap, size_t idx, const char *p, size_t len)
+{
+	if (in->nfix == in->fixcap) {
+		in->fixcap = in->fixcap ? in->fixcap * 2 : 64;
+		in->fix = xrealloc(in->fix, in->fixcap * sizeof *in->fix);
+	}
+	in->fix[in->nfix++] = (struct namefix){ is_cap, idx, in->names.len, len };
+	if (buf_append(&in->names, p, len) != CERR_OK)
+		in->nfix--;	/* cannot happen below the buffer's ceiling */
+}
+
+/*
+ * The event's interface is the platform's canonical name (common/ifname.h),
+ * so the alert stage keys "Gi0/1" and "GigabitEthernet0/1" on one device as
+ * one interface. When the device wrote it otherwise, its spelling travels
+ * as the capture "interface_raw" (and in the line). A name that is not
+ * bytes of the line (a template's, built in the rule set's scratch space,
+ * which the next hit reuses) is copied too. Copies go to in->names, which
+ * may move while it grows, so pointers are set once the batch is matched.
+ */
+static void
+s_interface(struct intake *in, struct wire_event *e, const struct rules_hit *h)
+{
+	const struct wire_rec *r = in->cur;
+	char canon[IFNAME_MAX + 1];
+	const char *c;
+	size_t clen, ei = (size_t)(e - in->ev);
+	int in_line = h->interface >= r->line.ptr &&
+	    h->interface + h->interface_len <= r->line.ptr + r->line.len;
+
+	if (!ifname_canon_ref(in->platform, h->interface, h->interface_len,
+	    canon, sizeof canon, &c, &clen)) {
+		if (in_line)
+			e->interface = (struct wire_bytes){ c, clen };
+		else
+			s_fix(in, 0, ei, c, clen);
+		return;
+	}
+	s_fix(in, 0, ei, c, clen);
+	in->cap[in->ncap].name = wire_str("interface_raw");
+	if (in_line)
+		in->cap[in->ncap].value = (struct wire_bytes){ h->interface,
+		    h->interface_len };
+	else
+		s_fix(in, 1, in->ncap, h->interface, h->interface_len);
+	in->ncap++;
+	e->ncaptures++;
+}
+
+/* Points events and captures at their copied names (s_interface). */
+static void
+s_fix_names(struct intake *in)
+{
+	for (size_t i = 0; i < in->nfix; i++) {
+		const struct namefix *f = &in->fix[i];
+		struct wire_bytes v = { in->names.data + f->off, f->len };
+
+		if (f->is_cap)
+			in->cap[f->idx].value = v;
+		else
+			in->ev[f->idx].interface = v;
+	}
+}
+
 static int
 s_on_hit(const struct rules_hit *h, void *arg)
 {
@@ -176,7 +256,7 @@ s_on_hit(const struct rules_hit *h, void *arg)
 		in->evcap = in->evcap ? in->evcap * 2 : 64;
 		in->ev = xrealloc(in->ev, in->evcap * sizeof *in->ev);
 	}
-	if (in->ncap + h->ncaptures > in->capcap) {
+	if (in->ncap + h->ncaptures + 1 > in->capcap) {
 		/*
 		 * Captures of earlier events point into this array: growing it
 		 * would move them. Start a fresh batch of events instead.
@@ -190,8 +270,6 @@ s_on_hit(const struct rules_hit *h, void *arg)
 	e->rule = wire_str(h->rule);
 	e->event = wire_str(h->event);
 	e->platform = in->batch->platform;
-	if (h->interface)
-		e->interface = (struct wire_bytes){ h->interface, h->interface_len };
 	e->state = h->state;
 	e->kind = h->kind;
 	e->severity = wire_str(h->severity);
@@ -206,6 +284,8 @@ s_on_hit(const struct rules_hit *h, void *arg)
 	}
 	e->ncaptures = h->ncaptures;
 	in->ncap += h->ncaptures;
+	if (h->interface)
+		s_interface(in, e, h);
 	if (in->m_matches)
 		metrics_inc(metrics_series1(in->m_matches, h->rule));
 	return 0;
@@ -273,8 +353,11 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 
 	in->nev = 0;
 	in->ncap = 0;
+	in->nfix = 0;
+	buf_reset(&in->names);
 	in->overflow = 0;
 	in->batch = b;
+	in->platform = platform;
 	for (size_t i = 0; i < b->nrecs; i++) {
 		const struct wire_rec *r = &b->recs[i];
 
@@ -299,6 +382,7 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 		if (in->overflow)
 			return -1;
 	}
+	s_fix_names(in);
 	metrics_add(in->m_lines, b->nrecs);
 	return 0;
 }
@@ -428,8 +512,12 @@ s_drain_alerts(struct intake *in)
 	}
 }
 
-static void
-s_metrics(struct intake *in, int worker)
+/*
+ * The worker's series and HTTP listener; -1 with err when the listener
+ * cannot start (the daemon refuses to run rather than serve no metrics).
+ */
+static int
+s_metrics(struct intake *in, int worker, char *errbuf, size_t errlen)
 {
 	const char *listen = in->conf->analyzer.metrics ? in->conf->analyzer.metrics :
 	    in->conf->metrics.listen;
@@ -462,15 +550,18 @@ s_metrics(struct intake *in, int worker)
 	if (mq_metrics_export(in->reg) < 0)
 		log_warnx("metrics: cannot export mq counters");
 	if (listen) {
-		const char *colon = strrchr(listen, ':');
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		char *ep = colon ? xasprintf("%.*s:%ld", (int)(colon - listen), listen,
-		    port ? port + worker : 0) : xstrdup(listen);
-		in->http = metrics_http_start(in->reg, ep, NULL, err, sizeof err);
-		if (in->http == NULL)
-			log_warnx("metrics: %s", err);
-		free(ep);
+		/* worker i of n listens on the configured port + i */
+		char who[64];
+
+		snprintf(who, sizeof who, "analyzer worker=%d", worker);
+		in->http = daemon_metrics_start(in->reg, listen, worker, NULL, who,
+		    err, sizeof err);
+		if (in->http == NULL) {
+			snprintf(errbuf, errlen, "%s", err);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 /*
@@ -586,6 +677,8 @@ s_close(struct intake *in)
 	buf_free(&in->ackbuf);
 	free(in->ev);
 	free(in->cap);
+	free(in->fix);
+	buf_free(&in->names);
 	metrics_http_stop(&in->http);
 	metrics_free(&in->reg);
 }
@@ -628,14 +721,17 @@ intake_run(const struct conf *conf, struct rules **rules, int worker)
 	in.rl_bad.interval = in.rl_limit.interval = in.rl_gap.interval = 10;
 	buf_init(&in.out, WIRE_MAX_FRAME);
 	buf_init(&in.ackbuf, 0);
-	s_metrics(&in, worker);
-	if (s_open(&in, err, sizeof err) != 0) {
+	buf_init(&in.names, 0);
+	if (s_metrics(&in, worker, err, sizeof err) != 0 ||
+	    s_open(&in, err, sizeof err) != 0) {
 		log_warnx("%s", err);
 		s_close(&in);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	log_info("worker=%d collectors=%zu alerts=%s rules=%zu", worker, in.nups,
 	    conf->analyzer.alerts, rules_count(*rules));
+	if (daemon_ready(worker, err, sizeof err) < 0)
+		log_warnx("worker=%d %s", worker, err);
 	items = xcalloc(in.nups + 1, sizeof *items);
 	while (!intake_quit) {
 		double now;

@@ -2,8 +2,7 @@
  * main.c — loghaul-analyzer: arguments, signals, the rule-author tools, and
  * --workers N matching processes under a supervisor (common/supervise.h).
  */
-#include <getopt.h>
-#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "analyzer/rules.h"
 #include "analyzer/ruletool.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/mq.h"
 #include "common/supervise.h"
@@ -24,23 +24,43 @@ s_usage(FILE *f)
 	    "usage: loghaul-analyzer -f CONFIG [--workers N] [-v]\n"
 	    "       loghaul-analyzer --check-rules FILE...\n"
 	    "       loghaul-analyzer --test-rules FILE... [--platform P] < lines\n"
-	    "  -f, --config FILE   the deployment's YAML configuration\n"
-	    "      --workers N     run N matching processes (default analyzer.workers)\n"
-	    "      --check-rules   load and compile rule files; errors as FILE:LINE\n"
-	    "      --test-rules    print, for each input line, the rules that match\n"
-	    "                      and their captures\n"
-	    "      --platform P    with --test-rules: the device platform (default any)\n"
-	    "  -n, --check         check the configuration and rules, exit\n"
-	    "  -v, --verbose\n");
+	    "      --workers N         run N matching processes (default analyzer.workers)\n"
+	    "      --check-rules       load and compile rule files; errors as FILE:LINE\n"
+	    "      --test-rules        print, for each input line, the rules that match\n"
+	    "                          and their captures\n"
+	    "      --platform P        with --test-rules: the device platform (default any)\n");
+	daemon_usage_common(f);
 }
 
-static void
-s_on_signal(int sig)
+/* The analyzer's own options (daemon_getopt). */
+struct aopts {
+	const char *platform;
+	int workers, check_rules, test_rules;
+};
+
+static int
+s_opt(int ch, const char *arg, void *p)
 {
-	if (sig == SIGHUP)
-		intake_reconfig = 1;
-	else
-		intake_quit = 1;
+	struct aopts *ao = p;
+	int64_t v;
+
+	switch (ch) {
+	case 'w':
+		if (util_parse_i64(arg, 1, 256, &v) != CERR_OK) {
+			fprintf(stderr, "--workers: expected 1 to 256, got '%s'\n",
+			    arg);
+			return 2;
+		}
+		ao->workers = (int)v;
+		break;
+	case 'C': ao->check_rules = 1; break;
+	case 'T': ao->test_rules = 1; break;
+	case 'p': ao->platform = arg; break;
+	default:
+		s_usage(stderr);
+		return 2;
+	}
+	return DAEMON_RUN;
 }
 
 static struct rules *
@@ -67,11 +87,11 @@ s_worker(int idx, int n, void *arg)
 	(void)n;
 	if (conf_load(path, &c, err, sizeof err) != CERR_OK) {
 		log_warnx("%s", err);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	if ((r = s_load_rules(c)) == NULL) {
 		conf_free(&c);
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	}
 	rc = intake_run(c, &r, idx);
 	rules_free(&r);
@@ -84,56 +104,35 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'f' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "check-rules", no_argument, NULL, 'C' },
 		{ "test-rules", no_argument, NULL, 'T' },
 		{ "platform", required_argument, NULL, 'p' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *config = NULL;
-	const char *platform = NULL;
-	int ch, check = 0, verbose = 0, workers = 0, check_rules = 0, test_rules = 0;
+	struct daemon_opts dopts = { 0 };
+	struct aopts ao = { 0 };
+	const char *config;
 	struct conf *c = NULL;
 	struct rules *r;
-	struct sigaction sa;
 	char err[1024];
-	int64_t v;
+	int rc, workers;
 
-	while ((ch = getopt_long(argc, argv, "f:nvhd", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': config = optarg; break;
-		case 'w':
-			if (util_parse_i64(optarg, 1, 256, &v) != CERR_OK) {
-				fprintf(stderr, "--workers: expected 1 to 256, got '%s'\n",
-				    optarg);
-				return 2;
-			}
-			workers = (int)v;
-			break;
-		case 'C': check_rules = 1; break;
-		case 'T': test_rules = 1; break;
-		case 'p': platform = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		case 'd': break;
-		case 'h': s_usage(stdout); return 0;
-		default: s_usage(stderr); return 2;
-		}
-	}
-	log_init("analyzer", verbose);
-	if (check_rules || test_rules) {
+	rc = daemon_getopt(argc, argv, longopts, NULL, s_opt, &ao, s_usage,
+	    &dopts);
+	if (rc != DAEMON_RUN)
+		return rc;
+	config = dopts.config;
+	log_init("analyzer", dopts.verbose);
+	if (ao.check_rules || ao.test_rules) {
 		if (optind == argc) {
 			s_usage(stderr);
 			return 2;
 		}
-		if (check_rules)
+		if (ao.check_rules)
 			return ruletool_check(argc - optind, argv + optind, stdout);
-		return ruletool_test_platform(argc - optind, argv + optind, platform,
-		    stdin, stdout);
+		return ruletool_test_platform(argc - optind, argv + optind,
+		    ao.platform, stdin, stdout);
 	}
 	if (config == NULL || optind != argc) {
 		s_usage(stderr);
@@ -147,26 +146,18 @@ main(int argc, char **argv)
 		conf_free(&c);
 		return 1;
 	}
-	if (check) {
+	if (dopts.check) {
 		printf("configuration OK: %s, %zu rules\n", config, rules_count(r));
 		rules_free(&r);
 		conf_free(&c);
 		return 0;
 	}
 	rules_free(&r);
-	if (workers == 0)
-		workers = c->analyzer.workers;
+	workers = ao.workers ? ao.workers : c->analyzer.workers;
 	conf_free(&c);
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = s_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_signals(&intake_quit, &intake_reconfig);
 	if (workers <= 1)
-		return s_worker(0, 1, config);
-	return supervise_run("analyzer", workers, s_worker, config,
-	    &intake_quit, &intake_reconfig, 10);
+		return s_worker(0, 1, (void *)(uintptr_t)config);
+	return supervise_run("analyzer", workers, s_worker,
+	    (void *)(uintptr_t)config, &intake_quit, &intake_reconfig, 10);
 }

@@ -36,7 +36,8 @@
  * start or after a space) followed by a FACILITY-SEV-MNEMONIC token
  * ("%LINK-3-UPDOWN:", IOS XR's "%PKT_INFRA-LINK-3-UPDOWN :", Huawei's
  * "%%01IFNET/4/IF_STATE(l)" whose tag is "IFNET/4/IF_STATE"); on lines
- * without one, Junos's "proc[pid]: TAG:". Only that first tag counts, so
+ * without one, the MSGID of an RFC 5424 line ("<28>1 STAMP HOST APP PROCID
+ * MSGID [SD]", Junos's structured-data files), or Junos's "proc[pid]: TAG:". Only that first tag counts, so
  * tag text quoted later in a message (a %SYS-5-CONFIG_I, a description)
  * never dispatches. A rule is indexed by its tag: given as `tag` (a
  * trailing '*' makes it a prefix, "ETHPORT-5-IF_DOWN_*"), or read from a
@@ -93,7 +94,10 @@ struct rules_hit {
 	const char                 *severity;	/* "" when the rule names none */
 	enum ifstate                state;
 	enum ifkind                 kind;
-	const char                 *interface;	/* NULL when the rule has none */
+	/* The rule's first platform (NULL for "any"): names the interface's
+	 * conventions when the caller matched without a platform. */
+	const char                 *platform;
+	const char                 *interface;	/* as the device wrote it; NULL: none */
 	size_t                      interface_len;
 	const struct rules_label   *labels;
 	size_t                      nlabels;

@@ -1,6 +1,6 @@
 /*
- * rules_load.c — reads rule files (libyaml's document API, so that every
- * message can name file:line), validates each rule against a key table,
+ * rules_load.c — reads rule files (through common/ydoc, like every YAML
+ * loader, so that every message can name file:line), validates each rule against a key table,
  * compiles its pattern once with JIT and works out how it is dispatched.
  * Every problem is reported; the set is refused if there was any error.
  */
@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "analyzer/rules_int.h"
 #include "common/util.h"
+#include "common/ydoc.h"
 
 #define RULES_MAX_RULES   100000
 #define RULES_MAX_PATTERN 65536
@@ -23,18 +23,28 @@ struct ld {
 	void            *arg;
 	int              nerr;
 	const char      *file;
-	yaml_document_t *doc;
 	struct rule     *rules;
 	size_t           nrules;
 	size_t           cap;
 };
 
-static void s_diag(struct ld *ld, int is_error, const yaml_node_t *n,
+static void s_diag(struct ld *ld, int is_error, const struct ydoc_node *n,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Reports "FILE:LINE: message" (LINE from the node, 1-based). */
+/* Present in the document (null counts: `key:` is there, and empty). */
+static int
+s_has(const struct ydoc_node *n)
+{
+	return ydoc_kind(n) != YDOC_ABSENT;
+}
+
+/*
+ * Reports "FILE:LINE: message" (LINE from the node), or "FILE: message"
+ * without a node or for one that is absent.
+ */
 static void
-s_diag(struct ld *ld, int is_error, const yaml_node_t *n, const char *fmt, ...)
+s_diag(struct ld *ld, int is_error, const struct ydoc_node *n,
+    const char *fmt, ...)
 {
 	char msg[RULES_ERRLEN], full[RULES_ERRLEN + 256];
 	va_list ap;
@@ -42,9 +52,8 @@ s_diag(struct ld *ld, int is_error, const yaml_node_t *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n != NULL)
-		snprintf(full, sizeof(full), "%s:%lu: %s", ld->file,
-		    (unsigned long)n->start_mark.line + 1, msg);
+	if (n != NULL && s_has(n))
+		snprintf(full, sizeof(full), "%s:%zu: %s", ld->file, n->line, msg);
 	else
 		snprintf(full, sizeof(full), "%s: %s", ld->file, msg);
 	if (is_error)
@@ -53,27 +62,22 @@ s_diag(struct ld *ld, int is_error, const yaml_node_t *n, const char *fmt, ...)
 		ld->diag(is_error, full, ld->arg);
 }
 
-static yaml_node_t *
-s_node(struct ld *ld, int id)
-{
-	return yaml_document_get_node(ld->doc, id);
-}
-
 /*
  * A scalar as a C string: NULL (and an error) for anything else, or for a
- * scalar holding a NUL byte where the caller wants plain text.
+ * scalar holding a NUL byte where the caller wants plain text. A null
+ * value (`key:`) is an empty string.
  */
 static const char *
-s_str(struct ld *ld, const char *rname, const char *key, yaml_node_t *n)
+s_str(struct ld *ld, const char *rname, const char *key,
+    const struct ydoc_node *n)
 {
-	const char *s;
+	const char *s = "";
 
-	if (n->type != YAML_SCALAR_NODE) {
+	if (ydoc_kind(n) != YDOC_SCALAR && ydoc_kind(n) != YDOC_NULL) {
 		s_diag(ld, 1, n, "rule '%s': key '%s' must be a string", rname, key);
 		return NULL;
 	}
-	s = (const char *)n->data.scalar.value;
-	if (strlen(s) != n->data.scalar.length) {
+	if (ydoc_kind(n) == YDOC_SCALAR && ydoc_str(n, &s, NULL, 0) != CERR_OK) {
 		s_diag(ld, 1, n, "rule '%s': key '%s' holds a NUL byte", rname, key);
 		return NULL;
 	}
@@ -82,6 +86,24 @@ s_str(struct ld *ld, const char *rname, const char *key, yaml_node_t *n)
 		return NULL;
 	}
 	return s;
+}
+
+/* Where the i-th key of map stands, for messages about the key. */
+static struct ydoc_node
+s_keyat(const struct ydoc_node *map, size_t i)
+{
+	struct ydoc_node k = *map;
+
+	k.line = ydoc_pair_line(map, i);
+	return k;
+}
+
+/* The i-th pair of a mapping; 0 when its key is not text. */
+static int
+s_pair(const struct ydoc_node *map, size_t i, const char **key,
+    struct ydoc_node *val)
+{
+	return ydoc_pair(map, i, key, val, NULL, 0) == CERR_OK;
 }
 
 static int
@@ -147,14 +169,13 @@ s_default_map(struct rule *ru)
 }
 
 static int
-s_get_state(struct ld *ld, struct rule *ru, yaml_node_t *v)
+s_get_state(struct ld *ld, struct rule *ru, const struct ydoc_node *v)
 {
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *val;
+	struct ydoc_node val;
 	enum ifstate st;
-	const char *s;
+	const char *s, *from;
 
-	if (v->type == YAML_SCALAR_NODE) {
+	if (ydoc_kind(v) == YDOC_SCALAR || ydoc_kind(v) == YDOC_NULL) {
 		if ((s = s_str(ld, ru->name, "state", v)) == NULL)
 			return -1;
 		if (s_parse_state(s, &ru->state) < 0) {
@@ -164,29 +185,28 @@ s_get_state(struct ld *ld, struct rule *ru, yaml_node_t *v)
 		}
 		return 0;
 	}
-	if (v->type != YAML_MAPPING_NODE) {
+	if (ydoc_kind(v) != YDOC_MAP) {
 		s_diag(ld, 1, v, "rule '%s': key 'state' must be a state or a map "
 		    "from captured text to a state", ru->name);
 		return -1;
 	}
 	ru->state_group = UINT32_MAX;	/* resolved once compiled */
-	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		k = s_node(ld, p->key);
-		val = s_node(ld, p->value);
-		if (k->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE) {
-			s_diag(ld, 1, k, "rule '%s': state map entries must be text: state",
-			    ru->name);
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		if (!s_pair(v, i, &from, &val) || ydoc_kind(&val) != YDOC_SCALAR) {
+			struct ydoc_node k = s_keyat(v, i);
+
+			s_diag(ld, 1, &k, "rule '%s': state map entries must be "
+			    "text: state", ru->name);
 			return -1;
 		}
-		if ((s = s_str(ld, ru->name, "state", val)) == NULL)
+		if ((s = s_str(ld, ru->name, "state", &val)) == NULL)
 			return -1;
 		if (s_parse_state(s, &st) < 0) {
-			s_diag(ld, 1, val, "rule '%s': state '%s' is not down, up or admin_down",
-			    ru->name, s);
+			s_diag(ld, 1, &val, "rule '%s': state '%s' is not down, up or "
+			    "admin_down", ru->name, s);
 			return -1;
 		}
-		s_add_map(ru, (const char *)k->data.scalar.value,
-		    k->data.scalar.length, st);
+		s_add_map(ru, from, strlen(from), st);
 	}
 	if (ru->nmap == 0) {
 		s_diag(ld, 1, v, "rule '%s': state map is empty", ru->name);
@@ -196,30 +216,28 @@ s_get_state(struct ld *ld, struct rule *ru, yaml_node_t *v)
 }
 
 static int
-s_get_platforms(struct ld *ld, struct rule *ru, yaml_node_t *v)
+s_get_platforms(struct ld *ld, struct rule *ru, const struct ydoc_node *v)
 {
-	yaml_node_item_t *it;
-	yaml_node_t *n;
+	struct ydoc_node n;
 	const char *s;
 	size_t cnt;
 
-	if (v->type != YAML_SEQUENCE_NODE) {
+	if (ydoc_kind(v) != YDOC_SEQ) {
 		s_diag(ld, 1, v, "rule '%s': key 'platforms' must be a list of "
 		    "platform names (or [any])", ru->name);
 		return -1;
 	}
-	cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
-	if (cnt == 0) {
+	if ((cnt = ydoc_len(v)) == 0) {
 		s_diag(ld, 1, v, "rule '%s': key 'platforms' is empty", ru->name);
 		return -1;
 	}
 	ru->platforms = xcalloc(cnt, sizeof(char *));
-	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-		n = s_node(ld, *it);
-		if ((s = s_str(ld, ru->name, "platforms", n)) == NULL)
+	for (size_t i = 0; i < cnt; i++) {
+		ydoc_item(v, i, &n);
+		if ((s = s_str(ld, ru->name, "platforms", &n)) == NULL)
 			return -1;
 		if (!s_name_ok(s, 0)) {
-			s_diag(ld, 1, n, "rule '%s': platform '%s' is not a name",
+			s_diag(ld, 1, &n, "rule '%s': platform '%s' is not a name",
 			    ru->name, s);
 			return -1;
 		}
@@ -231,24 +249,27 @@ s_get_platforms(struct ld *ld, struct rule *ru, yaml_node_t *v)
 }
 
 static int
-s_get_labels(struct ld *ld, struct rule *ru, yaml_node_t *v)
+s_get_labels(struct ld *ld, struct rule *ru, const struct ydoc_node *v)
 {
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *val;
+	struct ydoc_node val;
 	const char *ks, *vs;
 
-	if (v->type != YAML_MAPPING_NODE) {
+	if (ydoc_kind(v) != YDOC_MAP) {
 		s_diag(ld, 1, v, "rule '%s': key 'labels' must be a map", ru->name);
 		return -1;
 	}
-	for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-		k = s_node(ld, p->key);
-		val = s_node(ld, p->value);
-		if ((ks = s_str(ld, ru->name, "labels", k)) == NULL ||
-		    (vs = s_str(ld, ru->name, "labels", val)) == NULL)
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		struct ydoc_node k = s_keyat(v, i);
+
+		if (!s_pair(v, i, &ks, &val)) {
+			s_diag(ld, 1, &k, "rule '%s': key 'labels' must be a string",
+			    ru->name);
+			return -1;
+		}
+		if ((vs = s_str(ld, ru->name, "labels", &val)) == NULL)
 			return -1;
 		if (!s_name_ok(ks, 1)) {
-			s_diag(ld, 1, k, "rule '%s': label name '%s' is not "
+			s_diag(ld, 1, &k, "rule '%s': label name '%s' is not "
 			    "[a-zA-Z_][a-zA-Z0-9_]*", ru->name, ks);
 			return -1;
 		}
@@ -272,33 +293,38 @@ static const char *const s_keys[K__COUNT] = {
 
 /* What the parse of one rule's mapping leaves for s_finish(). */
 struct rdraft {
-	yaml_node_t *at[K__COUNT];
-	const char  *tag;
-	const char  *literal;
-	const char  *iface;
+	struct ydoc_node at[K__COUNT];	/* absent: not given */
+	const char      *tag;
+	const char      *literal;
+	const char      *iface;
 };
 
 static int
 s_get_scalar_keys(struct ld *ld, struct rule *ru, struct rdraft *d)
 {
 	const char *s;
-	yaml_node_t *n;
+	struct ydoc_node *n;
 
-	if ((n = d->at[K_PATTERN]) != NULL) {
-		if (n->type != YAML_SCALAR_NODE) {
+	if (s_has(n = &d->at[K_PATTERN])) {
+		if (ydoc_kind(n) != YDOC_SCALAR && ydoc_kind(n) != YDOC_NULL) {
 			s_diag(ld, 1, n, "rule '%s': key 'pattern' must be a string", ru->name);
 			return -1;
 		}
-		if (n->data.scalar.length == 0 || n->data.scalar.length > RULES_MAX_PATTERN) {
+		s = "";
+		if (ydoc_kind(n) == YDOC_SCALAR && ydoc_str(n, &s, NULL, 0) != CERR_OK) {
+			s_diag(ld, 1, n, "rule '%s': key 'pattern' holds a NUL byte "
+			    "(write \\x00 in the pattern)", ru->name);
+			return -1;
+		}
+		if (*s == '\0' || strlen(s) > RULES_MAX_PATTERN) {
 			s_diag(ld, 1, n, "rule '%s': pattern is empty or longer than %d bytes",
 			    ru->name, RULES_MAX_PATTERN);
 			return -1;
 		}
-		ru->patlen = n->data.scalar.length;
-		ru->pattern = xmalloc(ru->patlen + 1);
-		memcpy(ru->pattern, n->data.scalar.value, ru->patlen + 1);
+		ru->patlen = strlen(s);
+		ru->pattern = xstrdup(s);
 	}
-	if ((n = d->at[K_EVENT]) != NULL) {
+	if (s_has(n = &d->at[K_EVENT])) {
 		if ((s = s_str(ld, ru->name, "event", n)) == NULL)
 			return -1;
 		if (!s_name_ok(s, 1)) {
@@ -308,12 +334,12 @@ s_get_scalar_keys(struct ld *ld, struct rule *ru, struct rdraft *d)
 		}
 		ru->event = xstrdup(s);
 	}
-	if ((n = d->at[K_SEVERITY]) != NULL) {
+	if (s_has(n = &d->at[K_SEVERITY])) {
 		if ((s = s_str(ld, ru->name, "severity", n)) == NULL)
 			return -1;
 		ru->severity = xstrdup(s);
 	}
-	if ((n = d->at[K_KIND]) != NULL) {
+	if (s_has(n = &d->at[K_KIND])) {
 		if ((s = s_str(ld, ru->name, "kind", n)) == NULL)
 			return -1;
 		if (strcmp(s, "link") == 0)
@@ -329,92 +355,93 @@ s_get_scalar_keys(struct ld *ld, struct rule *ru, struct rdraft *d)
 		}
 		ru->kind_set = 1;
 	}
-	if (d->at[K_TAG] && (d->tag = s_str(ld, ru->name, "tag", d->at[K_TAG])) == NULL)
+	if (s_has(&d->at[K_TAG]) &&
+	    (d->tag = s_str(ld, ru->name, "tag", &d->at[K_TAG])) == NULL)
 		return -1;
-	if (d->at[K_LITERAL] &&
-	    (d->literal = s_str(ld, ru->name, "literal", d->at[K_LITERAL])) == NULL)
+	if (s_has(&d->at[K_LITERAL]) &&
+	    (d->literal = s_str(ld, ru->name, "literal", &d->at[K_LITERAL])) == NULL)
 		return -1;
-	if (d->at[K_INTERFACE] &&
-	    (d->iface = s_str(ld, ru->name, "interface", d->at[K_INTERFACE])) == NULL)
+	if (s_has(&d->at[K_INTERFACE]) &&
+	    (d->iface = s_str(ld, ru->name, "interface", &d->at[K_INTERFACE])) == NULL)
 		return -1;
 	return 0;
 }
 
 /* Reads one rule's mapping into ru; -1 (reported) when it is not valid. */
 static int
-s_parse_rule(struct ld *ld, yaml_node_t *rn, struct rule *ru, struct rdraft *d)
+s_parse_rule(struct ld *ld, const struct ydoc_node *rn, struct rule *ru,
+    struct rdraft *d)
 {
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	const char *ks;
+	struct ydoc_node v;
+	const char *ks, *name;
 	char what[160];
 	int i, rc = 0;
 
 	memset(d, 0, sizeof(*d));
-	ru->line = (unsigned)rn->start_mark.line + 1;
+	ru->line = (unsigned)rn->line;
 	snprintf(what, sizeof(what), "rule at line %u", ru->line);
 	ru->file = xstrdup(ld->file);
-	if (rn->type != YAML_MAPPING_NODE) {
+	if (ydoc_kind(rn) != YDOC_MAP) {
 		s_diag(ld, 1, rn, "a rule must be a map of keys (name, platforms, "
 		    "pattern, event, ...)");
 		return -1;
 	}
 	/* The name first, so that every message can carry it. */
-	for (p = rn->data.mapping.pairs.start; p < rn->data.mapping.pairs.top; p++) {
-		k = s_node(ld, p->key);
-		v = s_node(ld, p->value);
-		if (k->type == YAML_SCALAR_NODE && v->type == YAML_SCALAR_NODE &&
-		    strcmp((const char *)k->data.scalar.value, "name") == 0)
-			snprintf(what, sizeof(what), "rule '%s'", (const char *)v->data.scalar.value);
-	}
-	for (p = rn->data.mapping.pairs.start; p < rn->data.mapping.pairs.top; p++) {
-		k = s_node(ld, p->key);
-		v = s_node(ld, p->value);
-		ks = k->type == YAML_SCALAR_NODE ? (const char *)k->data.scalar.value : "";
+	for (size_t k = 0; k < ydoc_len(rn); k++)
+		if (s_pair(rn, k, &ks, &v) && strcmp(ks, "name") == 0 &&
+		    ydoc_str(&v, &name, NULL, 0) == CERR_OK)
+			snprintf(what, sizeof(what), "rule '%s'", name);
+	for (size_t k = 0; k < ydoc_len(rn); k++) {
+		struct ydoc_node kn = s_keyat(rn, k);
+
+		if (!s_pair(rn, k, &ks, &v))
+			ks = "";
 		for (i = 0; i < K__COUNT && strcmp(ks, s_keys[i]) != 0; i++)
 			;
 		if (i == K__COUNT) {
-			s_diag(ld, 1, k, "%s: unknown key '%s' (known: name, platforms, "
-			    "pattern, tag, literal, event, state, kind, severity, labels, "
-			    "interface)", what, ks);
+			s_diag(ld, 1, &kn, "%s: unknown key '%s' (known: name, "
+			    "platforms, pattern, tag, literal, event, state, kind, "
+			    "severity, labels, interface)", what, ks);
 			rc = -1;
-		} else if (d->at[i] != NULL) {
-			s_diag(ld, 1, k, "%s: key '%s' given twice", what, ks);
+		} else if (s_has(&d->at[i])) {
+			s_diag(ld, 1, &kn, "%s: key '%s' given twice", what, ks);
 			rc = -1;
 		} else
 			d->at[i] = v;
 	}
-	if (d->at[K_NAME] == NULL) {
+	if (!s_has(&d->at[K_NAME])) {
 		s_diag(ld, 1, rn, "rule without a name");
 		return -1;
 	}
-	if ((ks = s_str(ld, "?", "name", d->at[K_NAME])) == NULL)
+	if ((ks = s_str(ld, "?", "name", &d->at[K_NAME])) == NULL)
 		return -1;
 	ru->name = xstrdup(ks);
 	if (!s_name_ok(ks, 0)) {
-		s_diag(ld, 1, d->at[K_NAME], "rule '%s': name must be letters, digits, "
-		    "'_', '-' or '.'", ks);
+		s_diag(ld, 1, &d->at[K_NAME], "rule '%s': name must be letters, "
+		    "digits, '_', '-' or '.'", ks);
 		return -1;
 	}
 	if (rc < 0)
 		return -1;
 	for (i = 0; i < K__COUNT; i++) {
-		if (d->at[i] == NULL && (i == K_PLATFORMS || i == K_PATTERN || i == K_EVENT)) {
-			s_diag(ld, 1, rn, "rule '%s': missing key '%s'", ru->name, s_keys[i]);
+		if (!s_has(&d->at[i]) &&
+		    (i == K_PLATFORMS || i == K_PATTERN || i == K_EVENT)) {
+			s_diag(ld, 1, rn, "rule '%s': missing key '%s'", ru->name,
+			    s_keys[i]);
 			rc = -1;
 		}
 	}
 	if (rc < 0)
 		return -1;
-	if (s_get_platforms(ld, ru, d->at[K_PLATFORMS]) < 0 ||
+	if (s_get_platforms(ld, ru, &d->at[K_PLATFORMS]) < 0 ||
 	    s_get_scalar_keys(ld, ru, d) < 0)
 		return -1;
-	if (d->at[K_STATE] && s_get_state(ld, ru, d->at[K_STATE]) < 0)
+	if (s_has(&d->at[K_STATE]) && s_get_state(ld, ru, &d->at[K_STATE]) < 0)
 		return -1;
-	if (d->at[K_LABELS] && s_get_labels(ld, ru, d->at[K_LABELS]) < 0)
+	if (s_has(&d->at[K_LABELS]) && s_get_labels(ld, ru, &d->at[K_LABELS]) < 0)
 		return -1;
 	if (d->tag && d->literal) {
-		s_diag(ld, 1, d->at[K_LITERAL], "rule '%s': give 'tag' or 'literal', "
+		s_diag(ld, 1, &d->at[K_LITERAL], "rule '%s': give 'tag' or 'literal', "
 		    "not both", ru->name);
 		return -1;
 	}
@@ -435,7 +462,8 @@ s_group(const struct rule *ru, const char *name, size_t len)
 
 /* Parses "${a}-${b}" into parts; -1 (reported) on a bad reference. */
 static int
-s_template(struct ld *ld, struct rule *ru, const char *t, yaml_node_t *n)
+s_template(struct ld *ld, struct rule *ru, const char *t,
+    const struct ydoc_node *n)
 {
 	const char *p = t, *lit = t, *end;
 	uint32_t g;
@@ -535,13 +563,13 @@ s_dispatch(struct ld *ld, struct rule *ru, struct rdraft *d)
 		if (tprefix)
 			tl--;
 		if (tl == 0 || memchr(d->tag, '*', tl) != NULL) {
-			s_diag(ld, 1, d->at[K_TAG], "rule '%s': tag '%s': only a "
+			s_diag(ld, 1, &d->at[K_TAG], "rule '%s': tag '%s': only a "
 			    "trailing '*' is allowed", ru->name, d->tag);
 			return -1;
 		}
 		if (nkey > 0 && (memcmp(key, d->tag, nkey < tl ? nkey : tl) != 0 ||
 		    (!prefix && !tprefix && nkey != tl) || (!prefix && nkey < tl))) {
-			s_diag(ld, 1, d->at[K_TAG], "rule '%s': tag '%s' does not "
+			s_diag(ld, 1, &d->at[K_TAG], "rule '%s': tag '%s' does not "
 			    "agree with the pattern's leading '%%%s'", ru->name, d->tag, key);
 			return -1;
 		}
@@ -575,7 +603,7 @@ s_dispatch(struct ld *ld, struct rule *ru, struct rdraft *d)
 		return 0;
 	}
 	ru->dispatch = RD_ALWAYS;
-	s_diag(ld, 0, d->at[K_PATTERN], "rule '%s': no tag or literal to dispatch "
+	s_diag(ld, 0, &d->at[K_PATTERN], "rule '%s': no tag or literal to dispatch "
 	    "on: its pattern runs on every line of its platforms", ru->name);
 	return 0;
 }
@@ -595,7 +623,7 @@ s_compile(struct ld *ld, struct rule *ru, struct rdraft *d)
 	    &off, NULL);
 	if (ru->code == NULL) {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
-		s_diag(ld, 1, d->at[K_PATTERN], "rule '%s': pattern does not compile "
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': pattern does not compile "
 		    "at offset %zu: %s", ru->name, (size_t)off, (char *)msg);
 		return -1;
 	}
@@ -604,7 +632,7 @@ s_compile(struct ld *ld, struct rule *ru, struct rdraft *d)
 		ru->jit = 1;
 	else {
 		pcre2_get_error_message(ec, msg, sizeof(msg));
-		s_diag(ld, 0, d->at[K_PATTERN], "rule '%s': no JIT (%s): the "
+		s_diag(ld, 0, &d->at[K_PATTERN], "rule '%s': no JIT (%s): the "
 		    "interpreter will run it, slower", ru->name, (char *)msg);
 	}
 	pcre2_pattern_info(ru->code, PCRE2_INFO_NAMECOUNT, &cnt);
@@ -617,11 +645,24 @@ s_compile(struct ld *ld, struct rule *ru, struct rdraft *d)
 		ru->groups[i].name = (const char *)(e + 2);
 	}
 	ru->ngroups = cnt;
+	/* An event carries the captures and the analyzer's interface_raw in
+	 * one wire map (WIRE_MAX_CAPTURES): refuse here what could not travel. */
+	if (cnt > WIRE_MAX_CAPTURES - 1) {
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': %u named captures, at "
+		    "most %u", ru->name, (unsigned)cnt, WIRE_MAX_CAPTURES - 1);
+		return -1;
+	}
+	if (s_group(ru, "interface_raw", 13) != 0) {
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': the capture name "
+		    "'interface_raw' is the analyzer's (the device's spelling of "
+		    "the interface)", ru->name);
+		return -1;
+	}
 
-	if (ru->state_group == UINT32_MAX || (d->at[K_STATE] == NULL &&
+	if (ru->state_group == UINT32_MAX || (!s_has(&d->at[K_STATE]) &&
 	    s_group(ru, "state", 5) != 0)) {
 		if ((ru->state_group = s_group(ru, "state", 5)) == 0) {
-			s_diag(ld, 1, d->at[K_STATE], "rule '%s': a state map needs "
+			s_diag(ld, 1, &d->at[K_STATE], "rule '%s': a state map needs "
 			    "a capture named 'state' in the pattern", ru->name);
 			return -1;
 		}
@@ -629,13 +670,13 @@ s_compile(struct ld *ld, struct rule *ru, struct rdraft *d)
 			s_default_map(ru);
 	}
 	if (d->iface != NULL) {
-		if (s_template(ld, ru, d->iface, d->at[K_INTERFACE]) < 0)
+		if (s_template(ld, ru, d->iface, &d->at[K_INTERFACE]) < 0)
 			return -1;
 	} else
 		ru->iface_group = s_group(ru, "interface", 9);
 	if (strncmp(ru->event, "interface_", 10) == 0 && ru->iface_group == 0 &&
 	    ru->ntmpl == 0) {
-		s_diag(ld, 1, d->at[K_PATTERN], "rule '%s': event '%s' needs a "
+		s_diag(ld, 1, &d->at[K_PATTERN], "rule '%s': event '%s' needs a "
 		    "capture named 'interface' (or an 'interface' template)",
 		    ru->name, ru->event);
 		return -1;
@@ -674,7 +715,7 @@ rules_rule_free(struct rule *ru)
 }
 
 static void
-s_one_rule(struct ld *ld, yaml_node_t *rn)
+s_one_rule(struct ld *ld, const struct ydoc_node *rn)
 {
 	struct rule ru;
 	struct rdraft d;
@@ -688,7 +729,7 @@ s_one_rule(struct ld *ld, yaml_node_t *rn)
 	}
 	for (i = 0; i < ld->nrules; i++) {
 		if (strcmp(ld->rules[i].name, ru.name) == 0) {
-			s_diag(ld, 1, d.at[K_NAME], "duplicate rule name '%s' (first "
+			s_diag(ld, 1, &d.at[K_NAME], "duplicate rule name '%s' (first "
 			    "defined at %s:%u)", ru.name, ld->rules[i].file,
 			    ld->rules[i].line);
 			rules_rule_free(&ru);
@@ -707,68 +748,63 @@ s_one_rule(struct ld *ld, yaml_node_t *rn)
 	ld->rules[ld->nrules++] = ru;
 }
 
-/* Parses one YAML stream (a file or a buffer) set up in parser. */
+/*
+ * A document ydoc could not load: a syntax error keeps its "YAML:" tag
+ * ("FILE:LINE:COL: YAML: problem ..."); anything else (a missing file)
+ * reads as ydoc wrote it.
+ */
 static void
-s_load_stream(struct ld *ld, yaml_parser_t *parser)
+s_load_failed(struct ld *ld, enum cerr e, const char *err)
 {
-	yaml_document_t doc;
-	yaml_node_t *root, *n;
-	yaml_node_item_t *it;
-	int ndocs = 0;
+	size_t fl = strlen(ld->file);
+	const char *rest = err, *sep;
+	char full[RULES_ERRLEN + 16];
 
-	for (;;) {
-		if (!yaml_parser_load(parser, &doc)) {
-			char full[RULES_ERRLEN];
-			snprintf(full, sizeof(full), "%s:%lu:%lu: YAML: %s%s%s",
-			    ld->file, (unsigned long)parser->problem_mark.line + 1,
-			    (unsigned long)parser->problem_mark.column + 1,
-			    parser->problem ? parser->problem : "syntax error",
-			    parser->context ? " " : "",
-			    parser->context ? parser->context : "");
-			ld->nerr++;
-			if (ld->diag)
-				ld->diag(1, full, ld->arg);
-			return;
-		}
-		if ((root = yaml_document_get_root_node(&doc)) == NULL) {
-			yaml_document_delete(&doc);
-			return;
-		}
-		ld->doc = &doc;
-		if (++ndocs > 1)
-			s_diag(ld, 1, root, "one YAML document per rule file");
-		else if (root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
-			;	/* an empty document: no rules */
-		else if (root->type != YAML_SEQUENCE_NODE)
-			s_diag(ld, 1, root, "a rule file is a list of rules");
-		else {
-			for (it = root->data.sequence.items.start;
-			    it < root->data.sequence.items.top; it++) {
-				n = s_node(ld, *it);
-				s_one_rule(ld, n);
-			}
-		}
-		ld->doc = NULL;
-		yaml_document_delete(&doc);
+	if (strncmp(err, ld->file, fl) == 0 && err[fl] == ':')
+		rest = err + fl + 1;
+	if (e == CERR_PARSE && rest != err && (sep = strstr(rest, ": ")) != NULL)
+		snprintf(full, sizeof(full), "%s:%.*s: YAML: %s", ld->file,
+		    (int)(sep - rest), rest, sep + 2);
+	else
+		snprintf(full, sizeof(full), "%s", err);
+	ld->nerr++;
+	if (ld->diag)
+		ld->diag(1, full, ld->arg);
+}
+
+/* The rules of one loaded document (a file or a buffer). */
+static void
+s_load_doc(struct ld *ld, struct ydoc *doc)
+{
+	struct ydoc_node root, n;
+
+	ydoc_root(doc, &root);
+	if (ydoc_kind(&root) == YDOC_ABSENT || ydoc_kind(&root) == YDOC_NULL)
+		return;		/* an empty document: no rules */
+	if (ydoc_kind(&root) != YDOC_SEQ) {
+		s_diag(ld, 1, &root, "a rule file is a list of rules");
+		return;
+	}
+	for (size_t i = 0; i < ydoc_len(&root); i++) {
+		ydoc_item(&root, i, &n);
+		s_one_rule(ld, &n);
 	}
 }
 
 static void
 s_load_file(struct ld *ld, const char *path)
 {
-	yaml_parser_t parser;
-	FILE *fp;
+	char err[RULES_ERRLEN];
+	struct ydoc *doc;
+	enum cerr e;
 
 	ld->file = path;
-	if ((fp = fopen(path, "rb")) == NULL) {
-		s_diag(ld, 1, NULL, "%s", strerror(errno));
+	if ((e = ydoc_load_file(path, &doc, err, sizeof(err))) != CERR_OK) {
+		s_load_failed(ld, e, err);
 		return;
 	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, fp);
-	s_load_stream(ld, &parser);
-	yaml_parser_delete(&parser);
-	fclose(fp);
+	s_load_doc(ld, doc);
+	ydoc_free(&doc);
 }
 
 static int
@@ -887,8 +923,10 @@ rules_load_buf(const char *name, const void *data, size_t len,
     uint32_t match_limit, char *err, size_t errlen)
 {
 	struct first_err fe = { err, errlen, 0 };
-	yaml_parser_t parser;
+	char derr[RULES_ERRLEN];
+	struct ydoc *doc;
 	struct ld ld;
+	enum cerr e;
 	struct rules *r;
 
 	if (errlen > 0)
@@ -897,10 +935,13 @@ rules_load_buf(const char *name, const void *data, size_t len,
 	ld.diag = s_first_err;
 	ld.arg = &fe;
 	ld.file = name;
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_string(&parser, data, len);
-	s_load_stream(&ld, &parser);
-	yaml_parser_delete(&parser);
+	if ((e = ydoc_load_mem(name, data, len, &doc, derr, sizeof(derr))) !=
+	    CERR_OK) {
+		s_load_failed(&ld, e, derr);
+	} else {
+		s_load_doc(&ld, doc);
+		ydoc_free(&doc);
+	}
 	r = s_finish(&ld, match_limit);
 	s_more(&fe);
 	return r;

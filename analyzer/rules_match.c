@@ -87,16 +87,53 @@ s_junos_tag(const char *line, size_t len, const char **tag, size_t *taglen)
 	return t - line;
 }
 
+/*
+ * RFC 5424, as Junos writes its files with `structured-data`:
+ * "<PRI>1 STAMP HOST APP PROCID MSGID [SD] text". MSGID is the tag; it is
+ * read as the fifth field after "<PRI>1 ", upper case, digits and '_'.
+ */
+static long
+s_5424_tag(const char *line, size_t len, const char **tag, size_t *taglen)
+{
+	const char *p = line + 1, *end = line + len, *t;
+	int field;
+
+	while (p < end && p - line < 5 && *p >= '0' && *p <= '9')
+		p++;
+	if (p == line + 1 || end - p < 3 || p[0] != '>' || p[1] != '1' ||
+	    p[2] != ' ')
+		return -1;
+	p += 3;
+	for (field = 0; field < 4; field++) {
+		if ((p = memchr(p, ' ', (size_t)(end - p))) == NULL)
+			return -1;
+		p++;
+	}
+	for (t = p; p < end && ((*p >= 'A' && *p <= 'Z') || *p == '_' ||
+	    (*p >= '0' && *p <= '9')); p++)
+		;
+	if ((p < end && *p != ' ') || p - t < 3 || *t < 'A' || *t > 'Z')
+		return -1;
+	*tag = t;
+	*taglen = (size_t)(p - t);
+	return t - line;
+}
+
 /* rules_find_tag() once the line's first '%' (or NULL) is known. */
 static long
 s_find_tag(const char *line, size_t len, const char *p, const char **tag,
     size_t *taglen)
 {
+	long off;
+
 	/* Only the first '%' of the line can start its tag, and only at the
 	 * start or after a space: tag text quoted further on is text. */
 	if (p != NULL && (p == line || p[-1] == ' ' || p[-1] == '\t') &&
 	    s_pct_tag(p, line + len, tag, taglen))
 		return p - line;
+	if (len > 0 && line[0] == '<' && (off = s_5424_tag(line, len, tag,
+	    taglen)) >= 0)
+		return off;
 	return s_junos_tag(line, len, tag, taglen);
 }
 
@@ -206,6 +243,8 @@ s_report(struct rules *r, const struct rule *ru, const char *line,
 	memset(h, 0, sizeof(*h));
 	h->rule = ru->name;
 	h->file = ru->file;
+	h->platform = ru->any_platform || ru->nplatforms == 0 ? NULL :
+	    ru->platforms[0];
 	h->line = ru->line;
 	h->event = ru->event;
 	h->severity = ru->severity ? ru->severity : "";

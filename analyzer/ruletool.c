@@ -9,6 +9,7 @@
 
 #include "analyzer/rules.h"
 #include "analyzer/ruletool.h"
+#include "common/ifname.h"
 
 #define RULETOOL_MAX_LINE (1024 * 1024)
 
@@ -73,11 +74,19 @@ s_quoted(FILE *out, const char *p, size_t n)
 	fputc('"', out);
 }
 
+struct test_ctx {
+	FILE       *out;
+	const char *platform;	/* --platform, or NULL */
+};
+
 static int
 s_test_hit(const struct rules_hit *h, void *arg)
 {
-	FILE *out = arg;
-	size_t i;
+	const struct test_ctx *t = arg;
+	FILE *out = t->out;
+	char canon[IFNAME_MAX + 1];
+	const char *c;
+	size_t i, clen;
 
 	fprintf(out, "  match rule=%s event=%s state=%s", h->rule, h->event,
 	    ifstate_str(h->state));
@@ -86,7 +95,12 @@ s_test_hit(const struct rules_hit *h, void *arg)
 	if (h->severity[0] != '\0')
 		fprintf(out, " severity=%s", h->severity);
 	if (h->interface != NULL) {
+		/* The name the alert is keyed and shown by, then the device's. */
+		ifname_canon_ref(t->platform ? t->platform : h->platform,
+		    h->interface, h->interface_len, canon, sizeof(canon), &c, &clen);
 		fputs(" interface=", out);
+		s_quoted(out, c, clen);
+		fputs(" raw=", out);
 		s_quoted(out, h->interface, h->interface_len);
 	}
 	fputc('\n', out);
@@ -111,6 +125,7 @@ ruletool_test_platform(int nfiles, char **files, const char *platform,
 	size_t cap = 0, n;
 	ssize_t got;
 	unsigned long lineno = 0, nmatched = 0;
+	struct test_ctx tc = { out, platform };
 	int rc;
 
 	if (nfiles <= 0) {
@@ -133,7 +148,7 @@ ruletool_test_platform(int nfiles, char **files, const char *platform,
 		fprintf(out, "%lu: ", lineno);
 		s_quoted(out, line, n);
 		fputc('\n', out);
-		rc = rules_match(r, platform, line, n, s_test_hit, out);
+		rc = rules_match(r, platform, line, n, s_test_hit, &tc);
 		if (rc < 0)
 			fprintf(out, "  LIMIT %s\n", rules_last_error(r));
 		else if (rc == 0)

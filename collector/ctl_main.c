@@ -19,6 +19,7 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/mq.h"
 #include "common/util.h"
@@ -133,11 +134,16 @@ s_status(const char *config)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	for (int i = 0; i < c->collector.processes; i++) {
-		const char *colon = strrchr(listen, ':');
-		long port = colon ? strtol(colon + 1, NULL, 10) : 0;
-		char *url = xasprintf("http://%.*s:%ld/metrics",
-		    (int)(colon ? colon - listen : 0), listen, port + i);
+		/* collector process i serves metrics on the port + i */
+		char *hp = daemon_port_plus(listen, i, err, sizeof err), *url;
 		struct buf b;
+
+		if (hp == NULL) {
+			fprintf(stderr, "collector %d: %s\n", i, err);
+			continue;
+		}
+		url = xasprintf("http://%s/metrics", hp);
+		free(hp);
 
 		buf_init(&b, 64u << 20);
 		curl_easy_setopt(curl, CURLOPT_URL, url);

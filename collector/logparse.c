@@ -414,6 +414,57 @@ s_start_cisco(enum platform_id pf, const char *l, size_t ll,
 	return 1;
 }
 
+/* The next space-separated field of an RFC 5424 header from *i. */
+static struct wire_bytes
+s_field(const char *l, size_t ll, size_t *i, size_t max)
+{
+	size_t j = *i;
+
+	while (j < ll && l[j] != ' ' && j - *i < max)
+		j++;
+	if (j == *i || (j < ll && l[j] != ' '))
+		return s_span(NULL, 0);
+	struct wire_bytes b = s_span(l + *i, j - *i);
+	*i = j < ll ? j + 1 : j;
+	return b;
+}
+
+/*
+ * RFC 5424, the form Junos writes its files in with `structured-data`:
+ * "<PRI>1 STAMP HOST APP PROCID MSGID [SD] text". MSGID is the tag
+ * ("SNMP_TRAP_LINK_DOWN"); "-" is none.
+ */
+static int
+s_start_5424(const char *l, size_t ll, const struct logparse_opts *o,
+    struct logparse_entry *e)
+{
+	struct devtime dt;
+	struct wire_bytes app, procid, msgid;
+	size_t i = 1;
+
+	while (i < ll && i < 5 && l[i] >= '0' && l[i] <= '9')
+		i++;
+	if (i == 1 || i + 2 >= ll || l[i] != '>' || l[i + 1] != '1' ||
+	    l[i + 2] != ' ')
+		return 0;
+	i += 3;
+	if (devtime_parse(l + i, ll - i, 0, &o->time, &dt) < 0 ||
+	    i + dt.len >= ll || l[i + dt.len] != ' ')
+		return 0;
+	s_set_time(e, l + i, &dt);
+	i += dt.len + 1;
+	e->host = s_field(l, ll, &i, MAX_HOST);
+	app = s_field(l, ll, &i, MAX_PROC);
+	procid = s_field(l, ll, &i, MAX_PROC);
+	msgid = s_field(l, ll, &i, MAX_TAG);
+	if (app.len > 0 && procid.len > 0 && msgid.len > 0 &&
+	    !(msgid.len == 1 && msgid.ptr[0] == '-')) {
+		e->tag = e->mnemonic = msgid;
+		e->msg = s_span(l + i, ll - i);
+	}
+	return 1;
+}
+
 /* NX-OS, EOS, Junos: STAMP HOST [proc: ][%]TAG: text */
 static int
 s_start_syslog(enum platform_id pf, const char *l, size_t ll,
@@ -422,6 +473,8 @@ s_start_syslog(enum platform_id pf, const char *l, size_t ll,
 	struct devtime dt;
 	size_t i, j;
 
+	if (l[0] == '<')
+		return s_start_5424(l, ll, o, e);
 	if (devtime_parse(l, ll, 0, &o->time, &dt) < 0)
 		return 0;
 	i = dt.len;

@@ -16,6 +16,7 @@
 #include "collector/collector.h"
 #include "collector/sched.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/inventory.h"
 #include "common/metrics.h"
 #include "common/mq.h"
@@ -82,8 +83,14 @@ s_health(void *arg, char *reason, size_t len)
 	return 1;
 }
 
-static void
-s_metrics_init(struct collector *c)
+/*
+ * The collector's series, and its HTTP listener when one is configured.
+ * -1 with err when the listener cannot start: a daemon that cannot serve
+ * the port its configuration names refuses to run, so that nobody scrapes
+ * another process's port believing it is this one.
+ */
+static int
+s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 {
 	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 	    1, 2.5, 5, 10, 30 };
@@ -157,24 +164,19 @@ s_metrics_init(struct collector *c)
 	if (mq_metrics_export(m->reg) < 0)
 		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
 	if (listen && !c->once) {
-		char *ep = collector_shard_endpoint(listen, 0);
 		/* process i of n listens on the configured port + i */
-		const char *colon = strrchr(listen, ':');
-		if (colon && c->shard > 0) {
-			long port = strtol(colon + 1, NULL, 10);
-			free(ep);
-			ep = xasprintf("%.*s:%ld", (int)(colon - listen), listen,
-			    port ? port + c->shard : 0);
-		}
 		struct metrics_health h = { s_health, c };
-		m->http = metrics_http_start(m->reg, ep, &h, err, sizeof err);
-		if (m->http == NULL)
-			log_warnx("collector=%s metrics: %s", c->id, err);
-		else
-			log_info("collector=%s metrics=%s port=%d", c->id, ep,
-			    metrics_http_port(m->http));
-		free(ep);
+		char *who = xasprintf("collector=%s", c->id);
+
+		m->http = daemon_metrics_start(m->reg, listen, c->shard, &h, who,
+		    err, sizeof err);
+		free(who);
+		if (m->http == NULL) {
+			snprintf(errbuf, errlen, "%s", err);
+			return -1;
+		}
 	}
+	return 0;
 }
 
 int
@@ -195,7 +197,15 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 	c->rl_held.interval = 10;
 	c->rl_full.interval = 10;
 	c->rl_resend.interval = 10;
+	/*
+	 * A daemon must keep its cursors: without them a restart re-reads
+	 * every buffer under a new epoch. A first try with --print must not
+	 * leave state in a system directory, so it keeps them in memory
+	 * unless the file names a directory.
+	 */
 	c->state_dir = conf->collector.state_dir;
+	if (c->state_dir == NULL && c->print == NULL)
+		c->state_dir = COLLECTOR_STATE_DIR_DEFAULT;
 	if (c->state_dir && util_mkdir_p(c->state_dir, 0750) != 0) {
 		if (c->print == NULL) {
 			snprintf(err, errlen, "collector.state_dir %s: %s",
@@ -227,7 +237,8 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 		    (uint64_t)shard && iv > c->max_interval_ms)
 			c->max_interval_ms = iv;
 	}
-	s_metrics_init(c);
+	if (s_metrics_init(c, err, errlen) != 0)
+		return -1;
 
 	c->devs = xcalloc(inv->nhosts ? inv->nhosts : 1, sizeof *c->devs);
 	for (size_t i = 0; i < inv->nhosts; i++) {

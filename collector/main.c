@@ -4,9 +4,7 @@
  * name hashes to its shard.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 
 #include "collector/collector.h"
 #include "common/conf.h"
+#include "common/daemon.h"
 #include "common/failpoint.h"
 #include "common/inventory.h"
 #include "common/mq.h"
@@ -25,41 +24,17 @@ s_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: loghaul-collector -f CONFIG [options]\n"
-	    "  -f, --config FILE     the deployment's YAML configuration\n"
-	    "      --once            poll every device once, wait for acks, exit\n"
-	    "      --print           write new records as JSON lines to stdout\n"
-	    "                        instead of pushing them (no analyzer needed)\n"
-	    "      --processes N     run N collector processes (overrides\n"
-	    "                        collector.processes)\n"
-	    "      --shard I/N       run only shard I of N (what the supervisor\n"
-	    "                        starts; useful under systemd templates)\n"
-	    "  -n, --check           check the configuration and inventory, exit\n"
-	    "  -v, --verbose         debug logging\n"
-	    "  -h, --help\n"
-	    "Exit status: 0 ok; 1 a device failed (with --once) or an error; 2 usage.\n");
-}
-
-static void
-s_on_signal(int sig)
-{
-	if (sig == SIGHUP)
-		collector_reconfig = 1;
-	else
-		collector_quit = 1;
-}
-
-static void
-s_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = s_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	    "      --once              poll every device once, wait for acks, exit\n"
+	    "      --print             write new records as JSON lines to stdout\n"
+	    "                          instead of pushing them (no analyzer needed)\n"
+	    "      --processes N       run N collector processes (overrides\n"
+	    "                          collector.processes)\n"
+	    "      --shard I/N         run only shard I of N (what the supervisor\n"
+	    "                          starts; useful under systemd templates)\n");
+	daemon_usage_common(f);
+	fprintf(f,
+	    "Exit status: 0 ok; 1 a device failed (with --once) or an error; 2 usage;\n"
+	    "78 cannot start as configured (a port, a directory: see the log).\n");
 }
 
 static int
@@ -81,7 +56,8 @@ s_load(const char *path, struct conf **conf, struct inventory **inv)
 
 struct run_opts {
 	const char *config;
-	int once, print, shard, nshards;
+	const char *ready_file;
+	int once, print, shard, nshards, processes;
 };
 
 /* One worker: its shard of the inventory, until told to stop. */
@@ -90,7 +66,7 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 {
 	struct collector c;
 	char err[1024];
-	int rc;
+	int rc, started = 0;
 
 	/*
 	 * A full read of a big log buffer needs megabytes for a moment (the
@@ -110,9 +86,15 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 		    sizeof err) != 0) {
 			log_warnx("%s", err);
 			collector_fini(&c);
-			rc = 1;
+			/* after a reload, the old configuration's run ended well */
+			rc = started ? 1 : SUPERVISE_EXIT_REFUSED;
 			break;
 		}
+		started = 1;
+		daemon_ready_endpoint("push", c.push);
+		daemon_ready_endpoint("acks", c.acks);
+		if (daemon_ready(ro->shard, err, sizeof err) < 0)
+			log_warnx("collector=%s %s", c.id, err);
 		rc = collector_run(&c);
 		if (ro->once) {
 			if (c.progress)
@@ -148,78 +130,84 @@ s_child(int idx, int n, void *arg)
 	struct inventory *inv = NULL;
 
 	if (s_load(wo.config, &conf, &inv) != 0)
-		return 1;
+		return SUPERVISE_EXIT_REFUSED;
 	wo.shard = idx;
 	wo.nshards = n;
 	return s_worker(&wo, conf, inv);
+}
+
+/* The collector's own options (daemon_getopt). */
+static int
+s_opt(int ch, const char *arg, void *p)
+{
+	struct run_opts *ro = p;
+	int64_t v;
+
+	switch (ch) {
+	case 'o': ro->once = 1; break;
+	case 'p': ro->print = 1; break;
+	case 'P':
+		if (util_parse_i64(arg, 1, 256, &v) != CERR_OK) {
+			fprintf(stderr, "--processes: expected 1 to 256, got '%s'\n",
+			    arg);
+			return 2;
+		}
+		ro->processes = (int)v;
+		break;
+	case 'S':
+		if (sscanf(arg, "%d/%d", &ro->shard, &ro->nshards) != 2 ||
+		    ro->nshards < 1 || ro->shard < 0 || ro->shard >= ro->nshards) {
+			fprintf(stderr, "--shard: expected I/N with 0 <= I < N, "
+			    "got '%s'\n", arg);
+			return 2;
+		}
+		break;
+	default:
+		s_usage(stderr);
+		return 2;
+	}
+	return DAEMON_RUN;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'f' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "print", no_argument, NULL, 'p' },
 		{ "processes", required_argument, NULL, 'P' },
 		{ "shard", required_argument, NULL, 'S' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts ro = { .nshards = 1 };
+	struct daemon_opts dopts = { 0 };
 	struct conf *conf = NULL;
 	struct inventory *inv = NULL;
-	int ch, check = 0, verbose = 0, processes = 0;
-	int64_t v;
+	int rc, processes;
 
-	while ((ch = getopt_long(argc, argv, "f:nvhd", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'f': ro.config = optarg; break;
-		case 'o': ro.once = 1; break;
-		case 'p': ro.print = 1; break;
-		case 'P':
-			if (util_parse_i64(optarg, 1, 256, &v) != CERR_OK) {
-				fprintf(stderr, "--processes: expected 1 to 256, got '%s'\n",
-				    optarg);
-				return 2;
-			}
-			processes = (int)v;
-			break;
-		case 'S':
-			if (sscanf(optarg, "%d/%d", &ro.shard, &ro.nshards) != 2 ||
-			    ro.nshards < 1 || ro.shard < 0 || ro.shard >= ro.nshards) {
-				fprintf(stderr, "--shard: expected I/N with 0 <= I < N, "
-				    "got '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		case 'd': break;	/* always in the foreground, logs on stderr */
-		case 'h': s_usage(stdout); return 0;
-		default: s_usage(stderr); return 2;
-		}
-	}
+	rc = daemon_getopt(argc, argv, longopts, NULL, s_opt, &ro, s_usage,
+	    &dopts);
+	if (rc != DAEMON_RUN)
+		return rc;
+	ro.config = dopts.config;
+	ro.ready_file = dopts.ready_file;
 	if (ro.config == NULL || optind != argc) {
 		s_usage(stderr);
 		return 2;
 	}
-	log_init("collector", verbose);
+	log_init("collector", dopts.verbose);
 	if (failpoint_init() != 0)	/* LOGHAUL_FAILPOINT malformed */
 		return 2;
 	if (s_load(ro.config, &conf, &inv) != 0)
 		return 1;
-	if (check) {
+	if (dopts.check) {
 		printf("configuration OK: %s, %zu devices\n", ro.config, inv->nhosts);
 		inventory_free(&inv);
 		conf_free(&conf);
 		return 0;
 	}
-	s_signals();
-	if (processes == 0)
-		processes = conf->collector.processes;
+	daemon_signals(&collector_quit, &collector_reconfig);
+	processes = ro.processes ? ro.processes : conf->collector.processes;
 	if (ro.once || ro.print || processes <= 1 || ro.nshards > 1)
 		return s_worker(&ro, conf, inv);
 	inventory_free(&inv);

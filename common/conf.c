@@ -17,58 +17,22 @@
 #include <unistd.h>
 
 #include "common/conf.h"
+#include "common/conf_key.h"
 #include "common/inventory.h"
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/util.h"
 #include "common/ydoc.h"
 
-enum ck_type {
-	CK_SECTION,	/* nested mapping described by .sub */
-	CK_IGNORE,	/* read by hand (alerts.outputs[].type) */
-	CK_STR,		/* char *, non-empty */
-	CK_PATH,	/* char *, made absolute against the config's dir */
-	CK_OUTPATH,	/* CK_PATH, but "-" (stdout) is kept */
-	CK_ENDPOINT,	/* char *, tcp://HOST:PORT, ipc://PATH, inproc://NAME */
-	CK_HOSTPORT,	/* char *, HOST:PORT of an HTTP listener */
-	CK_URL,		/* char *, http(s) URL; may be a secret reference */
-	CK_INT,		/* int in [min, max] */
-	CK_U32,		/* uint32_t in [min, max] */
-	CK_DURATION,	/* uint64_t milliseconds in [min, max] */
-	CK_ENUM,	/* int: index in .names */
-	CK_ENDPOINTV,	/* struct conf_strv of endpoints, at least .min */
-	CK_GLOBV,	/* struct conf_strv of path patterns, made absolute */
-	CK_OUTPUTS,	/* alerts.outputs */
-};
-
-#define NO_OFF	((size_t)-1)
-
-struct conf_key {
-	const char            *name;
-	enum ck_type           type;
-	size_t                 off;	/* in the struct the table describes */
-	const char            *def;	/* default, file syntax; NULL: unset */
-	int64_t                min, max;
-	int                    required;
-	const struct conf_key *sub;	/* CK_SECTION */
-	size_t                 flag_off;	/* CK_SECTION: 1 here if present */
-	const char *const     *names;	/* CK_ENUM */
-	const char            *desc;
-};
-
+#define NO_OFF	CONF_NO_OFF
 #define C(m)	offsetof(struct conf, m)
-#define O(m)	offsetof(struct conf_output, m)
-#define SEC	1000ULL
-#define MIN	(60 * SEC)
-#define HOUR	(60 * MIN)
-#define DAY	(24 * HOUR)
+#define SEC	CONF_SEC
+#define MIN	CONF_MIN
+#define HOUR	CONF_HOUR
+#define DAY	CONF_DAY
 /* A key; a required one; an enum; a nested section. */
-#define K(n, t, o, d, lo, hi, ds) \
-	{ .name = n, .type = t, .off = o, .def = d, .min = lo, .max = hi, \
-	  .flag_off = NO_OFF, .desc = ds }
-#define KREQ(n, t, o, ds) \
-	{ .name = n, .type = t, .off = o, .required = 1, .flag_off = NO_OFF, \
-	  .desc = ds }
+#define K	CONF_K
+#define KREQ	CONF_KREQ
 #define KENUM(n, o, d, nm, ds) \
 	{ .name = n, .type = CK_ENUM, .off = o, .def = d, .names = nm, \
 	  .flag_off = NO_OFF, .desc = ds }
@@ -77,8 +41,6 @@ struct conf_key {
 
 static const char *const hostkey_names[] = { "strict", "accept-new", NULL };
 static const char *const incremental_names[] = { "off", "auto", NULL };
-static const char *const output_names[] = { "jsonl", "alertmanager",
-	"webhook", "zmq", NULL };
 
 static const struct conf_key inventory_keys[] = {
 	K("hosts", CK_PATH, C(inventory.hosts), "hosts.yaml", 0, 0,
@@ -131,8 +93,9 @@ static const struct conf_key collector_keys[] = {
 	    "SSH sessions working at once, per process"),
 	K("processes", CK_INT, C(collector.processes), "1", 1, 1024,
 	    "collector processes sharing the inventory"),
-	K("state_dir", CK_PATH, C(collector.state_dir), "/var/lib/loghaul",
-	    0, 0, "cursors are kept here"),
+	K("state_dir", CK_PATH, C(collector.state_dir), NULL, 0, 0,
+	    "cursors are kept here (unset: " COLLECTOR_STATE_DIR_DEFAULT
+	    ", or memory only with --print)"),
 	K("push", CK_ENDPOINT, C(collector.push), "tcp://127.0.0.1:5550", 0, 0,
 	    "PUSH endpoint analyzers connect to"),
 	K("acks", CK_ENDPOINT, C(collector.acks), NULL, 0, 0,
@@ -189,7 +152,7 @@ static const struct conf_key alerts_keys[] = {
 	K("state_dir", CK_PATH, C(alerts.state_dir), "/var/lib/loghaul", 0, 0,
 	    "interface state is kept here"),
 	SECTION("flap", flap_keys, "flap detection"),
-	K("outputs", CK_OUTPUTS, NO_OFF, NULL, 0, 0,
+	K("outputs", CK_PLUGINS, NO_OFF, NULL, 0, 0,
 	    "where alerts go (default: JSON lines on stdout)"),
 	K("metrics", CK_HOSTPORT, C(alerts.metrics), NULL, 0, 0,
 	    "metrics listener (default: metrics.listen)"),
@@ -225,44 +188,6 @@ static const struct conf_key top_keys[] = {
 	  .flag_off = C(curve.enabled),
 	  .desc = "CURVE encryption for tcp endpoints" },
 	{ 0 }
-};
-
-/* One table per output type; "type" itself is read first, by hand. */
-static const struct conf_key out_jsonl_keys[] = {
-	K("type", CK_IGNORE, NO_OFF, NULL, 0, 0, "jsonl"),
-	K("path", CK_OUTPATH, O(path), "-", 0, 0,
-	    "file to append alerts to; - is stdout"),
-	{ 0 }
-};
-
-static const struct conf_key out_am_keys[] = {
-	K("type", CK_IGNORE, NO_OFF, NULL, 0, 0, "alertmanager"),
-	KREQ("url", CK_URL, O(url),
-	    "Alertmanager base URL"),
-	K("resend", CK_DURATION, O(resend_ms), "60s", SEC, DAY,
-	    "re-send firing alerts this often"),
-	{ 0 }
-};
-
-static const struct conf_key out_webhook_keys[] = {
-	K("type", CK_IGNORE, NO_OFF, NULL, 0, 0, "webhook"),
-	KREQ("url", CK_URL, O(url),
-	    "URL to POST to"),
-	{ 0 }
-};
-
-static const struct conf_key out_zmq_keys[] = {
-	K("type", CK_IGNORE, NO_OFF, NULL, 0, 0, "zmq"),
-	KREQ("endpoint", CK_ENDPOINT, O(endpoint),
-	    "PUB endpoint to bind"),
-	{ 0 }
-};
-
-static const struct conf_key *const out_tables[] = {
-	[OUT_JSONL] = out_jsonl_keys,
-	[OUT_ALERTMANAGER] = out_am_keys,
-	[OUT_WEBHOOK] = out_webhook_keys,
-	[OUT_ZMQ] = out_zmq_keys,
 };
 
 /* Where each key came from, for the checks that involve several keys. */
@@ -478,7 +403,7 @@ s_table_free(const struct conf_key *tbl, void *base)
 		case CK_ENDPOINTV: case CK_GLOBV:
 			s_strv_free(s_field(base, k->off));
 			break;
-		case CK_OUTPUTS:
+		case CK_PLUGINS:
 			s_outputs_free(base);
 			break;
 		default:
@@ -577,6 +502,9 @@ s_where(const struct conf_ctx *ctx, const void *base, size_t off)
 
 static enum cerr s_table_apply(struct conf_ctx *ctx, const struct conf_key *tbl,
     void *base, const struct ydoc_node *map);
+static enum cerr s_table_apply_x(struct conf_ctx *ctx,
+    const struct conf_key *tbl, void *base, const struct ydoc_node *map,
+    const char *extra);
 static enum cerr s_outputs_apply(struct conf_ctx *ctx, struct conf *c,
     const struct ydoc_node *n);
 
@@ -724,7 +652,7 @@ s_key_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
 	case CK_ENDPOINTV:
 	case CK_GLOBV:
 		return s_strv_apply(ctx, k, base, v);
-	case CK_OUTPUTS:
+	case CK_PLUGINS:
 		return s_outputs_apply(ctx, base, v);
 	default:
 		return CERR_OK;
@@ -738,10 +666,20 @@ static enum cerr
 s_table_apply(struct conf_ctx *ctx, const struct conf_key *tbl, void *base,
     const struct ydoc_node *map)
 {
+	return s_table_apply_x(ctx, tbl, base, map, NULL);
+}
+
+/* s_table_apply, where the mapping may also hold the key extra (read by hand). */
+static enum cerr
+s_table_apply_x(struct conf_ctx *ctx, const struct conf_key *tbl, void *base,
+    const struct ydoc_node *map, const char *extra)
+{
 	const char *names[32];
 	size_t n = 0;
 	enum cerr e;
 
+	if (extra)
+		names[n++] = extra;
 	for (const struct conf_key *k = tbl; k->name && n + 1 < 32; k++)
 		names[n++] = k->name;
 	names[n] = NULL;
@@ -762,17 +700,79 @@ s_table_apply(struct conf_ctx *ctx, const struct conf_key *tbl, void *base,
 	return CERR_OK;
 }
 
-/* ---- alerts.outputs ---- */
+/* ---- alerts.outputs: plugins ---- */
+
+/*
+ * The output plugins, registered by the program that runs them (the alert
+ * stage); common/ knows the shape of the list, not its members. NULL until
+ * then: the list is read for its shape only (the other daemons).
+ */
+#define MAX_PLUGINS	32
+static const struct conf_plugin *const *s_plugins;
+
+void
+conf_set_output_plugins(const struct conf_plugin *const *v)
+{
+	s_plugins = v;
+}
+
+static void
+s_output_clear(struct conf_output *o)
+{
+	if (o->plugin && o->opts)
+		s_table_free(o->plugin->keys, o->opts);
+	free(o->opts);
+	o->opts = NULL;
+	o->plugin = NULL;
+}
+
+/* A plugin's defaults into o. */
+static void
+s_output_init(struct conf_output *o, const struct conf_plugin *p,
+    const char *dir)
+{
+	o->plugin = p;
+	o->opts = xcalloc(1, p->size ? p->size : 1);
+	s_table_defaults(p->keys, o->opts, dir);
+}
 
 static void
 s_outputs_free(struct conf *c)
 {
 	for (size_t i = 0; i < c->alerts.noutputs; i++)
-		s_table_free(out_tables[c->alerts.outputs[i].type],
-		    &c->alerts.outputs[i]);
+		s_output_clear(&c->alerts.outputs[i]);
 	free(c->alerts.outputs);
 	c->alerts.outputs = NULL;
 	c->alerts.noutputs = 0;
+}
+
+/* One {type: NAME, ...}: NAME's plugin reads the rest with its table. */
+static enum cerr
+s_output_apply(struct conf_ctx *ctx, struct conf_output *o,
+    const struct ydoc_node *item)
+{
+	const char *names[MAX_PLUGINS + 1];
+	struct ydoc_node tn;
+	size_t n = 0;
+	int t = 0;
+	enum cerr e;
+
+	if (ydoc_kind(item) != YDOC_MAP)
+		return ydoc_err(item, ctx->err, ctx->errlen,
+		    "expected a mapping with a type, got %s",
+		    ydoc_kindname(item));
+	ydoc_get(item, "type", &tn);
+	if (s_plugins == NULL) {
+		const char *s;
+		return ydoc_str(&tn, &s, ctx->err, ctx->errlen);
+	}
+	for (; s_plugins[n] && n < MAX_PLUGINS; n++)
+		names[n] = s_plugins[n]->name;
+	names[n] = NULL;
+	if ((e = ydoc_enum(&tn, names, &t, ctx->err, ctx->errlen)) != CERR_OK)
+		return e;
+	s_output_init(o, s_plugins[t], ctx->dir);
+	return s_table_apply_x(ctx, o->plugin->keys, o->opts, item, "type");
 }
 
 static enum cerr
@@ -791,28 +791,87 @@ s_outputs_apply(struct conf_ctx *ctx, struct conf *c, const struct ydoc_node *n)
 		    "expected at least one output");
 	outs = xcalloc(cnt, sizeof *outs);
 	for (size_t i = 0; i < cnt && e == CERR_OK; i++) {
-		struct ydoc_node item, tn;
-		int t = 0;
+		struct ydoc_node item;
 
 		ydoc_item(n, i, &item);
-		if (ydoc_kind(&item) != YDOC_MAP) {
-			e = ydoc_err(&item, ctx->err, ctx->errlen,
-			    "expected a mapping with a type, got %s",
-			    ydoc_kindname(&item));
-			break;
-		}
-		ydoc_get(&item, "type", &tn);
-		if ((e = ydoc_enum(&tn, output_names, &t, ctx->err,
-		    ctx->errlen)) != CERR_OK)
-			break;
-		outs[i].type = (enum output_type)t;
-		s_table_defaults(out_tables[t], &outs[i], ctx->dir);
-		e = s_table_apply(ctx, out_tables[t], &outs[i], &item);
+		e = s_output_apply(ctx, &outs[i], &item);
 	}
 	s_outputs_free(c);
 	c->alerts.outputs = outs;
 	c->alerts.noutputs = cnt;
 	return e;
+}
+
+static int
+s_is_str(enum ck_type t)
+{
+	return t == CK_STR || t == CK_PATH || t == CK_OUTPATH ||
+	    t == CK_ENDPOINT || t == CK_HOSTPORT || t == CK_URL;
+}
+
+/* A plugin's key of type t (CK_IGNORE: any string type). */
+static const struct conf_key *
+s_plugin_key(const struct conf_output *o, const char *name, enum ck_type t)
+{
+	if (o->plugin == NULL)
+		return NULL;
+	for (const struct conf_key *k = o->plugin->keys; k->name; k++)
+		if (strcmp(k->name, name) == 0 && (t == CK_IGNORE ?
+		    s_is_str(k->type) : k->type == t))
+			return k;
+	return NULL;
+}
+
+void
+conf_output_init(struct conf_output *o, const struct conf_plugin *p,
+    const char *dir)
+{
+	memset(o, 0, sizeof *o);
+	s_output_init(o, p, dir);
+}
+
+void
+conf_output_clear(struct conf_output *o)
+{
+	s_output_clear(o);
+}
+
+int
+conf_output_set_str(struct conf_output *o, const char *key, const char *v)
+{
+	const struct conf_key *k = s_plugin_key(o, key, CK_IGNORE);
+
+	if (k == NULL)
+		return -1;
+	s_set_str(o->opts, k->off, v ? xstrdup(v) : NULL);
+	return 0;
+}
+
+int
+conf_output_set_ms(struct conf_output *o, const char *key, uint64_t ms)
+{
+	const struct conf_key *k = s_plugin_key(o, key, CK_DURATION);
+
+	if (k == NULL)
+		return -1;
+	*(uint64_t *)s_field(o->opts, k->off) = ms;
+	return 0;
+}
+
+const char *
+conf_output_str(const struct conf_output *o, const char *key)
+{
+	const struct conf_key *k = s_plugin_key(o, key, CK_IGNORE);
+
+	return k ? *(char **)s_field(o->opts, k->off) : NULL;
+}
+
+uint64_t
+conf_output_ms(const struct conf_output *o, const char *key)
+{
+	const struct conf_key *k = s_plugin_key(o, key, CK_DURATION);
+
+	return k ? *(uint64_t *)s_field(o->opts, k->off) : 0;
 }
 
 /* ---- defaults, load, validate ---- */
@@ -823,10 +882,12 @@ conf_defaults(struct conf *c, const char *dir)
 {
 	memset(c, 0, sizeof *c);
 	s_table_defaults(top_keys, c, dir);
-	c->alerts.outputs = xcalloc(1, sizeof *c->alerts.outputs);
-	c->alerts.noutputs = 1;
-	c->alerts.outputs[0].type = OUT_JSONL;
-	s_table_defaults(out_jsonl_keys, &c->alerts.outputs[0], dir);
+	/* The first plugin, with its defaults, is the default output. */
+	if (s_plugins && s_plugins[0]) {
+		c->alerts.outputs = xcalloc(1, sizeof *c->alerts.outputs);
+		c->alerts.noutputs = 1;
+		s_output_init(&c->alerts.outputs[0], s_plugins[0], dir);
+	}
 }
 
 /* The checks that need more than one key. */
@@ -991,11 +1052,11 @@ conf_describe(FILE *f)
 {
 	fprintf(f, "%-32s %-26s %s\n", "KEY", "DEFAULT", "DESCRIPTION");
 	s_describe(f, top_keys, "");
-	for (size_t t = 0; t < sizeof out_tables / sizeof out_tables[0]; t++) {
+	for (size_t t = 0; s_plugins && s_plugins[t]; t++) {
 		char prefix[64];
 
 		snprintf(prefix, sizeof prefix, "alerts.outputs[type=%s]",
-		    output_names[t]);
-		s_describe(f, out_tables[t] + 1, prefix);
+		    s_plugins[t]->name);
+		s_describe(f, s_plugins[t]->keys, prefix);
 	}
 }

@@ -25,7 +25,8 @@
  *     interval: 30s
  *     max_sessions: 64
  *     processes: 1
- *     state_dir: /var/lib/loghaul
+ *     state_dir: /var/lib/loghaul       # unset: this for the daemon,
+ *                                       # memory only with --print
  *     push: tcp://127.0.0.1:5550        # analyzers connect here
  *     acks: tcp://127.0.0.1:5551        # default: derived from push
  *     ack_timeout: 30s                  # re-send an unacked batch after this
@@ -43,7 +44,7 @@
  *     listen: tcp://127.0.0.1:5560
  *     state_dir: /var/lib/loghaul
  *     flap: {changes: 5, window: 60s, stable: 120s}
- *     outputs:
+ *     outputs:                                 # plugins: analyzer/alerts/out_*.c
  *       - {type: jsonl, path: "-"}                 # "-" is stdout
  *       - {type: alertmanager, url: http://127.0.0.1:9093, resend: 60s}
  *       - {type: webhook, url: http://127.0.0.1:8080/hook}
@@ -67,16 +68,22 @@
 
 struct inventory;
 
+/* Where a collector daemon keeps its cursors when the file names no place. */
+#define COLLECTOR_STATE_DIR_DEFAULT "/var/lib/loghaul"
+
 enum hostkey_policy { HOSTKEY_STRICT = 0, HOSTKEY_ACCEPT_NEW = 1 };
 
-enum output_type { OUT_JSONL, OUT_ALERTMANAGER, OUT_WEBHOOK, OUT_ZMQ };
+struct conf_plugin;
 
+/*
+ * One entry of alerts.outputs: the plugin its type names and the options
+ * its key table filled (conf_key.h). Both NULL when no plugins are
+ * registered (conf_set_output_plugins): daemons that run no outputs read
+ * the list for its shape only.
+ */
 struct conf_output {
-	enum output_type type;
-	char    *path;		/* jsonl: file or "-" */
-	char    *url;		/* alertmanager, webhook */
-	char    *endpoint;	/* zmq */
-	uint64_t resend_ms;	/* alertmanager: re-send firing alerts */
+	const struct conf_plugin *plugin;
+	void                     *opts;
 };
 
 struct conf_strv {
@@ -102,7 +109,7 @@ struct conf {
 		uint64_t interval_ms;
 		int      max_sessions;
 		int      processes;
-		char    *state_dir;
+		char    *state_dir;	/* NULL: see COLLECTOR_STATE_DIR_DEFAULT */
 		char    *push;
 		char    *acks;		/* NULL: wire_ack_endpoint(push) */
 		uint64_t ack_timeout_ms;
@@ -158,6 +165,31 @@ enum cerr conf_load(const char *path, struct conf **out, char *err, size_t errle
 enum cerr conf_load_mem(const char *name, const void *data, size_t len,
     struct conf **out, char *err, size_t errlen);
 void      conf_free(struct conf **c);
+
+/*
+ * The plugins alerts.outputs may name, NULL-terminated, in the order an
+ * error lists them; the first is the default output. Set once, before any
+ * load, by the program that runs them; v must outlive every load.
+ */
+void      conf_set_output_plugins(const struct conf_plugin *const *v);
+/*
+ * An output's option by key name: a string (NULL: unset or no such key),
+ * or a duration in milliseconds (0: no such key).
+ */
+const char *conf_output_str(const struct conf_output *o, const char *key);
+uint64_t  conf_output_ms(const struct conf_output *o, const char *key);
+/*
+ * Build an output in code (tests, tools): p's defaults (relative paths
+ * against dir), then options set by key name, unchecked; 0, or -1 when p
+ * has no such key of that kind. conf_output_clear frees what it holds.
+ */
+void      conf_output_init(struct conf_output *o, const struct conf_plugin *p,
+    const char *dir);
+int       conf_output_set_str(struct conf_output *o, const char *key,
+    const char *v);
+int       conf_output_set_ms(struct conf_output *o, const char *key,
+    uint64_t ms);
+void      conf_output_clear(struct conf_output *o);
 
 /* Print every key with its default and description (for -h and docs). */
 void      conf_describe(FILE *f);

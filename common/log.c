@@ -59,12 +59,6 @@ s_emit(enum log_level lvl, const char *suffix, const char *fmt, va_list ap)
 }
 
 void
-log_vlog(enum log_level lvl, const char *fmt, va_list ap)
-{
-	s_emit(lvl, NULL, fmt, ap);
-}
-
-void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -121,14 +115,4 @@ log_ratelimit(struct log_ratelimit *rl)
 	}
 	rl->last = now;
 	return 1;
-}
-
-void
-log_from_handler(const char *msg)
-{
-	int saved = errno;
-	ssize_t r = write(STDERR_FILENO, msg, strlen(msg));
-
-	(void)r;
-	errno = saved;
 }

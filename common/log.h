@@ -28,7 +28,6 @@ void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
-void log_vlog(enum log_level lvl, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
 /* Log and exit(1): only for start-up, allocation or impossible states. */
 void fatal(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
@@ -45,8 +44,5 @@ struct log_ratelimit {
 	unsigned suppressed;
 };
 int log_ratelimit(struct log_ratelimit *rl);
-
-/* Async-signal-safe: write(2) only. */
-void log_from_handler(const char *msg);
 
 #endif

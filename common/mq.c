@@ -36,15 +36,6 @@ mq_opts_init(struct mq_opts *o)
 	o->curve = MQ_CURVE_OFF;
 }
 
-void
-mq_set_io_threads(int n)
-{
-	pthread_mutex_lock(&mq_lock);
-	if (n > 0)
-		mq_io_threads = n;
-	pthread_mutex_unlock(&mq_lock);
-}
-
 void *
 mq_context(void)
 {

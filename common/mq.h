@@ -96,10 +96,9 @@ void mq_opts_init(struct mq_opts *o);
 /*
  * The process's context, created on first use (a forked child gets a new
  * one: libzmq contexts do not survive fork). NULL only if libzmq cannot
- * create one. mq_set_io_threads() must come before the first use.
+ * create one.
  */
 void *mq_context(void);
-void  mq_set_io_threads(int n);
 /* Stop the ZAP thread and terminate the context; close every socket first. */
 void  mq_shutdown(void);
 

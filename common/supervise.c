@@ -30,10 +30,10 @@ supervise_run(const char *what, int n, supervise_fn fn, void *arg,
 	pid_t *pids = xcalloc((size_t)n, sizeof *pids);
 	double *next_start = xcalloc((size_t)n, sizeof *next_start);
 	unsigned *restarts = xcalloc((size_t)n, sizeof *restarts);
-	int alive = 0;
+	int alive = 0, refused = 0;
 
 	log_info("supervisor: starting %d %s processes", n, what);
-	while (!*quit) {
+	while (!*quit && !refused) {
 		double now = util_monotime();
 		int status;
 		pid_t pid;
@@ -68,6 +68,14 @@ supervise_run(const char *what, int n, supervise_fn fn, void *arg,
 				continue;
 			pids[i] = 0;
 			alive--;
+			if (WIFEXITED(status) &&
+			    WEXITSTATUS(status) == SUPERVISE_EXIT_REFUSED) {
+				log_warnx("supervisor: %s %d/%d (pid %d) refused to "
+				    "start (see above); stopping", what, i, n,
+				    (int)pid);
+				refused = 1;
+				break;
+			}
 			restarts[i]++;
 			delay = restarts[i] > 5 ? 30 : (double)(1u << (restarts[i] - 1));
 			next_start[i] = util_monotime() + delay;
@@ -109,5 +117,5 @@ supervise_run(const char *what, int n, supervise_fn fn, void *arg,
 	free(next_start);
 	free(restarts);
 	log_info("supervisor: stopped");
-	return 0;
+	return refused;
 }

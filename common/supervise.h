@@ -11,12 +11,21 @@
 
 #include <signal.h>
 
+/*
+ * A worker that cannot do what its configuration says (bind a port, open
+ * a directory) exits with this status (sysexits' EX_CONFIG). Restarting it
+ * could only fail again, so the supervisor stops the others and returns 1:
+ * the daemon refuses to start instead of running on part of its shards.
+ */
+#define SUPERVISE_EXIT_REFUSED	78
+
 /* Runs in the child; its return value is the child's exit status. */
 typedef int (*supervise_fn)(int idx, int n, void *arg);
 
 /*
  * Blocks until *quit is set. what names the workers in log lines
- * ("collector"). Returns 0.
+ * ("collector"). Returns 0, or 1 when a worker exited with
+ * SUPERVISE_EXIT_REFUSED.
  */
 int supervise_run(const char *what, int n, supervise_fn fn, void *arg,
     volatile sig_atomic_t *quit, volatile sig_atomic_t *hup, int drain_s);

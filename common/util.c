@@ -181,15 +181,6 @@ util_monotime(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-double
-util_walltime(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int64_t
 util_wallms(void)
 {

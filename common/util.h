@@ -29,9 +29,8 @@ enum cerr util_parse_duration_ms(const char *s, uint64_t *out_ms);
 /* Parse a byte size: "512", "64k", "16KiB", "1M", "2GB" (powers of 1024). */
 enum cerr util_parse_size(const char *s, uint64_t *out);
 
-/* Seconds on CLOCK_MONOTONIC / CLOCK_REALTIME as doubles. */
+/* Seconds on CLOCK_MONOTONIC as a double. */
 double util_monotime(void);
-double util_walltime(void);
 /* Milliseconds since the epoch, CLOCK_REALTIME. */
 int64_t util_wallms(void);
 

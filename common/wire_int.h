@@ -1,6 +1,7 @@
 /*
- * wire_int.h — the two decoders behind wire_decode(), for wire.c and for
- * the tests and fuzz_wire that check they agree. Not for other callers.
+ * wire_int.h — the field counts the encoder (wire_enc.c) and the decoders
+ * share, and the two decoders behind wire_decode(), for wire.c and for the
+ * tests and fuzz_wire that check they agree. Not for other callers.
  */
 #ifndef LOGHAUL_WIRE_INT_H
 #define LOGHAUL_WIRE_INT_H
@@ -12,6 +13,13 @@
 
 #include "common/cerr.h"
 #include "common/wire.h"
+
+/* Fields of each frame and element, as wire.h describes them. */
+#define WIRE_BATCH_FIELDS  9	/* "LH" version type + 6 */
+#define WIRE_ACK_FIELDS    7	/* "LH" version type + 4 */
+#define WIRE_EVENTS_FIELDS 8	/* "LH" version type + 5 */
+#define WIRE_REC_FIELDS    7
+#define WIRE_EVENT_FIELDS  12
 
 /*
  * n (1, 2, 4 or 8) big-endian bytes as a number, for both decoders' length

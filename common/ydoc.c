@@ -635,6 +635,18 @@ ydoc_pair(const struct ydoc_node *map, size_t i, const char **key,
 	return CERR_OK;
 }
 
+size_t
+ydoc_pair_line(const struct ydoc_node *map, size_t i)
+{
+	yaml_node_t *k;
+
+	if (ydoc_kind(map) != YDOC_MAP || i >= ydoc_len(map))
+		return map->line;
+	k = yaml_document_get_node(&map->doc->doc,
+	    map->node->data.mapping.pairs.start[i].key);
+	return k ? s_line(k) : map->line;
+}
+
 static void
 s_known_list(const char *const *known, char *buf, size_t len)
 {

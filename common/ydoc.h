@@ -137,6 +137,9 @@ void      ydoc_item(const struct ydoc_node *seq, size_t i,
 enum cerr ydoc_pair(const struct ydoc_node *map, size_t i, const char **key,
     struct ydoc_node *val, char *err, size_t errlen);
 
+/* The line of the i-th key of a mapping (its value may start later). */
+size_t    ydoc_pair_line(const struct ydoc_node *map, size_t i);
+
 /*
  * Typed getters. Each fails with a message such as
  *   "FILE:12: key 'collector.max_sessions': expected an integer from 1 to

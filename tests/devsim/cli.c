@@ -17,7 +17,7 @@
 enum cmd_id {
 	C_NONE, C_ENABLE, C_DISABLE, C_EXIT, C_TERM_LEN, C_TERM_WIDTH, C_TERM_MON,
 	C_SHOW_LOG, C_SHOW_CLOCK, C_SHOW_VER, C_SHOW_PRIV, C_CLEAR_LOG,
-	C_CLI_LEN, C_CLI_WIDTH
+	C_CLI_LEN, C_CLI_WIDTH, C_SHOW_IFTABLE, C_SHOW_IFDESCR
 };
 
 struct kw {
@@ -30,8 +30,19 @@ struct kw {
 
 #define KW_END { NULL, NULL, 0, 0, 0 }
 
+/* show interfaces description (IOS, XE, XR, EOS) */
+static const struct kw k_show_ifs[] = {
+	{ "description", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
+/* show interface status (NX-OS) */
+static const struct kw k_nxos_show_if[] = {
+	{ "status", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
 static const struct kw k_ios_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interfaces", k_show_ifs, C_NONE, 1, 0 },
 	{ "logging", NULL, C_SHOW_LOG, 15, 0 },
 	{ "privilege", NULL, C_SHOW_PRIV, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
@@ -39,6 +50,7 @@ static const struct kw k_ios_show[] = {
 };
 static const struct kw k_eos_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interfaces", k_show_ifs, C_NONE, 1, 0 },
 	{ "logging", NULL, C_SHOW_LOG, 1, 0 },
 	{ "privilege", NULL, C_SHOW_PRIV, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
@@ -50,6 +62,7 @@ static const struct kw k_nxos_logging[] = {
 };
 static const struct kw k_nxos_show[] = {
 	{ "clock", NULL, C_SHOW_CLOCK, 1, 0 },
+	{ "interface", k_nxos_show_if, C_NONE, 1, 0 },
 	{ "logging", k_nxos_logging, C_SHOW_LOG, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
@@ -108,7 +121,14 @@ static const struct kw k_junos_log[] = {
 	{ "messages", NULL, C_SHOW_LOG, 1, 0 },
 	KW_END
 };
+/* show interfaces terse | descriptions (Junos) */
+static const struct kw k_junos_show_ifs[] = {
+	{ "descriptions", NULL, C_SHOW_IFDESCR, 1, 0 },
+	{ "terse", NULL, C_SHOW_IFTABLE, 1, 0 },
+	KW_END
+};
 static const struct kw k_junos_show[] = {
+	{ "interfaces", k_junos_show_ifs, C_NONE, 1, 0 },
 	{ "log", k_junos_log, C_NONE, 1, 0 },
 	{ "version", NULL, C_SHOW_VER, 1, 0 },
 	KW_END
@@ -370,6 +390,10 @@ s_run(struct sess *s, const struct parsed *pr, struct cli_result *r)
 	case C_SHOW_CLOCK:
 		plat_clock(s->dev, util_wallms(), o);
 		break;
+	case C_SHOW_IFTABLE:
+	case C_SHOW_IFDESCR:
+		iftable_show(s->fl, s->dev, pr->id == C_SHOW_IFDESCR, o);
+		break;
 	case C_SHOW_VER:
 		s_show_version(s, o);
 		break;
@@ -420,7 +444,7 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 	}
 	r->no_more = f.no_more;
 	if (s->dev->plat == PLAT_XR && (pr.id == C_SHOW_LOG || pr.id == C_SHOW_CLOCK ||
-	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV)) {
+	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV || pr.id == C_SHOW_IFTABLE)) {
 		/* IOS XR stamps the output of every show command, filtered
 		 * or not: the filters see only the command's own output */
 		s_xr_stamp(&r->out);

@@ -8,6 +8,9 @@
  *   reload DEV [DOWNTIME_S]             buffer emptied, sequence numbers
  *                                       restart, sessions dropped; RESTART
  *                                       logged when it is back up
+ *   descr DEV IFACE [TEXT]              set (or with no TEXT remove) the
+ *                                       interface's description, as the
+ *                                       interface table prints it
  *   log DEV TEXT                        log TEXT with the device's prefix
  *   lograw DEV TEXT                     log TEXT as the whole entry
  *   fault DEV|all KIND on|off           see FAULT_MAP
@@ -196,6 +199,29 @@ s_cmd_locked(struct fleet *fl, char *p, const char *cmd, struct buf *r)
 		n = fleet_flap_locked(fl, d, ifn, state, util_wallms());
 		journal_flush(fl->jr);
 		buf_printf(r, "ok n=%llu", (unsigned long long)n);
+	} else if (strcmp(cmd, "descr") == 0) {
+		char *ifn = s_word(&p);
+		size_t len;
+		int k;
+
+		for (k = 0; ifn && k < d->nifaces; k++)
+			if (strcmp(d->ifaces[k].name, ifn) == 0)
+				break;
+		if (ifn == NULL || k == d->nifaces) {
+			buf_printf(r, "err usage: descr DEV IFACE [TEXT] (IFACE one of "
+			    "the device's)");
+			return;
+		}
+		while (*p == ' ')
+			p++;
+		len = s_unescape(p);
+		/* a description is one line on every platform */
+		if (memchr(p, '\n', len) || memchr(p, '\r', len)) {
+			buf_printf(r, "err a description has no line break");
+			return;
+		}
+		iftable_set_descr(d, k, p, len);
+		buf_printf(r, "ok");
 	} else if (strcmp(cmd, "clear") == 0) {
 		fleet_clear_locked(fl, d);
 		buf_printf(r, "ok");

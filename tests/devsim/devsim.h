@@ -94,6 +94,8 @@ struct ring {
 struct iface {
 	char   name[DS_IFNAME_MAX];
 	int    state;		/* enum if_state */
+	char  *descr;		/* NULL: none; any bytes (ctl `descr`) */
+	size_t descr_len;
 	double up_at;		/* virtual time of the scripted recovery, 0 = none */
 };
 
@@ -254,6 +256,16 @@ void     fleet_reload_locked(struct fleet *fl, struct device *d, double downtime
 void     fleet_boot_locked(struct fleet *fl, struct device *d);
 const char *fleet_fault_name(unsigned bit);
 int      fleet_fault_parse(const char *s);
+
+/* ---- iftable.c ---- */
+/* The platform's interface table of d (takes fleet.mu); descriptions:
+ * Junos's second table (show interfaces descriptions). */
+void iftable_show(struct fleet *fl, const struct device *d, int descriptions,
+	    struct buf *o);
+/* The description interface i starts with (some have none). */
+void iftable_default_descr(struct device *d, int i);
+/* Set interface i's description to text[0..len) (len 0: none). */
+void iftable_set_descr(struct device *d, int i, const char *text, size_t len);
 
 /* ---- spec.c ---- */
 int  spec_apply(struct fleet *fl, const char *path, char *err, size_t errlen);

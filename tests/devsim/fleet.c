@@ -98,8 +98,10 @@ fleet_init(struct fleet *fl, const struct opts *o, char *err, size_t errlen)
 		d->flap_every = o->flap_every;
 		d->listen_fd = -1;
 		d->nifaces = DS_IFACES;
-		for (j = 0; j < d->nifaces; j++)
+		for (j = 0; j < d->nifaces; j++) {
 			plat_iface_name(d->plat, j, d->ifaces[j].name, sizeof(d->ifaces[j].name));
+			iftable_default_descr(d, j);
+		}
 	}
 	(void)err;
 	(void)errlen;
@@ -118,6 +120,8 @@ fleet_free(struct fleet *fl)
 		free(d->username);
 		free(d->password);
 		free(d->enable_secret);
+		for (int j = 0; j < d->nifaces; j++)
+			free(d->ifaces[j].descr);
 	}
 	free(fl->devs);
 	free(fl->dir);

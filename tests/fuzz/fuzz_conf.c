@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/alerts/output.h"
 #include "common/conf.h"
+#include "common/conf_key.h"
 
 #define NAME "/fuzz/loghaul.yaml"
 
@@ -39,14 +41,17 @@ s_check(const struct conf *c)
 			s_die("rule pattern not absolute", c->analyzer.rules.v[i]);
 	for (size_t i = 0; i < c->alerts.noutputs; i++) {
 		const struct conf_output *o = &c->alerts.outputs[i];
+		const char *t = o->plugin ? o->plugin->name : "";
 
-		if ((o->type == OUT_ALERTMANAGER || o->type == OUT_WEBHOOK) &&
-		    o->url == NULL)
+		if ((strcmp(t, "alertmanager") == 0 || strcmp(t, "webhook") == 0) &&
+		    conf_output_str(o, "url") == NULL)
 			s_die("output without url", NULL);
-		if (o->type == OUT_ZMQ && o->endpoint == NULL)
+		if (strcmp(t, "zmq") == 0 && conf_output_str(o, "endpoint") == NULL)
 			s_die("zmq output without endpoint", NULL);
-		if (o->type == OUT_JSONL && o->path == NULL)
+		if (strcmp(t, "jsonl") == 0 && conf_output_str(o, "path") == NULL)
 			s_die("jsonl output without path", NULL);
+		if (o->plugin == NULL)
+			s_die("output without a plugin", NULL);
 	}
 	if (c->curve.enabled && (!c->curve.secret_key || !c->curve.public_key))
 		s_die("curve without keys", NULL);
@@ -59,6 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512];
 	enum cerr e;
 
+	output_plugins_register();
 	memset(err, 'x', sizeof err);
 	e = conf_load_mem(NAME, data, size, &c, err, sizeof err);
 	if (e != CERR_OK) {

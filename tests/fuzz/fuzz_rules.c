@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "analyzer/rules_int.h"
+#include "common/ifname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -68,6 +69,9 @@ static const char *const s_lines[] = {
 	"Nov 22 00:48:05  r1 mib2d[2424]: SNMP_TRAP_LINK_DOWN: ifIndex 502, ifAdminStatus up(1), ifOperStatus down(2), ifName ge-0/0/1",
 	"2018-7-23 01:00:34.270.1 sw %%01IFNET/4/IF_STATE(l)[4997]:Interface Ethernet0/0/8 has turned into DOWN state.",
 	"<14>Nov  6 13:36:45 HOST System: Interface ethernet 1/1/36, state down",
+	"<28>1 2023-05-08T14:25:07.466+10:00 h mib2d 8956 SNMP_TRAP_LINK_DOWN [junos@2636.1.1.1.2.57 "
+	    "snmp-interface-index=\"508\" admin-status=\"up(1)\" operational-status=\"down(2)\" "
+	    "interface-name=\"st0.60\"]",
 };
 
 static struct rules *s_pack, *s_fixed;
@@ -78,6 +82,24 @@ s_die(const char *what, const char *rule)
 {
 	fprintf(stderr, "fuzz_rules: %s (rule %s)\n", what, rule);
 	abort();
+}
+
+/*
+ * The canonical name of a hit's interface is a fixed point: normalising it
+ * again changes nothing (else one interface would get two keys).
+ */
+static void
+s_check_ifname(const struct rules_hit *h)
+{
+	char a[IFNAME_MAX + 1], b[IFNAME_MAX + 1];
+	long n, m;
+
+	n = ifname_canon(h->platform, h->interface, h->interface_len, a, sizeof(a));
+	if (n < 0)
+		return;
+	m = ifname_canon(h->platform, a, (size_t)n, b, sizeof(b));
+	if (m != n || memcmp(a, b, (size_t)n) != 0)
+		s_die("canonical interface name is not a fixed point", h->rule);
 }
 
 static int
@@ -91,6 +113,8 @@ s_hit(const struct rules_hit *h, void *arg)
 	for (i = 0; i < h->ncaptures; i++)
 		if (h->captures[i].name == NULL || h->captures[i].ptr == NULL)
 			s_die("capture without name or value", h->rule);
+	if (h->interface != NULL)
+		s_check_ifname(h);
 	return 0;
 }
 

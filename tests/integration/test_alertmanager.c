@@ -24,13 +24,15 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/output.h"
 #include "common/buf.h"
 #include "common/util.h"
 #include "common/wire.h"
 #include "tests/support/net.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/outconf.h"
+#include "tests/support/proc.h"
 
 #define AM_BIN "/usr/bin/prometheus-alertmanager"
 
@@ -38,7 +40,7 @@ struct am {
 	char  dir[64];
 	int   port;
 	pid_t pid;
-	pid_t stage;		/* loghaul-alerts, when a test runs one */
+	struct proc stage;	/* loghaul-alerts, when a test runs one */
 };
 
 static struct am A;
@@ -121,7 +123,7 @@ s_teardown(void)
 {
 	char cmd[256];
 
-	s_kill(&A.stage);
+	proc_stop(&A.stage, SIGKILL, 5);
 	s_kill(&A.pid);
 	if (getenv("LOGHAUL_KEEP_TMP") == NULL) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", A.dir);
@@ -274,7 +276,7 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	struct alert_engine *e = alert_new(&ac);
 	struct alert_changes ch = { 0 };
 	struct output_set *s = output_set_new(NULL);
-	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 1000 };
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
 	struct wire_event ev;
 	int64_t dev_time = util_wallms() - 3600 * 1000;	/* an hour ago */
 	char url[64], err[256], *out;
@@ -283,9 +285,11 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	 * firing alert must wait in the retry queue, not be lost. */
 	A.port = net_free_port();
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
-	co.url = url;
+	conf_output_set_ms(&co, "resend", 1000);
+	conf_output_set_str(&co, "url", url);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
 	    err);
+	conf_output_clear(&co);
 	memset(&ev, 0, sizeof ev);
 	ev.id = 100;
 	ev.rule = s_w("ios_link");
@@ -394,25 +398,15 @@ s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
 	buf_free(&b);
 }
 
-static int
-s_ready_log(const char *path)
-{
-	char *log = s_slurp(path);
-	int ok = strstr(log, "alerts: listening on") != NULL;
-
-	free(log);
-	return ok;
-}
-
 Test(alertmanager, through_the_daemon)
 {
-	char conf[128], logp[128], text[1024], ep[128], *out;
-	const char *bin = getenv("LOGHAUL_BIN");
+	char conf[128], logp[128], text[1024], ep[128], ready[160], bin[512], *out;
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-alerts"),
+	    (char *)(uintptr_t)"--config", conf, NULL };
 	void *ctx, *dealer;
 	int zero = 0;
 	int64_t t = util_wallms() - 600000;
 
-	cr_assert_not_null(bin, "LOGHAUL_BIN is not set");
 	s_am_start();
 	snprintf(conf, sizeof conf, "%s/loghaul.yaml", A.dir);
 	snprintf(logp, sizeof logp, "%s/stage.log", A.dir);
@@ -424,21 +418,10 @@ Test(alertmanager, through_the_daemon)
 	    "    - {type: alertmanager, url: \"http://127.0.0.1:%d\", resend: 1s}\n",
 	    ep, A.dir, A.dir, A.port);
 	s_write(conf, text);
-	A.stage = fork();
-	cr_assert_geq(A.stage, 0);
-	if (A.stage == 0) {
-		char path[512];
-		int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-		snprintf(path, sizeof path, "%s/loghaul-alerts", bin);
-		execl(path, "loghaul-alerts", "--config", conf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100 && !s_ready_log(logp); i++)
-		usleep(100000);
-	cr_assert(s_ready_log(logp), "loghaul-alerts did not start");
+	snprintf(ready, sizeof ready, "%s/stage.ready", A.dir);
+	cr_assert_eq(proc_spawn(&A.stage, argv, logp, ready, NULL), 0);
+	cr_assert_eq(proc_wait_ready(&A.stage, 10), 0,
+	    "loghaul-alerts did not start");
 	ctx = zmq_ctx_new();
 	dealer = zmq_socket(ctx, ZMQ_DEALER);
 	zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
@@ -452,13 +435,8 @@ Test(alertmanager, through_the_daemon)
 	free(out);
 	zmq_close(dealer);
 	zmq_ctx_term(ctx);
-	kill(A.stage, SIGTERM);
 	{
-		int st = 0;
-		for (int i = 0; i < 150 && waitpid(A.stage, &st, WNOHANG) != A.stage;
-		    i++)
-			usleep(100000);
+		int st = proc_stop(&A.stage, SIGTERM, 15);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		A.stage = 0;
 	}
 }

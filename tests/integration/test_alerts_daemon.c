@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,12 +22,14 @@
 #include "common/buf.h"
 #include "common/wire.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
 #define T0 INT64_C(1700000000000)
 
 struct dmn {
 	char  dir[64], conf[128], jsonl[128], log[128], ep[128], state[128];
-	pid_t pid;
+	char  ready[128];
+	struct proc p;
 	void *ctx, *dealer;
 };
 
@@ -94,6 +95,7 @@ s_setup(void)
 	snprintf(D.conf, sizeof D.conf, "%s/loghaul.yaml", D.dir);
 	snprintf(D.jsonl, sizeof D.jsonl, "%s/alerts.jsonl", D.dir);
 	snprintf(D.log, sizeof D.log, "%s/stderr.log", D.dir);
+	snprintf(D.ready, sizeof D.ready, "%s/ready", D.dir);
 	snprintf(D.ep, sizeof D.ep, "ipc://%s/alerts.sock", D.dir);
 	snprintf(D.state, sizeof D.state, "%s/state", D.dir);
 	s_conf(NULL);
@@ -109,11 +111,7 @@ s_teardown(void)
 {
 	char cmd[256];
 
-	if (D.pid > 0) {
-		kill(D.pid, SIGKILL);
-		waitpid(D.pid, NULL, 0);
-		D.pid = 0;
-	}
+	proc_stop(&D.p, SIGKILL, 5);
 	zmq_close(D.dealer);
 	zmq_ctx_term(D.ctx);
 	if (getenv("LOGHAUL_KEEP_TMP") == NULL) {
@@ -123,64 +121,27 @@ s_teardown(void)
 	}
 }
 
-static const char *
-s_bin(void)
+/* Start loghaul-alerts on conf into q, its output appended to D.log. */
+static void
+s_spawn(struct proc *q, const char *conf, const char *ready)
 {
-	static char path[512];
-	const char *b = getenv("LOGHAUL_BIN");
+	char bin[512];
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-alerts"),
+	    (char *)(uintptr_t)"--config", (char *)(uintptr_t)conf,
+	    (char *)(uintptr_t)"-v", NULL };
 
-	cr_assert_not_null(b, "LOGHAUL_BIN is not set");
-	snprintf(path, sizeof path, "%s/loghaul-alerts", b);
-	return path;
+	cr_assert_eq(proc_spawn(q, argv, D.log, ready, NULL), 0);
 }
 
-static pid_t
-s_spawn(const char *conf)
-{
-	const char *bin = s_bin();
-	pid_t pid = fork();
-
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		int fd = open(D.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (fd >= 0) {
-			dup2(fd, STDERR_FILENO);
-			dup2(fd, STDOUT_FILENO);
-		}
-		execl(bin, "loghaul-alerts", "--config", conf, "-v", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Start the daemon and wait (bounded) until it has said it listens. */
+/* Start the daemon and wait (bounded) until it serves. */
 static void
 s_start(void)
 {
-	int before;
-	char *log = s_slurp(D.log);
-
-	before = 0;
-	for (char *p = log; (p = strstr(p, "alerts: listening on")); p++)
-		before++;
-	free(log);
-	D.pid = s_spawn(D.conf);
-	for (int i = 0; i < 200; i++) {
-		int n = 0, st;
-		log = s_slurp(D.log);
-		for (char *p = log; (p = strstr(p, "alerts: listening on")); p++)
-			n++;
-		free(log);
-		if (n > before)
-			return;
-		if (waitpid(D.pid, &st, WNOHANG) == D.pid) {
-			D.pid = 0;
-			log = s_slurp(D.log);
-			cr_assert_fail("loghaul-alerts exited at start:\n%s", log);
-		}
-		usleep(50000);
-	}
+	s_spawn(&D.p, D.conf, D.ready);
+	if (proc_wait_ready(&D.p, 10) == 0)
+		return;
+	if (D.p.pid == 0)
+		cr_assert_fail("loghaul-alerts exited at start:\n%s", s_slurp(D.log));
 	cr_assert_fail("loghaul-alerts did not start in 10 s");
 }
 
@@ -188,21 +149,13 @@ s_start(void)
 static int
 s_stop(int sig)
 {
-	int st = -1;
+	int st;
 
-	cr_assert_gt(D.pid, 0);
-	kill(D.pid, sig);
-	for (int i = 0; i < 300; i++) {
-		if (waitpid(D.pid, &st, WNOHANG) == D.pid) {
-			D.pid = 0;
-			return st;
-		}
-		usleep(50000);
-	}
-	kill(D.pid, SIGKILL);
-	waitpid(D.pid, &st, 0);
-	D.pid = 0;
-	cr_assert_fail("loghaul-alerts did not stop in 15 s after signal %d", sig);
+	cr_assert_gt(D.p.pid, 0);
+	st = proc_stop(&D.p, sig, 15);
+	if (sig != SIGKILL && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
+		cr_assert_fail("loghaul-alerts did not stop in 15 s after signal "
+		    "%d", sig);
 	return st;
 }
 
@@ -455,14 +408,9 @@ s_get(const char *url, long *status)
 static int
 s_metrics_port(void)
 {
-	char *log = s_slurp(D.log), *p = strstr(log, "alerts: metrics on");
-	int port = -1;
+	int port = proc_ready_value(&D.p, "metrics");
 
-	cr_assert_not_null(p, "no metrics line in:\n%s", log);
-	p = strstr(p, "(port ");
-	cr_assert_not_null(p);
-	port = (int)strtol(p + 6, NULL, 10);
-	free(log);
+	cr_assert_gt(port, 0, "no metrics port in %s", D.ready);
 	return port;
 }
 
@@ -610,7 +558,7 @@ Test(alerts_daemon, sighup_reopens_jsonl_and_a_bad_reload_keeps_running)
 	s_deliver("r1", 1, 1, &down, 1);
 	snprintf(rotated, sizeof rotated, "%s.1", D.jsonl);
 	cr_assert_eq(rename(D.jsonl, rotated), 0);
-	kill(D.pid, SIGHUP);
+	kill(D.p.pid, SIGHUP);
 	/* The reload is done when the log says so (bounded wait). */
 	for (int i = 0; i < 100; i++) {
 		log = s_slurp(D.log);
@@ -625,7 +573,7 @@ Test(alerts_daemon, sighup_reopens_jsonl_and_a_bad_reload_keeps_running)
 	cr_assert_eq(s_lines(D.jsonl), 1, "the resolution went to the new file");
 
 	s_write(D.conf, "alerts:\n  flap: {changes: banana}\n");
-	kill(D.pid, SIGHUP);
+	kill(D.p.pid, SIGHUP);
 	for (int i = 0; i < 100; i++) {
 		log = s_slurp(D.log);
 		int done = strstr(log, "keeping the running configuration") != NULL;
@@ -646,7 +594,7 @@ Test(alerts_daemon, damaged_state_is_set_aside_and_a_second_stage_refused)
 {
 	struct wire_event ev = s_ev(1, s_w("Gi0/1"), IF_DOWN, IFK_LINK, T0);
 	char snap[160], *log;
-	pid_t second;
+	struct proc second;
 	int st = 0;
 
 	cr_assert_eq(mkdir(D.state, 0750), 0);
@@ -659,17 +607,14 @@ Test(alerts_daemon, damaged_state_is_set_aside_and_a_second_stage_refused)
 	s_deliver("r1", 1, 1, &ev, 1);
 	cr_assert_eq(s_lines(D.jsonl), 1);
 	/* A second stage on the same state directory must not start. */
-	second = s_spawn(D.conf);
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(second, &st, WNOHANG) == second)
-			break;
+	s_spawn(&second, D.conf, NULL);
+	for (int i = 0; i < 200 && proc_alive(&second); i++)
 		usleep(50000);
-		if (i == 199) {
-			kill(second, SIGKILL);
-			waitpid(second, &st, 0);
-			cr_assert_fail("a second stage kept running");
-		}
+	if (second.pid > 0) {
+		proc_stop(&second, SIGKILL, 5);
+		cr_assert_fail("a second stage kept running");
 	}
+	st = second.status;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	log = s_slurp(D.log);
 	cr_assert_not_null(strstr(log, "another alert stage"), "%s", log);

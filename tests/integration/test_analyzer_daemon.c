@@ -10,27 +10,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "analyzer/alerts/alert.h"
 #include "common/buf.h"
 #include "common/mq.h"
 #include "common/util.h"
 #include "common/wire.h"
+#include "tests/support/proc.h"
 
 struct rig {
 	char  dir[64];
-	pid_t pid;
+	struct proc p;
 	void *push, *acks, *router;
 };
 
 static void
 s_start(struct rig *r)
 {
-	char cfg[128], ep[160], err[256], bin[512];
-	const char *src = getenv("LOGHAUL_SRC"), *bindir = getenv("LOGHAUL_BIN");
+	char cfg[128], ep[160], err[256], bin[512], logp[160], ready[160];
+	const char *src = getenv("LOGHAUL_SRC");
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-analyzer"),
+	    (char *)(uintptr_t)"--config", cfg, NULL };
 	FILE *f;
 
 	snprintf(r->dir, sizeof r->dir, "/tmp/lh-analyzer-XXXXXX");
@@ -52,43 +55,18 @@ s_start(struct rig *r)
 	snprintf(ep, sizeof ep, "ipc://%s/alerts", r->dir);
 	cr_assert_eq(mq_bind(r->router, ep, err, sizeof err), 0, "%s", err);
 
-	snprintf(bin, sizeof bin, "%s/loghaul-analyzer", bindir ? bindir : "build/bin");
-	r->pid = fork();
-	cr_assert_geq(r->pid, 0);
-	if (r->pid == 0) {
-		char logp[128];
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		snprintf(logp, sizeof logp, "%s/analyzer.log", r->dir);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(bin, bin, "--config", cfg, (char *)NULL);
-		_exit(127);
-	}
+	snprintf(logp, sizeof logp, "%s/analyzer.log", r->dir);
+	snprintf(ready, sizeof ready, "%s/analyzer.ready", r->dir);
+	cr_assert_eq(proc_spawn(&r->p, argv, logp, ready, NULL), 0);
+	cr_assert_eq(proc_wait_ready(&r->p, 10), 0, "the analyzer did not start");
 }
 
 static int
 s_stop(struct rig *r)
 {
-	int status = -1;
+	int status = proc_stop(&r->p, SIGTERM, 10);
 	char cmd[128];
 
-	if (r->pid > 0) {
-		kill(r->pid, SIGTERM);
-		for (int i = 0; i < 200; i++) {
-			if (waitpid(r->pid, &status, WNOHANG) == r->pid)
-				break;
-			usleep(50 * 1000);
-			if (i == 199) {
-				kill(r->pid, SIGKILL);
-				waitpid(r->pid, &status, 0);
-			}
-		}
-	}
 	mq_close(&r->push);
 	mq_close(&r->acks);
 	mq_close(&r->router);
@@ -137,14 +115,14 @@ s_recv(void *sock, zmq_msg_t *id, zmq_msg_t *out, int timeout_ms)
 
 /* lens[i] == 0: strlen(lines[i]); else that many bytes (NULs inside). */
 static void
-s_batch(struct buf *b, uint64_t first, const char *const *lines,
-    const size_t *lens, size_t n)
+s_batch_on(struct buf *b, const char *platform, uint64_t first,
+    const char *const *lines, const size_t *lens, size_t n)
 {
 	struct wire_rec recs[8];
 	struct wire_batch wb = {
 		.key = { .collector = wire_str("test/0"), .device = wire_str("r001"),
 		    .first_id = first, .last_id = first + n - 1 },
-		.platform = wire_str("cisco_ios"), .nrecs = n, .recs = recs,
+		.platform = wire_str(platform), .nrecs = n, .recs = recs,
 	};
 
 	memset(recs, 0, sizeof recs);
@@ -156,6 +134,13 @@ s_batch(struct buf *b, uint64_t first, const char *const *lines,
 	}
 	buf_reset(b);
 	cr_assert_eq(wire_encode_batch(b, &wb), CERR_OK);
+}
+
+static void
+s_batch(struct buf *b, uint64_t first, const char *const *lines,
+    const size_t *lens, size_t n)
+{
+	s_batch_on(b, "cisco_ios", first, lines, lens, n);
 }
 
 Test(analyzer_daemon, bad_frames_dropped_good_batch_flows, .timeout = 60)
@@ -264,4 +249,95 @@ Test(analyzer_daemon, bad_frames_dropped_good_batch_flows, .timeout = 60)
 		cr_assert_geq(dropped, 1, "bad frames were not reported");
 	}
 	cr_assert_eq(s_stop(&r), 0, "the analyzer exits 0 on SIGTERM");
+}
+
+/* The value of capture name in ev, or NULL. */
+static const struct wire_bytes *
+s_capture(const struct wire_event *ev, const char *name)
+{
+	for (size_t i = 0; i < ev->ncaptures; i++)
+		if (wire_bytes_eq(ev->captures[i].name, wire_str(name)))
+			return &ev->captures[i].value;
+	return NULL;
+}
+
+/* The EVENTS message of the next batch, decoded into *wm. */
+static void
+s_events(struct rig *r, struct wire_msg *wm, zmq_msg_t *msg)
+{
+	zmq_msg_t id;
+	char err[256];
+
+	cr_assert_eq(s_recv(r->router, &id, msg, 20000), 0, "no EVENTS");
+	zmq_msg_close(&id);
+	cr_assert_eq(wire_decode(zmq_msg_data(msg), zmq_msg_size(msg), wm, err,
+	    sizeof err), CERR_OK, "%s", err);
+	cr_assert_eq(wm->type, WIRE_EVENTS);
+}
+
+/*
+ * "Gi0/1" (errdisable, EtherChannel and `show` output spell it so) and
+ * "GigabitEthernet0/1" leave the analyzer as one canonical name, the raw
+ * spelling in the capture interface_raw, and the alert stage makes one
+ * alert of them. Template names (NetIron) survive the next hit.
+ */
+Test(analyzer_daemon, one_interface_one_name_one_alert, .timeout = 60)
+{
+	const char *ios[] = {
+		"000001: Nov 22 00:48:05.001 UTC: %LINK-3-UPDOWN: Interface Gi0/1, "
+		    "changed state to down",
+		"000002: Nov 22 00:48:05.002 UTC: %LINEPROTO-5-UPDOWN: Line protocol "
+		    "on Interface GigabitEthernet0/1, changed state to down",
+		"000003: Nov 22 00:48:05.003 UTC: %PM-4-ERR_DISABLE: bpduguard error "
+		    "detected on Gi0/2, putting Gi0/2 in err-disable state",
+	};
+	const char *netiron[] = {
+		"Nov 22 00:48:05 r1 System: Interface ethernet 1/1/36, state down",
+		"Nov 22 00:48:05 r1 System: Interface ethernet 1/1/37, state down",
+	};
+	struct alert_conf ac = { 0, 0, 0 };
+	struct alert_engine *e = alert_new(&ac);
+	struct alert_changes out = { 0 };
+	const struct wire_event *ev;
+	const struct wire_bytes *raw;
+	struct wire_msg wm;
+	zmq_msg_t msg;
+	struct rig r;
+	struct buf b;
+
+	buf_init(&b, 0);
+	s_start(&r);
+	s_batch_on(&b, "cisco_ios", 1, ios, NULL, 3);
+	s_send(&r, b.data, b.len);
+	s_events(&r, &wm, &msg);
+	cr_assert_eq(wm.u.events.nevents, 3);
+	ev = wm.u.events.events;
+	cr_assert(wire_bytes_eq(ev[0].interface, wire_str("GigabitEthernet0/1")));
+	cr_assert(wire_bytes_eq(ev[1].interface, wire_str("GigabitEthernet0/1")));
+	cr_assert(wire_bytes_eq(ev[2].interface, wire_str("GigabitEthernet0/2")));
+	cr_assert_not_null(raw = s_capture(&ev[0], "interface_raw"));
+	cr_assert(wire_bytes_eq(*raw, wire_str("Gi0/1")));
+	cr_assert_null(s_capture(&ev[1], "interface_raw"), "already canonical");
+	cr_assert_eq(alert_apply(e, wm.u.events.key.device, ev, 3, 1000, &out), 3);
+	cr_assert_eq(alert_count_ifaces(e), 2);
+	cr_assert_eq(alert_count_open(e, ALERT_T_DOWN), 2);
+	cr_assert_eq(out.n, 2, "one alert per interface, not per spelling");
+	cr_assert_str_eq(out.v[0]->interface.p, "GigabitEthernet0/1");
+	alert_changes_clear(&out);
+	wire_msg_free(&wm);
+	zmq_msg_close(&msg);
+
+	s_batch_on(&b, "netiron", 4, netiron, NULL, 2);
+	s_send(&r, b.data, b.len);
+	s_events(&r, &wm, &msg);
+	cr_assert_eq(wm.u.events.nevents, 2);
+	cr_assert(wire_bytes_eq(wm.u.events.events[0].interface,
+	    wire_str("ethernet1/1/36")), "a template name outlives the next hit");
+	cr_assert(wire_bytes_eq(wm.u.events.events[1].interface,
+	    wire_str("ethernet1/1/37")));
+	wire_msg_free(&wm);
+	zmq_msg_close(&msg);
+	buf_free(&b);
+	alert_free(&e);
+	cr_assert_eq(s_stop(&r), 0);
 }

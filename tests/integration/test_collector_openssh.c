@@ -1,7 +1,7 @@
 /*
  * The collector daemon against OpenSSH's sshd (not libssh): one sshd on two
  * loopback ports, each port's ForceCommand (sshd_ios_shell.py) serving a
- * real IOS buffer from ../shared/fixtures/real. `loghaul-collector --once
+ * real IOS buffer from tests/fixtures/real. `loghaul-collector --once
  * --print` must print exactly the fixtures' entries, and refuse a device
  * whose host key its known_hosts lacks, or has another key for, saying
  * which key, with exit status 1.

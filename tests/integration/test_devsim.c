@@ -142,35 +142,7 @@ s_after_header(const char *out, size_t bsize)
 static int
 s_netmiko(const char *dev, const char *const *extra, char **out, size_t *len)
 {
-	const char *argv[16];
-	char script[512], outp[300], errp[300];
-	const char *src = getenv("LOGHAUL_SRC");
-	size_t n = 0;
-	int rc;
-
-	snprintf(script, sizeof(script), "%s/tests/integration/netmiko_show.py", src ? src : ".");
-	snprintf(outp, sizeof(outp), "%s.out", s_path(dev));
-	snprintf(errp, sizeof(errp), "%s.err", s_path(dev));
-	argv[n++] = PY;
-	argv[n++] = script;
-	argv[n++] = devsim_dir(ds);
-	argv[n++] = dev;
-	argv[n++] = "--out";
-	argv[n++] = outp;
-	while (extra && *extra && n < 15)
-		argv[n++] = *extra++;
-	argv[n] = NULL;
-	rc = devsim_run(argv, NULL, NULL, errp, 90);
-	*out = devsim_slurp(outp, len);
-	if (*out == NULL)
-		*out = devsim_slurp(errp, len);
-	if (rc != 0) {
-		char *e = devsim_slurp(errp, NULL);
-
-		fprintf(stderr, "netmiko %s rc=%d: %s\n", dev, rc, e ? e : "");
-		free(e);
-	}
-	return rc;
+	return devsim_netmiko(ds, dev, extra, out, len);
 }
 
 /* OpenSSH client exec, password from SSH_ASKPASS; returns ssh's status. */

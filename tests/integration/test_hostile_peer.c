@@ -82,7 +82,7 @@ hp_fini(void)
 
 TestSuite(hostile_peer, .fini = hp_fini, .timeout = 170);
 
-/* Add "  metrics: 127.0.0.1:PORT" to the collector and alerts sections. */
+/* Add "  metrics: 127.0.0.1:0" to the collector and alerts sections. */
 static void
 hp_add_metrics(const char *cfg)
 {
@@ -94,17 +94,15 @@ hp_add_metrics(const char *cfg)
 	c = strstr(text, "\ncollector:\n");
 	a = strstr(text, "\nalerts:\n");
 	cr_assert(c && a && c < a, "unexpected config layout:\n%s", text);
-	hp.port[EP_CMETRICS] = net_free_port();
-	do
-		hp.port[EP_AMETRICS] = net_free_port();
-	while (hp.port[EP_AMETRICS] == hp.port[EP_CMETRICS]);
+	/* Port 0: the daemons bind any free port and name it in their
+	 * ready files (hp_start reads them back). */
 	cr_assert_not_null(f = fopen(cfg, "w"));
 	c += strlen("\ncollector:\n");
 	a += strlen("\nalerts:\n");
 	fwrite(text, 1, (size_t)(c - text), f);
-	fprintf(f, "  metrics: 127.0.0.1:%d\n", hp.port[EP_CMETRICS]);
+	fprintf(f, "  metrics: 127.0.0.1:0\n");
 	fwrite(c, 1, (size_t)(a - c), f);
-	fprintf(f, "  metrics: 127.0.0.1:%d\n", hp.port[EP_AMETRICS]);
+	fprintf(f, "  metrics: 127.0.0.1:0\n");
 	fputs(a, f);
 	cr_assert_eq(fclose(f), 0);
 	free(text);
@@ -143,6 +141,10 @@ hp_start(const char *extra, const char *aextra)
 	hp.port[EP_INTAKE] = hp_listen_port(pipeline_config(hp.p));
 	cr_assert_gt(hp.port[EP_INTAKE], 0);
 	cr_assert_eq(pipeline_start_all(hp.p), 0);
+	hp.port[EP_CMETRICS] = pipeline_port(hp.p, PL_COLLECTOR, 0, "metrics", 40);
+	hp.port[EP_AMETRICS] = pipeline_port(hp.p, PL_ALERTS, 0, "metrics", 40);
+	cr_assert_gt(hp.port[EP_CMETRICS], 0, "no collector metrics port");
+	cr_assert_gt(hp.port[EP_AMETRICS], 0, "no alert stage metrics port");
 	end = util_monotime() + 40;
 	for (int i = 0; i < EP__N; i++) {
 		while (!net_can_connect(hp.port[i]) && util_monotime() < end)

@@ -537,14 +537,17 @@ Test(sshc_openssh, legacy_algorithms_only_when_enabled)
 Test(sshc_openssh, refused_port_is_connect_error)
 {
 	struct sshc *s;
+	int fd;
 
-	/* Nothing listens on a port just released. */
-	d.port = net_free_port();
+	/* Bound and never listening: refused while fd stays open. */
+	d.port = net_refused_port(&fd);
+	cr_assert_gt(d.port, 0);
 	s = s_session(s_p("client"), -1, -1, HOSTKEY_STRICT, 0);
 	cr_assert_eq(sshc_drive_poll(s, LIMIT), SSHC_ERROR);
 	cr_assert_eq(sshc_error(s), CERR_CONNECT, "%s", sshc_errmsg(s));
 	cr_assert_not_null(strstr(sshc_errmsg(s), "refused"), "%s", sshc_errmsg(s));
 	sshc_free(&s);
+	close(fd);
 }
 
 Test(sshc_openssh, silent_server_is_banner_timeout)

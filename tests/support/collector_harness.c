@@ -698,6 +698,20 @@ ch_count_in(const char *path, const char *needle)
 	return n;
 }
 
+int
+ch_wait_in(const char *path, const char *needle, double timeout_s)
+{
+	double end = util_monotime() + timeout_s;
+
+	for (;;) {
+		if (ch_count_in(path, needle) > 0)
+			return 1;
+		if (util_monotime() >= end)
+			return 0;
+		usleep(100 * 1000);
+	}
+}
+
 int64_t
 ch_log_ms(const char *line)
 {

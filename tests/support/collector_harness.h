@@ -144,6 +144,12 @@ const char *ch_residue(const struct ch_rec *r);
 char  *ch_slurp(const char *path, size_t *len);
 /* Occurrences of needle in the file. */
 size_t ch_count_in(const char *path, const char *needle);
+/*
+ * Wait up to timeout_s for needle to appear in the file (a daemon's log);
+ * 1 when it did, 0 when not. For events whose time follows from the
+ * configuration (a timeout that must fire), with timeout_s its bound.
+ */
+int    ch_wait_in(const char *path, const char *needle, double timeout_s);
 /* Unix ms of a log line's "2026-11-22T02:16:39.237Z" prefix; -1 if none. */
 int64_t ch_log_ms(const char *line);
 

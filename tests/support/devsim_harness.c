@@ -705,3 +705,39 @@ devsim_run(const char *const *argv, const char *const *env_extra,
 		return WEXITSTATUS(status);
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
 }
+
+int
+devsim_netmiko(const struct devsim *ds, const char *dev,
+    const char *const *extra, char **out, size_t *len)
+{
+	const char *argv[16];
+	char script[512], outp[300], errp[300];
+	const char *src = getenv("LOGHAUL_SRC");
+	size_t n = 0;
+	int rc;
+
+	snprintf(script, sizeof(script), "%s/tests/integration/netmiko_show.py",
+	    src ? src : ".");
+	snprintf(outp, sizeof(outp), "%s/%s.out", devsim_dir(ds), dev);
+	snprintf(errp, sizeof(errp), "%s/%s.err", devsim_dir(ds), dev);
+	argv[n++] = "/usr/bin/python3";
+	argv[n++] = script;
+	argv[n++] = devsim_dir(ds);
+	argv[n++] = dev;
+	argv[n++] = "--out";
+	argv[n++] = outp;
+	while (extra && *extra && n < 15)
+		argv[n++] = *extra++;
+	argv[n] = NULL;
+	rc = devsim_run(argv, NULL, NULL, errp, 90);
+	*out = devsim_slurp(outp, len);
+	if (*out == NULL)
+		*out = devsim_slurp(errp, len);
+	if (rc != 0) {
+		char *e = devsim_slurp(errp, NULL);
+
+		fprintf(stderr, "netmiko %s rc=%d: %s\n", dev, rc, e ? e : "");
+		free(e);
+	}
+	return rc;
+}

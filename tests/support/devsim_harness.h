@@ -110,6 +110,15 @@ int   devsim_whole_lines(const char *platform);
 int devsim_run(const char *const *argv, const char *const *env_extra,
 	const char *out_path, const char *err_path, int timeout_s);
 
+/*
+ * Run one command on dev through Netmiko (tests/integration/netmiko_show.py,
+ * with /usr/bin/python3), extra arguments appended ("--command", CMD,
+ * "--enable", ...; NULL-terminated, may be NULL). Returns its exit status;
+ * *out (caller frees) gets the command's output, or Netmiko's error text.
+ */
+int devsim_netmiko(const struct devsim *ds, const char *dev,
+    const char *const *extra, char **out, size_t *len);
+
 /* Read a whole file; caller frees. NULL on error. */
 char *devsim_slurp(const char *path, size_t *len);
 

@@ -4,6 +4,12 @@
 
 /* A port on 127.0.0.1 nothing listens on right now (bound, read, closed). */
 int net_free_port(void);
+/*
+ * A port on 127.0.0.1 that refuses connections for as long as *fd is open:
+ * bound, never listening, so nothing else can take it meanwhile. The
+ * caller closes *fd. -1 on failure.
+ */
+int net_refused_port(int *fd);
 /* 1 when something accepts TCP connections on 127.0.0.1:port. */
 int net_can_connect(int port);
 

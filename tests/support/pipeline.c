@@ -17,6 +17,7 @@
 #include "tests/support/devsim_harness.h"
 #include "tests/support/net.h"
 #include "tests/support/pipeline.h"
+#include "tests/support/proc.h"
 
 struct pipeline {
 	struct devsim *ds;
@@ -137,37 +138,45 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 	return p;
 }
 
+/* The ready file of instance i of role. */
+static void
+s_ready_path(const struct pipeline *p, enum pl_role role, int i, char *out,
+    size_t len)
+{
+	snprintf(out, len, "%s/%s-%d.ready", p->dir, pl_name[role], i);
+}
+
 int
 pipeline_start(struct pipeline *p, enum pl_role role, int i)
 {
-	const char *bindir = getenv("LOGHAUL_BIN");
-	char bin[1024], logp[700];
-	pid_t pid;
+	char bin[1024], logp[700], ready[700];
+	char *const argv[] = { proc_bin(bin, sizeof bin, pl_bin[role]),
+	    (char *)(uintptr_t)"--config",
+	    role == PL_ANALYZER ? p->aconfig : p->config, NULL };
+	struct proc pr;
 
-	snprintf(bin, sizeof bin, "%s/%s", bindir && *bindir ? bindir : "build/bin",
-	    pl_bin[role]);
 	snprintf(logp, sizeof logp, "%s/%s-%d.log", p->dir, pl_name[role], i);
-	pid = fork();
-	if (pid < 0)
+	s_ready_path(p, role, i, ready, sizeof ready);
+	if (proc_spawn(&pr, argv, logp, ready, p->dir) != 0)
 		return -1;
-	if (pid == 0) {
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		if (chdir(p->dir) != 0)
-			_exit(127);
-		execl(bin, bin, "--config", role == PL_ANALYZER ? p->aconfig :
-		    p->config, (char *)NULL);
-		_exit(127);
-	}
-	p->pids[role][i] = pid;
+	p->pids[role][i] = pr.pid;
 	return 0;
+}
+
+int
+pipeline_port(const struct pipeline *p, enum pl_role role, int i,
+    const char *name, double timeout_s)
+{
+	struct proc pr = { .pid = p->pids[role][i] };
+	double deadline = util_monotime() + timeout_s;
+	int port;
+
+	s_ready_path(p, role, i, pr.ready, sizeof pr.ready);
+	/* The pipeline reaps its own children: only watch the file here. */
+	while ((port = proc_ready_value(&pr, name)) < 0 &&
+	    util_monotime() < deadline)
+		s_msleep(50);
+	return port;
 }
 
 int

@@ -10,9 +10,9 @@
  *   pipeline_wait_alerts(p, expected, 60);
  *   pipeline_stop_all(&p);
  *
- * Every daemon runs as a child process with its own log file in devsim's
- * directory, gets SIGTERM if the test dies (PR_SET_PDEATHSIG), and is
- * stopped by pid.
+ * Every daemon runs as a child process (tests/support/proc.h) with its own
+ * log file and ready file in devsim's directory, dies with the test
+ * (PR_SET_PDEATHSIG), and is stopped by pid.
  */
 #ifndef LOGHAUL_PIPELINE_H
 #define LOGHAUL_PIPELINE_H
@@ -46,6 +46,12 @@ struct pipeline *pipeline_new(struct devsim *ds, const struct pipeline_opts *o,
 int   pipeline_start(struct pipeline *p, enum pl_role role, int i);
 int   pipeline_start_all(struct pipeline *p);
 pid_t pipeline_pid(const struct pipeline *p, enum pl_role role, int i);
+/*
+ * The port instance i bound as NAME (its ready file: "metrics", "push",
+ * "acks", "listen"), waiting up to timeout_s for the file; -1 if none.
+ */
+int   pipeline_port(const struct pipeline *p, enum pl_role role, int i,
+    const char *name, double timeout_s);
 /* SIGTERM and wait (bounded, then SIGKILL); returns the exit status or -1. */
 int   pipeline_stop(struct pipeline *p, enum pl_role role, int i);
 /* SIGKILL and reap. */

@@ -1,10 +1,10 @@
 /*
- * test_alert.c — the alert stage's state machine (analyzer/alert.c).
+ * test_alert.c — the alert stage's state machine (analyzer/alerts/alert.c).
  */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "analyzer/alert.h"
+#include "analyzer/alerts/alert.h"
 
 #define T0 INT64_C(1700000000000)	/* a device time, ms */
 

@@ -1,5 +1,5 @@
 /*
- * test_alertstate.c — the alert stage's persistence (analyzer/alertstate.c):
+ * test_alertstate.c — the alert stage's persistence (analyzer/alerts/alertstate.c):
  * round trips, journal + compaction, and every kind of bad file.
  */
 #include <criterion/criterion.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/alertstate.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/alertstate.h"
 
 #define T0 INT64_C(1700000000000)
 

@@ -4,9 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyzer/alerts/output.h"
 #include "common/conf.h"
 #include "common/inventory.h"
 #include "common/util.h"
+
+/* conf_load reads alerts.outputs with the plugins of the alert stage. */
+TestSuite(conf, .init = output_plugins_register);
 
 /* tests/data/conf/NAME in the source tree (LOGHAUL_SRC, else the cwd) */
 static char *
@@ -90,7 +94,8 @@ Test(conf, defaults)
 	cr_assert_eq(c->collector.interval_ms, 30000);
 	cr_assert_eq(c->collector.max_sessions, 64);
 	cr_assert_eq(c->collector.processes, 1);
-	cr_assert_str_eq(c->collector.state_dir, "/var/lib/loghaul");
+	/* unset: the daemon uses COLLECTOR_STATE_DIR_DEFAULT, --print memory */
+	cr_assert_null(c->collector.state_dir);
 	cr_assert_str_eq(c->collector.push, "tcp://127.0.0.1:5550");
 	cr_assert_null(c->collector.acks);
 	cr_assert_eq(c->collector.ack_timeout_ms, 30000);
@@ -112,8 +117,8 @@ Test(conf, defaults)
 	cr_assert_eq(c->alerts.flap_window_ms, 60000);
 	cr_assert_eq(c->alerts.flap_stable_ms, 120000);
 	cr_assert_eq(c->alerts.noutputs, 1);
-	cr_assert_eq(c->alerts.outputs[0].type, OUT_JSONL);
-	cr_assert_str_eq(c->alerts.outputs[0].path, "-");
+	cr_assert_eq(c->alerts.outputs[0].plugin, output_plugin("jsonl"));
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[0], "path"), "-");
 	cr_assert_null(c->metrics.listen);
 	cr_assert_eq(c->curve.enabled, 0);
 	cr_assert_eq(c->curve.allow.n, 0);
@@ -175,19 +180,19 @@ Test(conf, full_file_and_relative_paths)
 	cr_assert_eq(c->alerts.flap_window_ms, 120000);
 	cr_assert_eq(c->alerts.flap_stable_ms, 300000);
 	cr_assert_eq(c->alerts.noutputs, 5);
-	cr_assert_eq(c->alerts.outputs[0].type, OUT_JSONL);
-	cr_assert_str_eq(c->alerts.outputs[0].path, "-");
+	cr_assert_eq(c->alerts.outputs[0].plugin, output_plugin("jsonl"));
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[0], "path"), "-");
 	want = xasprintf("%s/out/alerts.jsonl", dir);
-	cr_assert_str_eq(c->alerts.outputs[1].path, want);
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[1], "path"), want);
 	free(want);
-	cr_assert_eq(c->alerts.outputs[2].type, OUT_ALERTMANAGER);
-	cr_assert_str_eq(c->alerts.outputs[2].url, "http://127.0.0.1:9093");
-	cr_assert_eq(c->alerts.outputs[2].resend_ms, 120000);
-	cr_assert_eq(c->alerts.outputs[3].type, OUT_WEBHOOK);
-	cr_assert_str_eq(c->alerts.outputs[3].url,
+	cr_assert_eq(c->alerts.outputs[2].plugin, output_plugin("alertmanager"));
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[2], "url"), "http://127.0.0.1:9093");
+	cr_assert_eq(conf_output_ms(&c->alerts.outputs[2], "resend"), 120000);
+	cr_assert_eq(c->alerts.outputs[3].plugin, output_plugin("webhook"));
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[3], "url"),
 	    "https://hooks.example.net/x?token=abc");
-	cr_assert_eq(c->alerts.outputs[4].type, OUT_ZMQ);
-	cr_assert_str_eq(c->alerts.outputs[4].endpoint, "tcp://127.0.0.1:6570");
+	cr_assert_eq(c->alerts.outputs[4].plugin, output_plugin("zmq"));
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[4], "endpoint"), "tcp://127.0.0.1:6570");
 	cr_assert_str_eq(c->metrics.listen, "[::1]:9464");
 	cr_assert_eq(c->curve.enabled, 1);
 	want = xasprintf("%s/keys/self.key", dir);
@@ -368,7 +373,7 @@ Test(conf, outputs)
 	cr_assert_null(strstr(err, "pw@"), "URLs are never printed: %s", err);
 	c = s_ok_mem("alerts:\n  outputs: [{type: webhook, url: \"http://[::1]/x\"}, "
 	    "{type: webhook, url: \"HTTPS://u:p@h:8443\"}]\n");
-	cr_assert_str_eq(c->alerts.outputs[0].url, "http://[::1]/x");
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[0], "url"), "http://[::1]/x");
 	conf_free(&c);
 	err = s_fail_mem("alerts:\n  outputs: [{type: webhook, url: \"http://\"}]\n");
 	cr_assert(strstr(err, "(no host in the URL)"), "%s", err);
@@ -394,7 +399,7 @@ Test(conf, url_from_environment)
 	    "environment variable 'LOGHAUL_TEST_WEBHOOK_URL' is not set"), "%s", err);
 	setenv("LOGHAUL_TEST_WEBHOOK_URL", "https://hooks.example.net/T0/B0/s3cr3t", 1);
 	cr_assert_eq(conf_load(path, &c, err, sizeof err), CERR_OK, "%s", err);
-	cr_assert_str_eq(c->alerts.outputs[0].url,
+	cr_assert_str_eq(conf_output_str(&c->alerts.outputs[0], "url"),
 	    "https://hooks.example.net/T0/B0/s3cr3t");
 	conf_free(&c);
 	setenv("LOGHAUL_TEST_WEBHOOK_URL", "hooks.example.net/T0/B0/s3cr3t", 1);

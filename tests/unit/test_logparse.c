@@ -14,7 +14,7 @@ fixtures(void)
 {
 	const char *d = getenv("LOGHAUL_FIXTURES");
 
-	return d ? d : "../shared/fixtures/real";
+	return d ? d : "tests/fixtures/real";
 }
 
 static char *
@@ -593,6 +593,32 @@ Test(logparse, junos_messages)
 	for (int i = 0; i < 3; i++)
 		free(l[i]);
 	free(out);
+	logparse_result_free(&r);
+}
+
+/* `structured-data` files: one RFC 5424 line per entry, MSGID the tag. */
+Test(logparse, junos_structured_data_lines_are_entries)
+{
+	struct logparse_result r;
+
+	logparse_result_init(&r);
+	PARSE(PLATFORM_JUNIPER_JUNOS, "Jul 20 21:45:59 vmx01 mib2d[2424]: "
+	    "SNMP_TRAP_LINK_UP: ifIndex 502\n"
+	    "<28>1 2023-05-08T14:25:07.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_DOWN "
+	    "[junos@2636.1.1.1.2.57 snmp-interface-index=\"508\" admin-status=\"up(1)\" "
+	    "operational-status=\"down(2)\" interface-name=\"st0.60\"]\n"
+	    "<29>1 2023-05-08T14:25:09.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_UP "
+	    "[junos@2636.1.1.1.2.57 interface-name=\"st0.60\"] ifIndex 508\n"
+	    "<30>1 2023-05-08T14:25:10Z host sshd 77 - - session opened\n"
+	    "<30>1 not a stamp\n", 0, &r);
+	cr_assert_eq(r.nentries, 4, "every 5424 line is its own entry");
+	cr_assert(beq(r.entries[1].tag, "SNMP_TRAP_LINK_DOWN"));
+	cr_assert(beq(r.entries[1].host, "host"));
+	cr_assert(beq(r.entries[1].ts, "2023-05-08T14:25:07.466+10:00"));
+	cr_assert_eq(r.entries[1].ts_ms, 1683519907466LL);
+	cr_assert(beq(r.entries[2].tag, "SNMP_TRAP_LINK_UP"));
+	cr_assert_eq(r.entries[3].tag.len, 0, "MSGID '-' is no tag");
+	cr_assert_eq(r.entries[3].nlines, 2, "a bad 5424 line continues the entry");
 	logparse_result_free(&r);
 }
 

@@ -1,5 +1,5 @@
 /*
- * test_outputs.c — the alert outputs (analyzer/output.c, out_*.c): JSON
+ * test_outputs.c — the alert outputs (analyzer/alerts/output.c, out_*.c): JSON
  * escaping of hostile bytes, the outbox and its cursors, the jsonl file
  * across restarts, ZeroMQ PUB, and the HTTP outputs against a real HTTP
  * server (libmicrohttpd on 127.0.0.1, ephemeral port).
@@ -17,11 +17,12 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "analyzer/alert.h"
-#include "analyzer/output.h"
+#include "analyzer/alerts/alert.h"
+#include "analyzer/alerts/output.h"
 #include "common/json.h"
 #include "common/buf.h"
 #include "common/util.h"
+#include "tests/support/outconf.h"
 
 #define T0 INT64_C(1700000000000)
 
@@ -255,8 +256,8 @@ Test(outputs, times_are_iso8601_utc)
 Test(outputs, urls_lose_credentials_in_logs_and_keys)
 {
 	char *r = output_url_redact("https://user:pw@hooks.example.net:8443/x/y?token=abc#f");
-	struct conf_output c = { .type = OUT_WEBHOOK,
-	    .url = (char *)(uintptr_t)"https://u:secret@h/x?token=abc" };
+	struct conf_output c = outconf("webhook", "url",
+	    "https://u:secret@h/x?token=abc");
 	char *k = output_key(&c);
 
 	cr_assert_str_eq(r, "https://hooks.example.net:8443/x/y");
@@ -265,6 +266,7 @@ Test(outputs, urls_lose_credentials_in_logs_and_keys)
 	cr_assert(strncmp(k, "webhook:https://h/x#", 20) == 0, "%s", k);
 	free(r);
 	free(k);
+	conf_output_clear(&c);
 }
 
 /* ---- jsonl and the outbox ---- */
@@ -273,11 +275,12 @@ static struct output_set *
 s_jsonl_set(const char *path, uint64_t next_seq)
 {
 	struct output_set *s = output_set_new(NULL);
-	struct conf_output co = { .type = OUT_JSONL, .path = (char *)(uintptr_t)path };
+	struct conf_output co = outconf("jsonl", "path", path);
 	char err[256];
 
 	cr_assert_eq(output_set_configure(s, &co, 1, next_seq, err, sizeof err), 0,
 	    "%s", err);
+	conf_output_clear(&co);
 	return s;
 }
 
@@ -374,10 +377,8 @@ Test(outputs, new_output_starts_at_the_end_and_outbox_is_bounded)
 	cr_assert_eq(n, OUTPUT_MAX_OUTBOX);
 	cr_assert_eq(output_set_get(s, 0)->st.dropped, 10);
 	/* A second output added by a reload sees only what comes next. */
-	memset(co, 0, sizeof co);
-	co[0].type = co[1].type = OUT_JSONL;
-	co[0].path = path;
-	co[1].path = path2;
+	co[0] = outconf("jsonl", "path", path);
+	co[1] = outconf("jsonl", "path", path2);
 	cr_assert_eq(output_set_configure(s, co, 2, OUTPUT_MAX_OUTBOX + 11, err,
 	    sizeof err), 0);
 	output_set_push(s, s_simple(OUTPUT_MAX_OUTBOX + 11, ALERT_FIRING));
@@ -391,8 +392,10 @@ Test(outputs, new_output_starts_at_the_end_and_outbox_is_bounded)
 		free(b);
 	}
 	/* The same output twice is refused, and nothing changes. */
-	co[1].path = path;
+	conf_output_set_str(&co[1], "path", path);
 	cr_assert_eq(output_set_configure(s, co, 2, 1, err, sizeof err), -1);
+	conf_output_clear(&co[0]);
+	conf_output_clear(&co[1]);
 	cr_assert_eq(output_set_count(s), 2);
 	output_set_free(&s);
 	s_rmrf(dir);
@@ -428,15 +431,16 @@ Test(outputs, zmq_publishes_device_topic_and_json)
 {
 	char *dir = s_tmpdir(), ep[512], buf[4096];
 	struct output_set *s = output_set_new(NULL);
-	struct conf_output co = { .type = OUT_ZMQ };
+	struct conf_output co = outconf("zmq", NULL, NULL);
 	void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
 	int tmo = 5000, n, got = 0;
 	char err[256];
 
 	snprintf(ep, sizeof ep, "ipc://%s/pub.sock", dir);
-	co.endpoint = ep;
+	conf_output_set_str(&co, "endpoint", ep);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
 	    err);
+	conf_output_clear(&co);
 	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "edge-2", 6);
 	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
 	cr_assert_eq(zmq_connect(sub, ep), 0);
@@ -628,15 +632,16 @@ Test(outputs, webhook_posts_each_change_in_order_and_retries)
 {
 	struct hsrv h = { .fail_first = 2 };
 	struct output_set *s;
-	struct conf_output co = { .type = OUT_WEBHOOK };
+	struct conf_output co = outconf("webhook", NULL, NULL);
 	char url[128], err[256];
 	struct want w;
 
 	s_hsrv_start(&h);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", h.port);
-	co.url = url;
+	conf_output_set_str(&co, "url", url);
 	s = output_set_new(NULL);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s", err);
+	conf_output_clear(&co);
 	for (uint64_t i = 1; i <= 3; i++)
 		output_set_push(s, s_simple(i, i == 2 ? ALERT_RESOLVED : ALERT_FIRING));
 	w = (struct want){ &h, 3, s };
@@ -659,7 +664,7 @@ Test(outputs, webhook_drops_what_the_receiver_refuses)
 {
 	struct hsrv h = { .refuse_with = 400 };
 	struct output_set *s;
-	struct conf_output co = { .type = OUT_WEBHOOK };
+	struct conf_output co = outconf("webhook", NULL, NULL);
 	struct output_stats st = { 0 };
 	char url[128], err[256];
 	struct alert_change *c;
@@ -667,9 +672,10 @@ Test(outputs, webhook_drops_what_the_receiver_refuses)
 
 	s_hsrv_start(&h);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", h.port);
-	co.url = url;
+	conf_output_set_str(&co, "url", url);
 	s = output_set_new(NULL);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	conf_output_clear(&co);
 	c = s_simple(1, ALERT_FIRING);
 	alert_str_set(&c->line, "REFUSE", 6, 100);
 	output_set_push(s, c);
@@ -688,7 +694,7 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 {
 	struct hsrv h = { 0 };
 	struct output_set *s;
-	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 1000 };
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
 	static const char name[] = "Gi0/1\"}\n\x1b\xff";
 	struct alert_change *fire, *res;
 	int64_t starts;
@@ -698,9 +704,11 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 
 	s_hsrv_start(&h);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/", h.port);
-	co.url = url;
+	conf_output_set_ms(&co, "resend", 1000);
+	conf_output_set_str(&co, "url", url);
 	s = output_set_new(NULL);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	conf_output_clear(&co);
 	fire = s_change(1, ALERT_FIRING, "edge-1", name, sizeof name - 1);
 	fire->starts_at = starts = util_wallms() - 60000;
 	output_set_push(s, fire);	/* the set owns it now */
@@ -756,16 +764,18 @@ Test(outputs, alertmanager_down_keeps_the_resolution_until_it_is_back)
 {
 	struct hsrv h = { .fail_first = 3 };
 	struct output_set *s;
-	struct conf_output co = { .type = OUT_ALERTMANAGER, .resend_ms = 600000 };
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
 	char url[128], err[256];
 	struct want w;
 	int resolved = 0;
 
 	s_hsrv_start(&h);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", h.port);
-	co.url = url;
+	conf_output_set_ms(&co, "resend", 600000);
+	conf_output_set_str(&co, "url", url);
 	s = output_set_new(NULL);
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0);
+	conf_output_clear(&co);
 	output_set_push(s, s_simple(1, ALERT_FIRING));
 	output_set_push(s, s_simple(2, ALERT_RESOLVED));
 	w = (struct want){ &h, 1, s };
@@ -786,18 +796,18 @@ Test(outputs, alertmanager_down_keeps_the_resolution_until_it_is_back)
 Test(outputs, bad_output_configs_are_refused)
 {
 	struct output_set *s = output_set_new(NULL);
-	struct conf_output co = { .type = OUT_ALERTMANAGER,
-	    .url = (char *)(uintptr_t)"ftp://x" };
+	struct conf_output co = outconf("alertmanager", "url", "ftp://x");
 	char err[256] = "";
 
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
 	cr_assert(strlen(err) > 0);
-	co.type = OUT_JSONL;
-	co.path = (char *)(uintptr_t)"/nonexistent-dir-lh/x/alerts.jsonl";
+	conf_output_clear(&co);
+	co = outconf("jsonl", "path", "/nonexistent-dir-lh/x/alerts.jsonl");
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
-	co.type = OUT_ZMQ;
-	co.endpoint = (char *)(uintptr_t)"bogus://x";
+	conf_output_clear(&co);
+	co = outconf("zmq", "endpoint", "bogus://x");
 	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), -1);
+	conf_output_clear(&co);
 	cr_assert_eq(output_set_count(s), 0);
 	output_set_free(&s);
 }

@@ -15,6 +15,7 @@
 #include "analyzer/rules.h"
 #include "analyzer/rules_int.h"
 #include "analyzer/ruletool.h"
+#include "tests/support/rulepack.h"
 
 #define MAXHITS 16
 
@@ -73,30 +74,10 @@ s_collect(const struct rules_hit *rh, void *arg)
 }
 
 static const char *
-s_src(void)
-{
-	const char *s = getenv("LOGHAUL_SRC");
-	return s ? s : ".";
-}
-
-static const char *
 s_fixtures(void)
 {
 	const char *s = getenv("LOGHAUL_FIXTURES");
-	return s ? s : "../shared/fixtures/real";
-}
-
-static struct rules *
-s_pack(void)
-{
-	char glob[1024], err[RULES_ERRLEN];
-	char *paths[1] = { glob };
-	struct rules *r;
-
-	snprintf(glob, sizeof(glob), "%s/analyzer/rules/*.yaml", s_src());
-	r = rules_load(paths, 1, 0, err, sizeof(err));
-	cr_assert_not_null(r, "shipped pack does not load: %s", err);
-	return r;
+	return s ? s : "tests/fixtures/real";
 }
 
 static struct rules *
@@ -223,7 +204,7 @@ s_expected(const char *os, const char *admin, const char *oper, const char *reas
 
 Test(rules, napalm_logs_lines_yield_their_yang_interface_and_state)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	char dir[1024], path[1400], os_seen[16][16];
 	int nos = 0, nfiles = 0, ndown = 0, nup = 0, i;
 	struct dirent *de;
@@ -361,7 +342,7 @@ s_ntc_expected(const char *path, struct ifev *ev, int max)
 
 Test(rules, ntc_templates_ios_buffers_yield_their_interface_events)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	int f, total = 0;
 
 	for (f = 1; f <= 5; f++) {
@@ -446,7 +427,7 @@ s_load_bad(const char *name)
 	char *paths[1] = { path };
 
 	memset(&d, 0, sizeof(d));
-	snprintf(path, sizeof(path), "%s/tests/data/rules/%s", s_src(), name);
+	snprintf(path, sizeof(path), "%s/tests/data/rules/%s", rulepack_src(), name);
 	cr_assert_null(rules_load_diag(paths, 1, 0, s_diag, &d), "%s loaded", name);
 	cr_assert_gt(d.nerr, 0);
 	return &d;
@@ -513,8 +494,10 @@ Test(rules, file_shape_yaml_syntax_and_captures)
 	cr_assert(strstr(d->msgs[0], "yaml_syntax.yaml:") && strstr(d->msgs[0], "YAML:"),
 	    "%s", d->msgs[0]);
 	d = s_load_bad("captures.yaml");
-	cr_assert_eq(d->nerr, 4);
+	cr_assert_eq(d->nerr, 6);
 	s_has(d, "captures.yaml", 4, "rule 'no_interface': event 'interface_down' needs a capture");
+	s_has(d, "captures.yaml", 29, "rule 'reserved_capture': the capture name 'interface_raw'");
+	s_has(d, "captures.yaml", 35, "rule 'too_many_captures': 65 named captures, at most 63");
 	s_has(d, "captures.yaml", 11, "names 'slot', which the pattern does not capture");
 	s_has(d, "captures.yaml", 19, "a state map needs a capture named 'state'");
 	s_has(d, "captures.yaml", 23, "tag 'LINEPROTO-5-UPDOWN' does not agree");
@@ -581,7 +564,7 @@ Test(rules, catastrophic_pattern_hits_the_limit_is_counted_and_next_line_matches
 
 Test(rules, quoted_events_do_not_match)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	static const char *const fakes[][2] = {
 		{ "cisco_ios", "Jun 19 03:02:31: %SYS-5-CONFIG_I: Configured from console by admin on vty0 "
@@ -612,7 +595,7 @@ Test(rules, quoted_events_do_not_match)
 
 Test(rules, eos_description_is_captured_apart_and_cannot_fake_the_state)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	const char *l1 = "Nov 22 00:48:05 sw1 Ebra: %LINEPROTO-5-UPDOWN: Line protocol on Interface "
 	    "Ethernet28 (uplink-1 (to core), changed state to down), changed state to up";
@@ -633,7 +616,7 @@ Test(rules, eos_description_is_captured_apart_and_cannot_fake_the_state)
 
 Test(rules, nul_bytes_and_invalid_utf8_do_not_break_matching)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct hits hs = { 0 };
 	static const char l1[] = "\0\0\xff 022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface "
 	    "Gi\xff\xfe\x00/1, changed state to down";
@@ -665,6 +648,13 @@ Test(rules, tag_finder_reads_every_platform_format)
 		{ "Nov 22 00:48:05 HOST Ebra: %LINEPROTO-5-UPDOWN: Line", "LINEPROTO-5-UPDOWN" },
 		{ "2018-7-23 01:00:34.270.1 sw %%01IFNET/4/IF_STATE(l)[4997]:Interface", "IFNET/4/IF_STATE" },
 		{ "Nov 22 00:48:05  HOST mib2d[2424]: SNMP_TRAP_LINK_DOWN: ifIndex 502", "SNMP_TRAP_LINK_DOWN" },
+		{ "<28>1 2023-05-08T14:25:07.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_DOWN "
+		    "[junos@2636.1.1.1.2.57 interface-name=\"st0.60\"]", "SNMP_TRAP_LINK_DOWN" },
+		{ "<29>1 2023-05-08T14:25:07Z host mib2d 8956 SNMP_TRAP_LINK_UP", "SNMP_TRAP_LINK_UP" },
+		{ "<28>Jul 20 21:45:59 vmx01 mib2d[2424]: SNMP_TRAP_LINK_UP: ifIndex 502", "SNMP_TRAP_LINK_UP" },
+		{ "<30>1 2023-05-08T14:25:10Z host sshd 77 - - session opened", "" },
+		{ "<30>1 2023-05-08T14:25:10Z host sshd", "" },
+		{ "<30>1 2023-05-08T14:25:10Z h a 1 lowercase x", "" },
 		{ "Nov 22 00:48:05 HOST: 100% done", "" },
 		{ "000048: Dec  2 12:09:21.207: CEF-HWIDB: EDSP0 LES switching vector set to Null", "" },
 		{ "%", "" },
@@ -689,7 +679,7 @@ Test(rules, tag_finder_reads_every_platform_format)
 
 Test(rules, most_lines_never_reach_a_regex)
 {
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	struct rules_stats st;
 	const char *noise = "022701: Jun 19 03:02:31: %SEC-6-IPACCESSLOGP: list 101 denied tcp "
 	    "10.1.1.1(1234) -> 10.2.2.2(22), 1 packet";
@@ -711,6 +701,30 @@ Test(rules, most_lines_never_reach_a_regex)
 	cr_assert_geq(st.regex_runs, 1);
 	cr_assert_leq(st.regex_runs, 2, "only the rules of the line's tag run");
 	cr_assert_eq(st.matches, 1);
+	rules_free(&r);
+}
+
+/* Junos structured-data lines reach only the rules of their MSGID. */
+Test(rules, structured_data_lines_dispatch_on_their_msgid)
+{
+	struct rules *r = rulepack_load();
+	struct rules_stats st;
+	struct hits hs = { 0 };
+	const char *noise = "<30>1 2023-05-08T14:25:07.466+10:00 host rpd 1234 RPD_OSPF_NBRDOWN "
+	    "[junos@2636.1.1.1.1.1 interface-name=\"ge-0/0/1.0\"]";
+	const char *ev = "<28>1 2023-05-08T14:25:07.466+10:00 host mib2d 8956 SNMP_TRAP_LINK_DOWN "
+	    "[junos@2636.1.1.1.2.57 snmp-interface-index=\"508\" admin-status=\"up(1)\" "
+	    "operational-status=\"down(2)\" interface-name=\"st0.60\"]";
+
+	cr_assert_eq(rules_match(r, "juniper_junos", noise, strlen(noise), NULL, NULL), 0);
+	rules_stats(r, &st);
+	cr_assert_eq(st.regex_runs, 0);
+	cr_assert_eq(rules_match(r, "juniper_junos", ev, strlen(ev), s_collect, &hs), 1);
+	rules_stats(r, &st);
+	cr_assert_leq(st.regex_runs, 4, "only SNMP_TRAP_LINK_DOWN's rules run");
+	cr_assert_str_eq(hs.h[0].rule, "junos_sd_link_down");
+	cr_assert_str_eq(hs.h[0].iface, "st0.60");
+	cr_assert_eq(hs.h[0].state, IF_DOWN);
 	rules_free(&r);
 }
 
@@ -837,8 +851,8 @@ Test(rules, ruletool_check_reports_ok_and_errors)
 	char *files[2] = { pack, bad };
 	int rc;
 
-	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", s_src());
-	snprintf(bad, sizeof(bad), "%s/tests/data/rules/bad_regex.yaml", s_src());
+	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", rulepack_src());
+	snprintf(bad, sizeof(bad), "%s/tests/data/rules/bad_regex.yaml", rulepack_src());
 	out = s_run_tool(1, files, 1, NULL, &rc);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strncmp(out, "OK: ", 4) == 0, "%s", out);
@@ -856,7 +870,7 @@ Test(rules, ruletool_test_prints_rule_and_captures_per_line)
 	char *files[1] = { pack };
 	int rc;
 
-	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", s_src());
+	snprintf(pack, sizeof(pack), "%s/analyzer/rules/*.yaml", rulepack_src());
 	out = s_run_tool(0, files, 1,
 	    "022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface Gi2/0/3, changed state to down\r\n"
 	    "Nov 22 00:48:05 sw Ebra: %LINEPROTO-5-UPDOWN: Line protocol on Interface Et1 (\"q\"), changed state to up\n"
@@ -866,9 +880,10 @@ Test(rules, ruletool_test_prints_rule_and_captures_per_line)
 	cr_assert(strstr(out, "1: \"022702: Jun 19 03:02:32: %LINK-3-UPDOWN: Interface Gi2/0/3, "
 	    "changed state to down\"\n  match rule="), "%s", out);
 	cr_assert(strstr(out, "  match rule=ios_link_down event=interface_down state=down "
-	    "kind=link severity=critical interface=\"Gi2/0/3\"\n    interface=\"Gi2/0/3\"\n"), "%s", out);
+	    "kind=link severity=critical interface=\"GigabitEthernet2/0/3\" raw=\"Gi2/0/3\"\n"
+	    "    interface=\"Gi2/0/3\"\n"), "%s", out);
 	cr_assert(strstr(out, "match rule=eos_lineproto_up event=interface_up state=up kind=protocol "
-	    "severity=info interface=\"Et1\"\n"), "%s", out);
+	    "severity=info interface=\"Ethernet1\" raw=\"Et1\"\n"), "%s", out);
 	cr_assert(strstr(out, "    description=\"\\\"q\\\"\"\n"), "%s", out);
 	cr_assert(strstr(out, "3: \"just text\"\n  no match\n"), "%s", out);
 	cr_assert(strstr(out, "# 3 lines, 2 matched"), "%s", out);
@@ -947,7 +962,7 @@ Test(rules, buffer_lines_of_every_platform)
 		{ "cisco_xr", "94307: RP/0/RSP0/CPU0:Nov 22 00:48:05.123 UTC: ifmgr[257]: %PKT_INFRA-LINEPROTO-5-UPDOWN : Line protocol on Interface GigabitEthernet0/0/0/1, changed state to Up",
 		    "GigabitEthernet0/0/0/1", IF_UP, IFK_PROTOCOL },
 	};
-	struct rules *r = s_pack();
+	struct rules *r = rulepack_load();
 	size_t i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {

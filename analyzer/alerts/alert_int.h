@@ -1,0 +1,69 @@
+/*
+ * alert_int.h — what alert.c (the state machine) and alert_late.c (the
+ * per-interface history and the placing of late events) share. Private to
+ * analyzer/alerts/.
+ */
+#ifndef LOGHAUL_ALERT_INT_H
+#define LOGHAUL_ALERT_INT_H
+
+#include <stdint.h>
+
+#include "analyzer/alerts/alert.h"
+
+struct alert_dev {
+	struct alert_str  name;
+	uint64_t          hw;
+	uint64_t          hash;
+	int               dirty;
+	struct alert_dev *next;
+};
+
+struct alert_engine {
+	struct alert_conf    conf;
+	struct alert_iface **tab;	/* hash buckets, chained */
+	size_t               tabsize, nifaces;
+	struct alert_dev   **dtab;
+	size_t               dtabsize, ndevs;
+	struct alert_iface **flapping;	/* interfaces with a flap open */
+	size_t               nflapping, capflapping;
+	struct alert_iface **histlist;	/* interfaces with a history */
+	size_t               nhistlist, caphistlist;
+	struct alert_iface **dirty;
+	size_t               ndirty, capdirty;
+	struct alert_dev   **ddirty;
+	size_t               nddirty, capddirty;
+	uint64_t             next_seq;
+	struct alert_stats   stats;
+};
+
+/* ---- alert.c ---- */
+
+/* Decide an opening alert's severity (labels must not change after). */
+void     alert_severity_set(struct alert_change *c, enum alert_type t);
+/* When a cause happened: its device time, else when it was raised. */
+int64_t  alert_cause_time(const struct alert_change *cause);
+/* The change an event of f causes (caller owns it). */
+struct alert_change *alert_cause_new(const struct alert_iface *f,
+    const struct wire_event *ev, int64_t now);
+
+/* ---- alert_late.c ---- */
+
+/* The interfaces with a history, for ageing (e->histlist). */
+void     alert_histlist_add(struct alert_engine *e, struct alert_iface *f);
+void     alert_histlist_del(struct alert_engine *e, struct alert_iface *f);
+/* Forget what is too old or too much; 1 when something was forgotten. */
+int      alert_hist_prune(struct alert_engine *e, struct alert_iface *f,
+    int64_t now);
+/* Insert ev at position i (ids stay increasing; takes cause), then prune. */
+void     alert_hist_insert(struct alert_engine *e, struct alert_iface *f,
+    uint32_t i, const struct wire_event *ev, enum ifstate eff,
+    struct alert_change *cause, int64_t now);
+int      alert_hist_has(const struct alert_iface *f, uint64_t id);
+/*
+ * Place an event older than the interface's last one: 0 when placed
+ * (changes for a missed episode appended to out), -1 when stale.
+ */
+int      alert_late_place(struct alert_engine *e, struct alert_iface *f,
+    const struct wire_event *ev, int64_t now, struct alert_changes *out);
+
+#endif

@@ -1,0 +1,185 @@
+/* proc.c — start, wait for, read and stop a test's daemons (proc.h). */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/util.h"
+#include "tests/support/proc.h"
+
+#define PROC_MAX_ARGS	64
+
+static void
+s_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+char *
+proc_bin(char *buf, size_t len, const char *name)
+{
+	const char *b = getenv("LOGHAUL_BIN");
+
+	cr_assert_not_null(b, "LOGHAUL_BIN is not set");
+	snprintf(buf, len, "%s/%s", b, name);
+	return buf;
+}
+
+int
+proc_spawn(struct proc *p, char *const argv[], const char *log,
+    const char *ready, const char *cwd)
+{
+	char *args[PROC_MAX_ARGS + 3];
+	size_t n = 0;
+
+	memset(p, 0, sizeof *p);
+	snprintf(p->log, sizeof p->log, "%s", log ? log : "");
+	snprintf(p->ready, sizeof p->ready, "%s", ready ? ready : "");
+	for (; argv[n] && n < PROC_MAX_ARGS; n++)
+		args[n] = argv[n];
+	if (ready) {
+		unlink(ready);
+		args[n++] = (char *)(uintptr_t)"--ready-file";
+		args[n++] = (char *)(uintptr_t)ready;
+	}
+	args[n] = NULL;
+	p->pid = fork();
+	if (p->pid < 0) {
+		p->pid = 0;
+		return -1;
+	}
+	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (log) {
+			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+			if (fd >= 0) {
+				dup2(fd, STDOUT_FILENO);
+				dup2(fd, STDERR_FILENO);
+				close(fd);
+			}
+		}
+		if (cwd && chdir(cwd) != 0)
+			_exit(127);
+		execv(args[0], args);
+		_exit(127);
+	}
+	return 0;
+}
+
+int
+proc_alive(struct proc *p)
+{
+	if (p->pid <= 0)
+		return 0;
+	if (waitpid(p->pid, &p->status, WNOHANG) == p->pid) {
+		p->pid = 0;
+		return 0;
+	}
+	return 1;
+}
+
+int
+proc_wait_ready(struct proc *p, double timeout_s)
+{
+	double deadline = util_monotime() + timeout_s;
+
+	while (util_monotime() < deadline) {
+		if (p->ready[0] && access(p->ready, F_OK) == 0)
+			return 0;
+		if (!proc_alive(p))
+			return -1;
+		s_msleep(20);
+	}
+	return -1;
+}
+
+int
+proc_ready_value(const struct proc *p, const char *name)
+{
+	FILE *f = fopen(p->ready, "r");
+	char line[256];
+	size_t nl = strlen(name);
+	int v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, name, nl) == 0 && line[nl] == '=')
+			v = (int)strtol(line + nl + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+int
+proc_stop(struct proc *p, int sig, double grace_s)
+{
+	double deadline = util_monotime() + grace_s;
+
+	if (p->pid <= 0)
+		return -1;
+	kill(p->pid, sig);
+	while (util_monotime() < deadline) {
+		pid_t w = waitpid(p->pid, &p->status, WNOHANG);
+
+		if (w == p->pid || (w < 0 && errno != EINTR)) {
+			p->pid = 0;
+			return w < 0 ? -1 : p->status;
+		}
+		s_msleep(20);
+	}
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, &p->status, 0);
+	p->pid = 0;
+	return p->status;
+}
+
+static size_t
+s_body(char *d, size_t size, size_t n, void *arg)
+{
+	return buf_append(arg, d, size * n) == CERR_OK ? size * n : 0;
+}
+
+int
+proc_metric(int port, const char *series, double *out)
+{
+	CURL *h = curl_easy_init();
+	struct buf b;
+	char url[64];
+	size_t sl = strlen(series);
+	int rc = -1;
+
+	if (h == NULL)
+		return -1;
+	buf_init(&b, 64u << 20);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	if (curl_easy_perform(h) == CURLE_OK && b.data && buf_appendc(&b, '\0') ==
+	    CERR_OK) {
+		for (const char *l = b.data; l && *l; l = strchr(l, '\n'),
+		    l = l ? l + 1 : NULL) {
+			if (strncmp(l, series, sl) == 0 && l[sl] == ' ') {
+				*out = strtod(l + sl + 1, NULL);
+				rc = 0;
+				break;
+			}
+		}
+	}
+	buf_free(&b);
+	curl_easy_cleanup(h);
+	return rc;
+}
