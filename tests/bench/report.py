@@ -48,7 +48,7 @@ def fmt(v, unit):
 
 
 def num(s):
-    if s is None or s == "":
+    if s is None or s in ("", "None", "null"):
         return None
     return float(s)
 
