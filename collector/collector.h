@@ -49,6 +49,27 @@ struct pending {
 
 enum dev_status { DEV_NEVER, DEV_OK, DEV_FAILED };
 
+/*
+ * How a poll read the device's buffer: all of it (first poll, after a
+ * restart or any doubt, every collector.full_read_every polls), only what
+ * follows the cursor (the platform's `| begin` filter), or all of it in
+ * the same poll because the incremental reply did not prove itself.
+ */
+#define DEV_READ_MAP(X)                    \
+	X(FULL,        "full")             \
+	X(INCREMENTAL, "incremental")      \
+	X(FALLBACK,    "fallback")
+
+enum dev_read {
+#define DEV_READ_ENUM(name, str) DEV_READ_##name,
+	DEV_READ_MAP(DEV_READ_ENUM)
+#undef DEV_READ_ENUM
+	DEV_READ__COUNT
+};
+
+/* The cursor's last entry, as the filter of the next incremental read. */
+#define DEV_NEEDLE_MAX	256
+
 struct dev {
 	size_t                 idx;
 	const struct inv_host *host;	/* borrowed from the inventory */
@@ -61,6 +82,18 @@ struct dev {
 	int                    busy;	/* a poll is in progress */
 	int                    queued;	/* waiting for a session slot */
 	double                 poll_started;	/* monotonic */
+
+	/* incremental reads */
+	int                    incr;	/* collector.incremental / data.loghaul */
+	int                    incr_rejected;	/* the device refused the filter */
+	int                    full_done;	/* a full read since the start */
+	unsigned               since_full;	/* polls since the last full read */
+	enum dev_read          read;	/* of the poll in progress */
+	uint32_t               needle_epoch, needle_counter;	/* of cursor_sent */
+	uint16_t               needle_len;	/* 0: no needle */
+	char                   needle[DEV_NEEDLE_MAX];
+	uint64_t               reads[DEV_READ__COUNT];	/* polls by read */
+	uint64_t               read_bytes[DEV_READ__COUNT];
 
 	struct pending        *pend_head, *pend_tail;
 	size_t                 npend;
@@ -107,6 +140,9 @@ struct collector_metrics {
 	struct metrics_series *acks_bad, *acks_unknown, *batches_held;
 	struct metrics_series *records_cut;
 	struct metrics_series *lines_truncated;
+	struct metrics_series *reads[DEV_READ__COUNT];
+	struct metrics_series *read_bytes[DEV_READ__COUNT];
+	struct metrics_series *filter_rejected;
 };
 
 struct collector {
@@ -166,9 +202,23 @@ int   dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
     size_t idx);
 void  dev_teardown(struct dev *d);
 struct dev *dev_find(struct collector *c, const char *name, size_t len);
-/* A poll finished with output: parse, make records, push or print them. */
-void  dev_poll_done(struct collector *c, struct dev *d, const char *out,
+/* Before a poll starts: full or incremental read, and its command. */
+void  dev_choose_read(struct collector *c, struct dev *d);
+/*
+ * A poll finished with output: parse, make records, push or print them.
+ * Returns 1 when an incremental reply did not prove itself: nothing was
+ * taken from it, and the whole buffer must be read now (d->read is then
+ * DEV_READ_FALLBACK and the session's command the platform's); else 0.
+ */
+int   dev_poll_done(struct collector *c, struct dev *d, const char *out,
     size_t len, double now);
+/* device_incr.c: an incremental reply proved nothing: say why, read all. */
+void  dev_incr_unproven(struct collector *c, struct dev *d, const char *out,
+    size_t len);
+/* After a poll's records went out: keep the cursor's last entry. */
+void  dev_incr_note(struct collector *c, struct dev *d, size_t pushed);
+/* "full", "incremental", "fallback" */
+const char *dev_read_str(enum dev_read r);
 void  dev_poll_failed(struct collector *c, struct dev *d, double now);
 
 /* clockcheck.c */

@@ -434,6 +434,25 @@ s_add_gap(struct cursor_batch *b, size_t before, enum cursor_gap g,
 	b->nrecs++;
 }
 
+static void
+s_batch_reset(const struct cursor *c, const struct logparse_result *pr,
+    struct cursor_batch *b)
+{
+	b->nrecs = b->ngaps = b->ngrown = b->sent_ = 0;
+	b->gap = CURSOR_GAP_NONE;
+	buf_reset(&b->reasons_);
+	b->pr_ = pr;
+	b->pr_gen_ = pr->gen_;
+	b->gen_ = c->gen;
+	b->epoch_ = c->sent.epoch;
+	b->incr_ = 0;
+	b->incr_at_ = 0;
+}
+
+static enum cerr s_fill(const struct cursor *c,
+    const struct logparse_result *pr, long at, size_t first, int64_t now_ms,
+    struct cursor_batch *b);
+
 enum cerr
 cursor_advance(const struct cursor *c, const struct logparse_result *pr,
     int64_t now_ms, struct cursor_batch *b)
@@ -441,17 +460,10 @@ cursor_advance(const struct cursor *c, const struct logparse_result *pr,
 	const struct cursor_pos *p = &c->sent;
 	char why[512];
 	long at;
-	int seqmode, have_prev = 0, gapdone;
-	uint64_t prev = 0;
-	size_t first, i;
+	int seqmode;
+	size_t first;
 
-	b->nrecs = b->ngaps = b->ngrown = b->sent_ = 0;
-	b->gap = CURSOR_GAP_NONE;
-	buf_reset(&b->reasons_);
-	b->pr_ = pr;
-	b->pr_gen_ = pr->gen_;
-	b->gen_ = c->gen;
-	b->epoch_ = p->epoch;
+	s_batch_reset(c, pr, b);
 	if (now_ms == 0)
 		now_ms = util_wallms();
 
@@ -464,6 +476,79 @@ cursor_advance(const struct cursor *c, const struct logparse_result *pr,
 		first = 0;
 	} else
 		first = (size_t)(at + 1);
+	return s_fill(c, pr, at, first, now_ms, b);
+}
+
+/* Where the cursor's entry stands in an incremental reply; -1: unproven. */
+static long
+s_locate_incr(const struct cursor_pos *p, const struct logparse_result *pr)
+{
+	uint64_t last;
+	long at = -1;
+	size_t i, found = 0;
+
+	if (p->nwin == 0 || pr->nentries == 0)
+		return -1;
+	last = p->win[p->nwin - 1];
+	if (pr->entries[0].fp != last)
+		return -1;
+	if (p->flags & CURSOR_POS_SEQ) {
+		/* Sequence numbers tell twins apart; each must have one. */
+		for (i = 0; i < pr->nentries; i++) {
+			const struct logparse_entry *e = &pr->entries[i];
+
+			if (!s_has_seq(e))
+				return -1;
+			if (e->seq == p->seq && e->fp == last) {
+				found++;
+				at = (long)i;
+			}
+		}
+		return found == 1 ? at : -1;
+	}
+	for (i = 0; i < pr->nentries; i++) {
+		if (!s_window_at(p, pr, i))
+			continue;
+		/* The entry just before the reply did not match the filter. */
+		if (i + 1 < p->nwin && p->win[p->nwin - 2 - i] == last)
+			continue;
+		found++;
+		at = (long)i;
+	}
+	return found == 1 ? at : -1;
+}
+
+enum cerr
+cursor_advance_incr(const struct cursor *c, const struct logparse_result *pr,
+    int64_t now_ms, struct cursor_batch *b)
+{
+	long at;
+	enum cerr e;
+
+	s_batch_reset(c, pr, b);
+	b->first_entry = 0;
+	if (now_ms == 0)
+		now_ms = util_wallms();
+	if ((at = s_locate_incr(&c->sent, pr)) < 0)
+		return CERR_NOTFOUND;
+	e = s_fill(c, pr, at, (size_t)at + 1, now_ms, b);
+	b->incr_ = 1;
+	b->incr_at_ = (size_t)at;
+	b->incr_from_ = c->sent;
+	return e;
+}
+
+/* Records for pr's entries from first on; at: the cursor's entry or < 0. */
+static enum cerr
+s_fill(const struct cursor *c, const struct logparse_result *pr, long at,
+    size_t first, int64_t now_ms, struct cursor_batch *b)
+{
+	const struct cursor_pos *p = &c->sent;
+	char why[512];
+	int have_prev = 0, gapdone;
+	uint64_t prev = 0;
+	size_t i;
+
 	b->first_entry = first;
 	if (at >= 0)
 		b->ngrown = (size_t)s_add_grown(b, p, pr, (size_t)at);
@@ -559,6 +644,39 @@ s_pos_after_entry(struct cursor_pos *pos, const struct logparse_result *pr,
 	}
 }
 
+/*
+ * A position after reply entry count - 1 of an incremental batch, in terms
+ * of the whole buffer: the window reaches back into the fingerprints the
+ * cursor had before the reply's first entry, and the index and size hints
+ * continue those of the last full read (a reply is no measure of the
+ * buffer: taken as one, a later `clear logging` would look like a wrap).
+ */
+static void
+s_pos_incr(struct cursor_pos *pos, const struct cursor_batch *b, size_t count)
+{
+	const struct cursor_pos *from = &b->incr_from_;
+	uint64_t win[2 * CURSOR_WINDOW];
+	size_t n = 0, before, k;
+
+	if (count < CURSOR_WINDOW && from->nwin > b->incr_at_ + 1) {
+		/* old fingerprints of entries before the reply's first */
+		before = from->nwin - (b->incr_at_ + 1);
+		for (k = 0; k < before; k++)
+			win[n++] = from->win[k];
+		for (k = 0; k < count; k++)
+			win[n++] = b->pr_->entries[k].fp;
+		k = n > CURSOR_WINDOW ? n - CURSOR_WINDOW : 0;
+		pos->nwin = (uint32_t)(n - k);
+		memcpy(pos->win, win + k, pos->nwin * sizeof(*pos->win));
+	}
+	pos->index = (from->index >= b->incr_at_ ? from->index - b->incr_at_ :
+	    0) + count - 1;
+	pos->buf_entries = from->buf_entries > pos->index + 1 ?
+	    from->buf_entries : pos->index + 1;
+	pos->buf_bytes = from->buf_bytes > b->pr_->bytes ? from->buf_bytes :
+	    b->pr_->bytes;
+}
+
 enum cerr
 cursor_mark_sent(struct cursor *c, struct cursor_batch *b, size_t upto)
 {
@@ -582,6 +700,8 @@ cursor_mark_sent(struct cursor *c, struct cursor_batch *b, size_t upto)
 			pos.flags |= CURSOR_POS_GAPDONE;
 	} else
 		s_pos_after_entry(&pos, b->pr_, s->ent + 1);
+	if (b->incr_)
+		s_pos_incr(&pos, b, pos.index + 1);
 	pos.counter = (uint32_t)b->recs[upto - 1].id;
 
 	for (size_t i = b->sent_; i < upto; i++) {

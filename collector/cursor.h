@@ -167,6 +167,10 @@ struct cursor_batch {
 	uint32_t epoch_;
 	const struct logparse_result *pr_;
 	struct buf reasons_;
+	/* made by cursor_advance_incr(): where the reply stood */
+	int      incr_;
+	size_t   incr_at_;
+	struct cursor_pos incr_from_;
 };
 
 struct cursor;
@@ -230,6 +234,23 @@ void cursor_batch_free(struct cursor_batch *b);
  * cursor_next_epoch() and advance again.
  */
 enum cerr cursor_advance(const struct cursor *c,
+    const struct logparse_result *pr, int64_t now_ms, struct cursor_batch *b);
+
+/*
+ * The same for an incremental reply: what the device printed from the
+ * first line matching the cursor's last entry on (`| begin`, no header).
+ * The reply proves itself when its first entry is the cursor's last entry
+ * and the cursor is found in it at exactly one place (by sequence number
+ * where the device writes them, else by its window of fingerprints; a
+ * window running off the reply's front may not reach back to a twin of
+ * that entry, since the filter would have begun there). Returns CERR_OK
+ * with b as from cursor_advance() (no gap record: a lost cursor is no
+ * proof), CERR_NOTFOUND when the reply proves nothing (b is empty: read
+ * the whole buffer and cursor_advance() it), or CERR_RANGE as there.
+ * Positions marked sent from b keep the whole-buffer hints (index, size)
+ * of the last full read, so that a later full read judges gaps as before.
+ */
+enum cerr cursor_advance_incr(const struct cursor *c,
     const struct logparse_result *pr, int64_t now_ms, struct cursor_batch *b);
 
 /* Why record i of b is a gap (CURSOR_GAP_NONE for a log line). */

@@ -68,6 +68,9 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 	d->rl.interval = 60;
 	d->rl_trunc.interval = 60;
 	d->rl_clock.interval = 3600;
+	d->incr = h->incremental >= 0 ? h->incremental :
+	    c->conf->collector.incremental;
+	d->read = DEV_READ_FULL;
 	if (c->m.reg) {
 		d->m_lines = metrics_series1(c->m.lines, h->name);
 		d->m_bytes = metrics_series1(c->m.bytes, h->name);
@@ -294,7 +297,30 @@ s_truncated(struct collector *c, struct dev *d, size_t n)
 	}
 }
 
-void
+/* Bytes of one read, and (when it ends the poll) the poll, by read. */
+static void
+s_count_read(struct collector *c, struct dev *d, enum dev_read r, size_t len,
+    int poll)
+{
+	d->read_bytes[r] += len;
+	if (poll)
+		d->reads[r]++;
+	if (c->m.reg) {
+		metrics_add(c->m.read_bytes[r], len);
+		if (poll)
+			metrics_inc(c->m.reads[r]);
+	}
+}
+
+static enum cerr
+s_advance(struct collector *c, struct dev *d, int64_t now_ms)
+{
+	if (d->read == DEV_READ_INCREMENTAL)
+		return cursor_advance_incr(d->cur, &c->pr, now_ms, &c->cb);
+	return cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
+}
+
+int
 dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
     double now)
 {
@@ -302,6 +328,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	int64_t now_ms = util_wallms();
 	size_t pushed, lines = 0;
 	enum cerr e;
+	int every;
 
 	dev_clock_take(c, d);
 	logparse_opts_init(&po, now_ms);
@@ -311,20 +338,41 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	/* The prompt came back, so the last line is whole. */
 	po.flags |= LOGPARSE_COMPLETE;
 	logparse_parse(d->pf->id, out, len, &po, &c->pr);
-	d->cut += c->pr.ncut;
-	if (c->m.reg && c->pr.ncut)
-		metrics_add(c->m.records_cut, c->pr.ncut);
 
-	e = cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
+	e = s_advance(c, d, now_ms);
 	if (e == CERR_RANGE) {
 		/* 2^32 ids used up: a new epoch, and the same poll again. */
 		cursor_next_epoch(d->cur, now_ms);
-		e = cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
+		e = s_advance(c, d, now_ms);
 	}
+	if (e == CERR_NOTFOUND && d->read == DEV_READ_INCREMENTAL) {
+		/* Not proven: nothing of it is taken; read it all now. */
+		s_count_read(c, d, DEV_READ_FALLBACK, len, 0);
+		dev_incr_unproven(c, d, out, len);
+		return 1;
+	}
+	d->cut += c->pr.ncut;
+	if (c->m.reg && c->pr.ncut)
+		metrics_add(c->m.records_cut, c->pr.ncut);
 	if (e != CERR_OK) {
 		s_failed(c, d, now, e, "cursor: cannot make records of the "
 		    "output");
-		return;
+		return 0;
+	}
+	s_count_read(c, d, d->read, len, 1);
+	if (d->read == DEV_READ_INCREMENTAL) {
+		d->since_full++;
+	} else {
+		/*
+		 * The checks of a fleet started together would all fall on
+		 * the same poll: the first one comes after a share of the
+		 * period picked by the device's name, spreading them out.
+		 */
+		every = c->conf->collector.full_read_every;
+		d->since_full = d->full_done || every <= 0 ? 0 :
+		    (unsigned)(util_hash64(d->host->name,
+		    strlen(d->host->name)) % (uint64_t)every);
+		d->full_done = 1;
 	}
 	if (c->print) {
 		pushed = s_print_records(c, d);
@@ -362,6 +410,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 			c->holding = 0;
 		}
 	}
+	dev_incr_note(c, d, pushed);
 	s_truncated(c, d, pushed);
 	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
 	    log_ratelimit(&d->rl))
@@ -399,8 +448,10 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	/* Healthy means harvesting: a poll whose records wait counts not. */
 	if (c->print || d->held == 0)
 		__atomic_store_n(&c->last_ok_ms, now_ms, __ATOMIC_RELAXED);
-	log_debug("device=%s poll ok new=%zu cut=%zu seconds=%.3f",
-	    d->host->name, pushed, c->pr.ncut, d->last_dur);
+	log_debug("device=%s poll ok read=%s bytes=%zu new=%zu cut=%zu "
+	    "seconds=%.3f", d->host->name, dev_read_str(d->read), len, pushed,
+	    c->pr.ncut, d->last_dur);
+	return 0;
 }
 
 static void

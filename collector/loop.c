@@ -144,6 +144,24 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	    "Entries longer than the 1 MiB record ceiling, forwarded cut to it");
 #undef GAUGE
 #undef COUNTER
+	{
+		struct metrics_family *rf, *bf;
+
+		rf = metrics_counter(m->reg, "loghaul_collector_reads_total",
+		    "Polls by how they read the device's buffer (full, "
+		    "incremental, fallback: an incremental reply that proved "
+		    "nothing, then a full read)", "mode");
+		bf = metrics_counter(m->reg, "loghaul_collector_read_bytes_total",
+		    "Bytes of log command output read, by read mode", "mode");
+		for (int r = 0; r < DEV_READ__COUNT; r++) {
+			m->reads[r] = metrics_series1(rf, dev_read_str(r));
+			m->read_bytes[r] = metrics_series1(bf, dev_read_str(r));
+		}
+		m->filter_rejected = metrics_series(metrics_counter(m->reg,
+		    "loghaul_collector_filter_rejected_total",
+		    "Devices that refused the incremental output filter", NULL),
+		    NULL);
+	}
 	/* Refused ZeroMQ peers (README: "refused, logged and counted"). */
 	if (mq_metrics_export(m->reg) < 0)
 		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
@@ -331,6 +349,7 @@ s_start_polls(struct collector *c, double now)
 		d = &c->devs[i];
 		d->queued = 0;
 		dev_clock_want(c, d, now);
+		dev_choose_read(c, d);
 		if (sshc_start_poll(d->s, now) != 0)
 			continue;
 		d->busy = 1;
@@ -402,9 +421,16 @@ s_step(struct collector *c, struct dev *d, double now)
 	switch (r) {
 	case SSHC_DONE:
 		out = sshc_output(d->s, &len);
+		if (dev_poll_done(c, d, out ? out : "", out ? len : 0, now) &&
+		    sshc_start_poll(d->s, now) == 0) {
+			/* Fallback: the whole buffer, in the same poll. */
+			s_step(c, d, now);
+			break;
+		}
 		d->busy = 0;
 		c->active--;
-		dev_poll_done(c, d, out ? out : "", out ? len : 0, now);
+		/* An idle session keeps no copy of a large buffer. */
+		sshc_release(d->s);
 		s_reschedule(c, d, now, 0);
 		break;
 	case SSHC_ERROR:

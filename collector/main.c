@@ -4,6 +4,7 @@
  * name hashes to its shard.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,15 @@ s_worker(const struct run_opts *ro, struct conf *conf, struct inventory *inv)
 	char err[1024];
 	int rc, started = 0;
 
+	/*
+	 * A full read of a big log buffer needs megabytes for a moment (the
+	 * output, libssh's channel buffer, the parse); an incremental poll
+	 * needs kilobytes. A fixed mmap threshold gives every large block
+	 * back to the system when freed: glibc's sliding threshold would
+	 * rise after the first such free and keep them in the heap, so that
+	 * RSS stayed at the first poll's peak.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	for (;;) {
 		memset(&c, 0, sizeof c);
 		c.once = ro->once;

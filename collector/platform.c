@@ -36,20 +36,24 @@ static const char *const junos_setup[] = {
 static const struct platform platforms[PLATFORM__COUNT] = {
 	[PLATFORM_CISCO_IOS] = {
 		PLATFORM_CISCO_IOS, "cisco_ios", "show logging", "show logging",
-		ios_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock"
+		ios_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock",
+		"show logging | begin ", "", PLATFORM_RE_CISCO
 	},
 	[PLATFORM_CISCO_XE] = {
 		PLATFORM_CISCO_XE, "cisco_xe", "show logging", "show logging",
-		ios_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock"
+		ios_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock",
+		"show logging | begin ", "", PLATFORM_RE_CISCO
 	},
 	[PLATFORM_CISCO_NXOS] = {
 		PLATFORM_CISCO_NXOS, "cisco_nxos", "show logging logfile",
 		"show logging logfile", nxos_setup, 0, 0,
-		"^" P_NAME P_MODE "# ?$", "show clock"
+		"^" P_NAME P_MODE "# ?$", "show clock",
+		"show logging logfile | begin \"", "\"", PLATFORM_RE_CISCO_QUOTED
 	},
 	[PLATFORM_ARISTA_EOS] = {
 		PLATFORM_ARISTA_EOS, "arista_eos", "show logging", "show logging",
-		eos_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock"
+		eos_setup, 1, 0, "^" P_NAME P_MODE "[>#] ?$", "show clock",
+		"show logging | begin ", "", PLATFORM_RE_POSIX
 	},
 	/*
 	 * Junos pages through its own CLI pager; `| no-more` switches it off
@@ -59,12 +63,15 @@ static const struct platform platforms[PLATFORM__COUNT] = {
 		PLATFORM_JUNIPER_JUNOS, "juniper_junos",
 		"show log messages | no-more", "show log messages | no-more",
 		junos_setup, 0, 0, "^" P_NAME "@" P_NAME "[>#%] ?$",
-		"show system uptime | no-more"
+		"show system uptime | no-more",
+		"show log messages | find \"", "\" | no-more",
+		PLATFORM_RE_POSIX_QUOTED
 	},
 	/* "RP/0/RSP0/CPU0:HOST#": the node name, a colon, the host name. */
 	[PLATFORM_CISCO_XR] = {
 		PLATFORM_CISCO_XR, "cisco_xr", "show logging", "show logging",
-		ios_setup, 0, 0, "^[A-Za-z0-9/]+:" P_NAME P_MODE "# ?$", "show clock"
+		ios_setup, 0, 0, "^[A-Za-z0-9/]+:" P_NAME P_MODE "# ?$", "show clock",
+		"show logging | begin ", "", PLATFORM_RE_CISCO
 	},
 };
 

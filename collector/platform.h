@@ -22,6 +22,19 @@ enum platform_id {
 	PLATFORM__COUNT
 };
 
+/*
+ * How the device's output filter reads a regular expression (see
+ * platform_filter.c): Cisco's CLI dialect (IOS, XE, XR: '_' is a
+ * wildcard), the same typed inside double quotes (NX-OS), or POSIX
+ * extended inside double quotes (Junos `| find`) or bare (EOS).
+ */
+enum platform_dialect {
+	PLATFORM_RE_CISCO,
+	PLATFORM_RE_CISCO_QUOTED,
+	PLATFORM_RE_POSIX,
+	PLATFORM_RE_POSIX_QUOTED
+};
+
 struct platform {
 	enum platform_id    id;
 	const char         *name;	/* inventory spelling: "cisco_ios" */
@@ -39,6 +52,12 @@ struct platform {
 	const char         *prompt_re;
 	/* Prints the device's clock (devclock.h reads the answer). */
 	const char         *clock_cmd;
+	/*
+	 * The log command that prints from the first line matching a regex
+	 * on: incr_pre REGEX incr_post. NULL: the platform has none.
+	 */
+	const char         *incr_pre, *incr_post;
+	enum platform_dialect dialect;
 };
 
 /* The profile for an inventory platform name, or NULL if unknown. */
@@ -64,5 +83,20 @@ int platform_wants_enable(const struct platform *p, const char *line, size_t len
  * as "Password: " (what `enable` prints before reading the secret).
  */
 int platform_is_password_prompt(const char *line, size_t len);
+
+/* Longest regex platform_incr_cmd() builds (CLI lines are short). */
+#define PLATFORM_INCR_RE_MAX	96
+
+/*
+ * The command asking the device for its log buffer from the first line
+ * that matches line[0..len) (an entry's first line, any bytes) on, into
+ * out. The line is turned into a regex of the platform's dialect that
+ * matches it literally (bytes that cannot be typed at a CLI -- '?',
+ * '|', control and non-ASCII bytes, quotes -- become '.'), cut to
+ * PLATFORM_INCR_RE_MAX. Returns 0, or -1 when the platform has no such
+ * filter, the line gives nothing to match or out is too short.
+ */
+int platform_incr_cmd(const struct platform *p, const char *line, size_t len,
+    char *out, size_t outlen);
 
 #endif

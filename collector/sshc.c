@@ -912,6 +912,42 @@ sshc_output(const struct sshc *s, size_t *len)
 	return s->out.data ? s->out.data : "";
 }
 
+int
+sshc_set_command(struct sshc *s, const char *cmd)
+{
+	size_t n = cmd ? strlen(cmd) : 0;
+
+	if (n > SSHC_CMD_MAX || (cmd && strpbrk(cmd, "\r\n") != NULL))
+		return -1;
+	memcpy(s->log_cmd, cmd ? cmd : "", n);
+	s->log_cmd[n] = '\0';
+	return 0;
+}
+
+const char *
+sshc_command(const struct sshc *s)
+{
+	if (s->log_cmd[0] != '\0')
+		return s->log_cmd;
+	return s->exec_mode ? s->plat->exec_cmd : s->plat->log_cmd;
+}
+
+void
+sshc_release(struct sshc *s)
+{
+	if (s->polling)
+		return;
+	if (s->out.cap > SSHC_KEEP_BYTES) {
+		buf_free(&s->out);
+		buf_init(&s->out, 0);
+		s->have_output = 0;
+	}
+	if (s->in.cap > SSHC_KEEP_BYTES) {
+		buf_free(&s->in);
+		buf_init(&s->in, s->max_output + 1024);
+	}
+}
+
 enum sshc_state
 sshc_state(const struct sshc *s)
 {

@@ -179,6 +179,23 @@ const char      *sshc_output(const struct sshc *s, size_t *len);
 void             sshc_want_clock(struct sshc *s);
 const char      *sshc_clock_output(const struct sshc *s, size_t *len,
     int64_t *sent_ms, int64_t *recv_ms);
+/*
+ * The command the next polls run instead of the platform's log command
+ * (an incremental read: platform_incr_cmd()); NULL or "" goes back to the
+ * platform's. Returns 0, or -1 when cmd is longer than 400 bytes or holds
+ * a line break (the platform's command stays). Takes effect at the next
+ * sshc_start_poll().
+ */
+int              sshc_set_command(struct sshc *s, const char *cmd);
+/* The command the last (or current) poll ran. */
+const char      *sshc_command(const struct sshc *s);
+/*
+ * Give back the memory of the last poll's output (and read buffer) when
+ * it is large, so that an idle session costs little whatever the size of
+ * the device's log buffer. sshc_output() is empty afterwards. Call after
+ * the output has been used, never during a poll.
+ */
+void             sshc_release(struct sshc *s);
 
 enum sshc_state  sshc_state(const struct sshc *s);
 const char      *sshc_strstate(enum sshc_state st);

@@ -18,6 +18,9 @@
 #define SSHC_PTY_COLS	511
 #define SSHC_PTY_ROWS	24
 #define SSHC_PROMPT_MAX	256
+#define SSHC_CMD_MAX	400
+/* What a session keeps between polls: larger buffers are given back. */
+#define SSHC_KEEP_BYTES	(64u * 1024)
 
 /* What a state function returns. */
 enum { ST_AGAIN, ST_ADVANCE, ST_DONE, ST_FAIL };
@@ -89,6 +92,7 @@ struct sshc {
 	char     prompt[SSHC_PROMPT_MAX + 1];	/* learned, exact */
 	size_t   plen;
 	const char *cmd;	/* the command whose answer is being read */
+	char     log_cmd[SSHC_CMD_MAX + 1];	/* "": the platform's */
 	struct buf in;		/* bytes since the command was sent */
 	int      echo_done;	/* echo_end is known */
 	size_t   echo_end;	/* where the answer begins in in */

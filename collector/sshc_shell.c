@@ -444,7 +444,7 @@ s_run_shell(struct sshc *s, double now)
 			    "session");
 		s->pages = 0;
 		s->run_step = RUN_READ;
-		if (s_send_cmd(s, s->plat->log_cmd, now) == ST_FAIL)
+		if (s_send_cmd(s, sshc_command(s), now) == ST_FAIL)
 			return ST_FAIL;
 	}
 	if (s_read(s, now, &eof, 0) == ST_FAIL)
@@ -504,13 +504,14 @@ s_run_exec(struct sshc *s, double now)
 		s->run_step = RUN_X_EXEC;
 		/* fallthrough */
 	case RUN_X_EXEC:
-		rc = ssh_channel_request_exec(s->ch, s->plat->exec_cmd);
+		rc = ssh_channel_request_exec(s->ch, s->log_cmd[0] ?
+		    s->log_cmd : s->plat->exec_cmd);
 		if (rc == SSH_AGAIN)
 			return ST_AGAIN;
 		if (rc != SSH_OK)
 			return sshc_fail_lib(s, "exec request");
 		s->run_step = RUN_X_READ;
-		s->cmd = s->plat->exec_cmd;
+		s->cmd = s->log_cmd[0] ? s->log_cmd : s->plat->exec_cmd;
 		s->stderr_bytes = 0;
 		buf_reset(&s->in);
 		/* fallthrough */

@@ -40,6 +40,7 @@
 				  .off = NO_OFF, .flag_off = NO_OFF, .desc = d }
 
 static const char *const hostkey_names[] = { "strict", "accept-new", NULL };
+static const char *const incremental_names[] = { "off", "auto", NULL };
 
 static const struct conf_key inventory_keys[] = {
 	K("hosts", CK_PATH, C(inventory.hosts), "hosts.yaml", 0, 0,
@@ -118,6 +119,10 @@ static const struct conf_key collector_keys[] = {
 	    "records per batch"),
 	K("archive_dir", CK_PATH, C(collector.archive_dir), NULL, 0, 0,
 	    "optional per-device raw log archive"),
+	KENUM("incremental", C(collector.incremental), "auto",
+	    incremental_names, "ask devices only for what follows the cursor"),
+	K("full_read_every", CK_INT, C(collector.full_read_every), "100", 0,
+	    1000000, "a full read every N polls as a check (0: only when needed)"),
 	SECTION("backoff", backoff_keys, "retry delays after failures"),
 	K("metrics", CK_HOSTPORT, C(collector.metrics), NULL, 0, 0,
 	    "metrics listener (default: metrics.listen)"),

@@ -47,7 +47,9 @@ static const char *const defaults_keys[] = { "hostname", "port", "username",
 static const char *const co_keys[] = { "hostname", "port", "username",
 	"password", "platform", "extras", NULL };
 static const char *const loghaul_keys[] = { "interval", "persistent", "exec",
-	"legacy_algorithms", "key_file", "timezone", NULL };
+	"legacy_algorithms", "key_file", "timezone", "incremental", NULL };
+/* data.loghaul.incremental, in the order of inv_host.incremental */
+static const char *const incremental_names[] = { "off", "auto", NULL };
 
 #define INV_INTERVAL_MIN	100ULL
 #define INV_INTERVAL_MAX	(86400ULL * 1000)
@@ -263,6 +265,10 @@ s_check_data(struct inv_ctx *ctx, const struct ydoc_node *data)
 		    (e = ydoc_bool(&v, &b, ctx->err, ctx->errlen)) != CERR_OK)
 			return e;
 	}
+	if (ydoc_get(&lh, "incremental", &v) && ydoc_isset(&v) &&
+	    (e = ydoc_enum(&v, incremental_names, &b, ctx->err, ctx->errlen)) !=
+	    CERR_OK)
+		return e;
 	ydoc_get(&lh, "key_file", &v);
 	if ((e = s_check_str(ctx, &v)) != CERR_OK)
 		return e;
@@ -641,6 +647,8 @@ s_resolve_loghaul(struct inv_ctx *ctx, struct inv_host *h)
 		ydoc_path(&v, &h->key_file, NULL, 0);
 	if (s_pick_data(ctx, "loghaul", "timezone", &v))
 		ydoc_strdup(&v, &h->timezone, NULL, 0);
+	if (s_pick_data(ctx, "loghaul", "incremental", &v))
+		ydoc_enum(&v, incremental_names, &h->incremental, NULL, 0);
 }
 
 /*
@@ -678,6 +686,7 @@ s_resolve_host(struct inv_ctx *ctx, const struct inv_elem *el,
 	h->port = 22;
 	h->interval_ms = -1;
 	h->persistent = h->exec_mode = h->legacy_algorithms = -1;
+	h->incremental = -1;
 	s_build_chain(ctx, el);
 
 	/*

@@ -62,7 +62,8 @@
  * loghaul's own per-device settings live under `data.loghaul` (so that the
  * file stays valid for Nornir): interval (duration), persistent, exec,
  * legacy_algorithms (booleans), key_file (path, relative to its file),
- * timezone (an IANA zone name, looked up by the collector). Each
+ * timezone (an IANA zone name, looked up by the collector), incremental
+ * (auto | off: ask the device only for what is new). Each
  * resolves on its own along the chain. Unknown keys under data.loghaul are
  * errors; the rest of `data` is kept as free-form labels (enable_secret is
  * never a label).
@@ -98,6 +99,7 @@ struct inv_host {
 	int       persistent;	/* -1 unset, 0, 1 */
 	int       exec_mode;	/* -1 unset, 0 shell, 1 exec channel */
 	int       legacy_algorithms; /* -1 unset, 0, 1 */
+	int       incremental;	/* -1 unset, 0 off, 1 auto */
 	char     *key_file;
 	char     *timezone;	/* IANA zone of the device's clock; NULL: none */
 

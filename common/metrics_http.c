@@ -211,7 +211,13 @@ metrics_http_start(struct metrics *m, const char *addr,
     const struct metrics_health *health, char *err, size_t errlen)
 {
 	struct metrics_http *h;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/*
+	 * poll() (or epoll), never select(): a collector with 1,000 sessions
+	 * holds descriptors past FD_SETSIZE, and under select() libmicrohttpd
+	 * refuses every connection whose descriptor is 1024 or more ("not less
+	 * than FD_SETSIZE"): /metrics and /healthz went silent at that scale.
+	 */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	int fd, v6 = 0;
 
 	if (m == NULL || addr == NULL) {

@@ -29,6 +29,8 @@ UNITS = {
     "MB": (1, " MB", 0),
     "%core": (1, " % core", 1),
     "ms": (1, " ms", 0),
+    "cpu_ms": (1, " CPU ms", 3),
+    "B": (1, " B", 0),
     "x": (1, "x", 2),
 }
 
@@ -46,7 +48,7 @@ def fmt(v, unit):
 
 
 def num(s):
-    if s is None or s == "":
+    if s is None or s in ("", "None", "null"):
         return None
     return float(s)
 
@@ -66,10 +68,14 @@ def cmd_row(a):
     elif a.le is not None:
         target = target or "<= %s" % fmt(a.le, a.unit)
         met = lh is not None and lh <= a.le
+    if a.invalid:
+        # The run did not measure what the row names: never "met".
+        met = False if met is not None else None
     row = {
         "bench": a.bench, "name": a.name, "loghaul": lh, "unit": a.unit,
         "peer": a.peer, "peer_value": pv, "better": a.better, "ratio": ratio,
         "target": target or "", "met": met, "note": a.note or "",
+        "invalid": a.invalid or "",
     }
     with open(a.rows, "a") as f:
         f.write(json.dumps(row, sort_keys=True) + "\n")
@@ -79,6 +85,8 @@ def cmd_row(a):
 
 def render(r):
     met = "" if r["met"] is None else ("yes" if r["met"] else "**NO**")
+    if r.get("invalid"):
+        met = "**INVALID RUN**: " + r["invalid"]
     ratio = "-" if r["ratio"] is None else "%.2fx" % r["ratio"]
     name = r["bench"] + ": " + r["name"]
     return [name, fmt(r["loghaul"], r["unit"]), r["peer"] or "-",
@@ -179,6 +187,8 @@ def main():
     g.add_argument("--le", type=float)
     r.add_argument("--target")
     r.add_argument("--note")
+    r.add_argument("--invalid", default="",
+                   help="why the run was not valid (the row is never met)")
     t = sub.add_parser("table")
     t.add_argument("--rows", required=True)
     t.add_argument("--md")

@@ -5,7 +5,6 @@
  * filters after `|`, and the output of each modelled command.
  */
 #include <ctype.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,95 +307,6 @@ s_error(struct sess *s, enum perr e, const char *line, size_t col, size_t tokidx
 	buf_free(&pr);
 }
 
-/* Output filters after '|': IOS include/exclude/begin, Junos match/except/no-more. */
-struct filter {
-	int     kind;	/* 0 none, 1 include, 2 exclude, 3 begin */
-	regex_t re;
-};
-
-static int
-s_filter_parse(struct sess *s, const char *pipe, struct filter *f, struct cli_result *r)
-{
-	const char *p = pipe;
-	char word[32], *pat;
-	size_t n = 0;
-	int junos = s->dev->plat == PLAT_JUNOS;
-
-	f->kind = 0;
-	while (isspace((unsigned char)*p))
-		p++;
-	while (*p && !isspace((unsigned char)*p) && n < sizeof(word) - 1)
-		word[n++] = *p++;
-	word[n] = '\0';
-	while (isspace((unsigned char)*p))
-		p++;
-	if (n == 0)
-		return -1;
-	if (junos && strncasecmp("no-more", word, n) == 0) {
-		r->no_more = 1;
-		return *p ? -1 : 0;
-	}
-	if (!junos && strncasecmp("include", word, n) == 0)
-		f->kind = 1;
-	else if (!junos && strncasecmp("exclude", word, n) == 0)
-		f->kind = 2;
-	else if (!junos && strncasecmp("begin", word, n) == 0)
-		f->kind = 3;
-	else if (junos && strncasecmp("match", word, n) == 0)
-		f->kind = 1;
-	else if (junos && strncasecmp("except", word, n) == 0)
-		f->kind = 2;
-	else
-		return -1;
-	if (*p == '\0')
-		return -1;
-	pat = xstrdup(p);
-	n = strlen(pat);
-	while (n > 0 && isspace((unsigned char)pat[n - 1]))
-		pat[--n] = '\0';
-	if (regcomp(&f->re, pat, REG_EXTENDED | REG_NOSUB) != 0) {
-		free(pat);
-		f->kind = 0;
-		return -1;
-	}
-	free(pat);
-	return 0;
-}
-
-static void
-s_filter_apply(struct filter *f, struct buf *o)
-{
-	struct buf res;
-	size_t i = 0;
-	int begun = 0;
-
-	if (f->kind == 0)
-		return;
-	buf_init(&res, 0);
-	while (i < o->len) {
-		char *nl = memchr(o->data + i, '\n', o->len - i);
-		size_t end = nl ? (size_t)(nl - o->data) : o->len;
-		char save = o->data[end];
-		int m;
-
-		o->data[end] = '\0';
-		m = regexec(&f->re, o->data + i, 0, NULL, 0) == 0;
-		o->data[end] = save;
-		if (f->kind == 3 && m)
-			begun = 1;
-		if ((f->kind == 1 && m) || (f->kind == 2 && !m) || (f->kind == 3 && begun)) {
-			buf_append(&res, o->data + i, end - i);
-			buf_appendc(&res, '\n');
-		}
-		i = end + 1;
-	}
-	buf_reset(o);
-	buf_append(o, res.data, res.len);
-	buf_free(&res);
-	regfree(&f->re);
-	f->kind = 0;
-}
-
 static void
 s_show_log(struct sess *s, struct buf *o)
 {
@@ -508,9 +418,9 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 {
 	struct tok t[16];
 	struct parsed pr;
-	struct filter f;
+	struct filter_chain f;
 	const char *bar = strchr(line, '|');
-	size_t end = bar ? (size_t)(bar - line) : strlen(line), nt;
+	size_t end = bar ? (size_t)(bar - line) : strlen(line), nt, keep;
 	enum perr e;
 
 	r->action = CLI_NONE;
@@ -527,19 +437,37 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 		s_error(s, e, line, col, bi, t, &r->out);
 		return;
 	}
-	f.kind = 0;
-	if (bar && s_filter_parse(s, bar + 1, &f, r) < 0) {
-		s_error(s, PE_INVALID, line, (size_t)(bar - line) + 2, nt - 1, t, &r->out);
+	f.n = 0;
+	if (bar && ((s->dev->faults & FAULT(NO_OUTPUT_FILTER)) ||
+	    filter_parse(s->dev->plat, bar + 1, &f) < 0)) {
+		/* an old IOS knows no output modifiers: the caret is at '|' */
+		s_error(s, PE_INVALID, line, (size_t)(bar - line) +
+		    ((s->dev->faults & FAULT(NO_OUTPUT_FILTER)) ? 0 : 2), nt - 1, t,
+		    &r->out);
 		return;
 	}
+	r->no_more = f.no_more;
 	if (s->dev->plat == PLAT_XR && (pr.id == C_SHOW_LOG || pr.id == C_SHOW_CLOCK ||
 	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV || pr.id == C_SHOW_IFTABLE)) {
-		/* IOS XR stamps the output of every show command */
+		/* IOS XR stamps the output of every show command, filtered
+		 * or not: the filters see only the command's own output */
 		s_xr_stamp(s->dev, &r->out);
 	}
+	keep = r->out.len;
 	s_run(s, &pr, r);
-	if (f.kind)
-		s_filter_apply(&f, &r->out);
+	if (f.n > 0) {
+		struct buf body;
+
+		buf_init(&body, 0);
+		buf_append(&body, r->out.data + keep, r->out.len - keep);
+		filter_apply(&f, &body);
+		if (r->out.data != NULL) {
+			r->out.len = keep;
+			r->out.data[keep] = '\0';
+		}
+		buf_append(&r->out, body.data, body.len);
+		buf_free(&body);
+	}
 }
 
 void

@@ -14,6 +14,7 @@
 #define DEVSIM_H
 
 #include <pthread.h>
+#include <regex.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,7 +52,8 @@ enum ts_style {
 	X(HANG_MID_LINE,  "hang_mid_line")			\
 	X(DROP_MID_OUTPUT, "drop_mid_output")			\
 	X(GARBAGE_BYTES,  "garbage_bytes")			\
-	X(NO_PAGING_OFF,  "no_paging_off")
+	X(NO_PAGING_OFF,  "no_paging_off")			\
+	X(NO_OUTPUT_FILTER, "no_output_filter")
 
 enum fault_bit {
 #define FAULT_ENUM(n, s) FAULTB_##n,
@@ -336,6 +338,18 @@ struct cli_result {
 	int  no_more;		/* paging off for this command (Junos | no-more) */
 };
 void cli_run(struct sess *s, const char *line, struct cli_result *r);
+
+/* ---- filter.c: output filters after '|' ---- */
+#define FILTER_MAX	4
+struct filter_chain {
+	int n;
+	int no_more;		/* Junos | no-more */
+	struct { int kind; regex_t re; } f[FILTER_MAX];
+};
+/* The filters after the first '|' for platform plat; 0, or -1 (invalid). */
+int  filter_parse(int plat, const char *pipe, struct filter_chain *fc);
+/* Apply them to o line by line, in order, and free them. */
+void filter_apply(struct filter_chain *fc, struct buf *o);
 /* Perform a confirmed `clear logging` from a session. */
 void cli_clear_logging(struct sess *s);
 

@@ -13,6 +13,7 @@
  * partial_last_line_completed_next_poll covers it below the daemon.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,16 @@ struct ft {
 	int     whole[FT_MAXDEV];
 	size_t  next[FT_MAXDEV];	/* journal index after the last harvested */
 	char    spec[64];
+	/* live: one running collector (incremental reads) instead of --once
+	 * runs; it is stopped (SIGSTOP) between phases */
+	int     live;
+	pid_t   pid;
+	char   *out, *log;
+	size_t  seen;		/* records of earlier phases in out */
+	size_t  polls[FT_MAXDEV];	/* "poll ok" lines seen per device */
+	uint64_t last_id[FT_MAXDEV];	/* of the last record before a kill */
+	int     restarted;
+	int     every;		/* collector.full_read_every; 0: 1000 */
 };
 
 /* devsim with spec (device lines under "devices:"); n devices, rate 0. */
@@ -78,9 +89,41 @@ ft_start(struct ft *t, size_t n, const char *platforms, const char *devices,
 	}
 }
 
+static void ft_stop(struct ft *t);
+static size_t ft_polls(const struct ft *t, size_t i, const char *read);
+
+/* Live: every device's polls read incrementally at least once. */
+static void
+ft_stop_reads(struct ft *t)
+{
+	for (size_t i = 0; t->live && i < t->ndev; i++) {
+		size_t inc = ft_polls(t, i, "incremental");
+
+		cr_expect_gt(inc, 0, "%s: no incremental read (%zu full, %zu "
+		    "fallback)", t->dev[i], ft_polls(t, i, "full"),
+		    ft_polls(t, i, "fallback"));
+	}
+	ft_stop(t);
+}
+
+/* Live: the gap was found by an incremental reply falling back. */
+static void
+ft_expect_fallback(struct ft *t)
+{
+	for (size_t i = 0; t->live && i < t->ndev; i++)
+		cr_expect_gt(ft_polls(t, i, "fallback"), 0, "%s: no fallback",
+		    t->dev[i]);
+}
+
 static void
 ft_stop(struct ft *t)
 {
+	if (t->pid > 0) {
+		kill(t->pid, SIGCONT);
+		cr_expect_eq(ch_term(t->pid, 30), 0, "collector exit status");
+	}
+	free(t->out);
+	free(t->log);
 	free(t->cfg);
 	devsim_stop(&t->ds);
 	unlink(t->spec);
@@ -99,6 +142,134 @@ ft_ctl(struct ft *t, const char *fmt, ...)
 	    "devsim '%s': %s", cmd, reply);
 }
 
+static void
+ft_spawn(struct ft *t)
+{
+	char extra[64];
+	struct ch_conf co = { .interval = "300ms", .command = "5s",
+	    .state_dir = "state-live", .collector_extra = extra };
+	char *cfg;
+
+	snprintf(extra, sizeof extra, "  full_read_every: %d\n",
+	    t->every ? t->every : 1000);
+	cfg = ch_config(devsim_dir(t->ds), "live.yaml", &co);
+	const char *args[] = { "--config", cfg, "--print", "-v", NULL };
+
+	cr_assert_not_null(cfg);
+	if (t->out == NULL) {
+		t->out = xasprintf("%s/live.jsonl", devsim_dir(t->ds));
+		t->log = xasprintf("%s/live.log", devsim_dir(t->ds));
+	}
+	t->pid = ch_spawn("loghaul-collector", args, devsim_dir(t->ds), t->out,
+	    t->log);
+	cr_assert_gt(t->pid, 0);
+	free(cfg);
+}
+
+/* Polls of dev (ok) that the live collector logged, or of one read kind. */
+static size_t
+ft_polls(const struct ft *t, size_t i, const char *read)
+{
+	char pat[96];
+
+	snprintf(pat, sizeof pat, "device=%s poll ok%s%s", t->dev[i],
+	    read ? " read=" : "", read ? read : "");
+	return ch_count_in(t->log, pat);
+}
+
+/*
+ * A phase of the live collector: let it run until every device finished
+ * two more polls (so one began after the changes), stop it, and give the
+ * records it printed since the last phase. After ft_kill_restart(),
+ * records the killed process printed again (ids it had printed: its
+ * cursor file was not written yet) are left out, as the alert stage
+ * drops them by id.
+ */
+static void
+ft_live(struct ft *t, struct ch_recs *r, struct devsim_journal *j)
+{
+	struct ch_recs all = { 0 };
+	char err[512];
+	double until = util_monotime() + 30;
+	size_t i, k, n;
+
+	if (t->pid <= 0)
+		ft_spawn(t);
+	else
+		kill(t->pid, SIGCONT);
+	for (i = 0; i < t->ndev; i++) {
+		while (ft_polls(t, i, NULL) < t->polls[i] + 2) {
+			cr_assert_lt(util_monotime(), until, "run %d %s: no poll",
+			    t->run, t->dev[i]);
+			ch_msleep(20);
+		}
+	}
+	kill(t->pid, SIGSTOP);
+	ch_msleep(50);
+	for (i = 0; i < t->ndev; i++)
+		t->polls[i] = ft_polls(t, i, NULL);
+	cr_assert_eq(ch_recs_load(t->out, &all), 0);
+	cr_assert_eq(all.bad, 0, "run %d: %s", t->run, all.badmsg);
+	cr_assert_geq(all.len, t->seen);
+	memset(r, 0, sizeof *r);
+	*r = all;
+	for (k = 0; k < t->seen; k++)
+		free(all.v[k].line);
+	n = 0;
+	for (k = t->seen; k < all.len; k++) {
+		struct ch_rec *x = &all.v[k];
+		int drop = 0;
+
+		for (i = 0; i < t->ndev && t->restarted; i++)
+			if (!strcmp(x->dev, t->dev[i]) && x->id <= t->last_id[i])
+				drop = 1;
+		if (drop) {
+			free(x->line);
+			continue;
+		}
+		r->v[n++] = *x;
+	}
+	t->seen = all.len;
+	r->len = n;
+	t->restarted = 0;
+	memset(j, 0, sizeof *j);
+	cr_assert_eq(devsim_journal_load(devsim_dir(t->ds), NULL, j, err,
+	    sizeof err), 0, "%s", err);
+}
+
+/* SIGKILL the live collector and start another on the same state. */
+static void
+ft_kill_restart(struct ft *t)
+{
+	struct ch_recs all = { 0 };
+
+	kill(t->pid, SIGKILL);
+	cr_assert_eq(ch_wait(t->pid, 10), 128 + SIGKILL);
+	cr_assert_eq(ch_recs_load(t->out, &all), 0);
+	for (size_t k = 0; k < all.len; k++)
+		for (size_t i = 0; i < t->ndev; i++)
+			if (!strcmp(all.v[k].dev, t->dev[i]))
+				t->last_id[i] = all.v[k].id;
+	ch_recs_free(&all);
+	t->restarted = 1;
+	t->pid = 0;
+	for (size_t i = 0; i < t->ndev; i++)
+		t->polls[i] = 0;
+	/* the new process logs into the same file: count from here */
+	ft_spawn(t);
+	for (size_t i = 0; i < t->ndev; i++)
+		t->polls[i] = ft_polls(t, i, NULL);
+	kill(t->pid, SIGSTOP);
+}
+
+/*
+ * A scenario twice: with --once runs (full reads) and with a live
+ * collector reading incrementally between phases.
+ */
+#define FT_BOTH(name, fn)                                              \
+	Test(collector_faults, name, .timeout = 90) { fn(0); }         \
+	Test(collector_incremental, name, .timeout = 90) { fn(1); }
+
 /* One --once --print run: its records in r, the journal as it stands in j. */
 static void
 ft_once(struct ft *t, struct ch_recs *r, struct devsim_journal *j)
@@ -107,6 +278,10 @@ ft_once(struct ft *t, struct ch_recs *r, struct devsim_journal *j)
 	int rc;
 
 	t->run++;
+	if (t->live) {
+		ft_live(t, r, j);
+		return;
+	}
 	out = xasprintf("%s/run%d.jsonl", devsim_dir(t->ds), t->run);
 	log = xasprintf("%s/run%d.log", devsim_dir(t->ds), t->run);
 	rc = ch_once(t->cfg, out, log, 60);
@@ -234,13 +409,15 @@ static const char *const mixed_platforms = "cisco_ios,cisco_ios,cisco_nxos,"
 static const char *const mixed_spec =
     "  r002: {seq_numbers: false, ts_style: msec_tz}\n";
 
-Test(collector_faults, buffer_wraps_past_the_cursor, .timeout = 90)
+static void
+s_wraps(int live)
 {
 	struct ft t;
 	struct ch_recs r;
 	struct devsim_journal j;
 
 	ft_start(&t, 4, mixed_platforms, mixed_spec, 2048, "5");
+	t.live = live;
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
@@ -262,16 +439,21 @@ Test(collector_faults, buffer_wraps_past_the_cursor, .timeout = 90)
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
-	ft_stop(&t);
+	ft_expect_fallback(&t);
+	ft_stop_reads(&t);
 }
 
-Test(collector_faults, clear_logging_is_a_gap, .timeout = 90)
+FT_BOTH(buffer_wraps_past_the_cursor, s_wraps)
+
+static void
+s_clear(int live)
 {
 	struct ft t;
 	struct ch_recs r;
 	struct devsim_journal j;
 
 	ft_start(&t, 4, mixed_platforms, mixed_spec, 16384, "6");
+	t.live = live;
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
@@ -288,10 +470,14 @@ Test(collector_faults, clear_logging_is_a_gap, .timeout = 90)
 	ft_once(&t, &r, &j);
 	cr_expect_eq(r.len, 0, "run 3: %zu records from an unchanged fleet", r.len);
 	ft_done(&r, &j);
-	ft_stop(&t);
+	ft_expect_fallback(&t);
+	ft_stop_reads(&t);
 }
 
-Test(collector_faults, reload_is_a_gap, .timeout = 90)
+FT_BOTH(clear_logging_is_a_gap, s_clear)
+
+static void
+s_reload(int live)
 {
 	struct ft t;
 	struct ch_recs r;
@@ -301,6 +487,7 @@ Test(collector_faults, reload_is_a_gap, .timeout = 90)
 	ft_start(&t, 5, "cisco_ios,cisco_ios,cisco_xr,cisco_nxos,juniper_junos",
 	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n"
 	    "  r003: {seq_numbers: true}\n", 16384, "6");
+	t.live = live;
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
@@ -320,10 +507,14 @@ Test(collector_faults, reload_is_a_gap, .timeout = 90)
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
-	ft_stop(&t);
+	ft_expect_fallback(&t);
+	ft_stop_reads(&t);
 }
 
-Test(collector_faults, identical_lines_each_harvested, .timeout = 90)
+FT_BOTH(reload_is_a_gap, s_reload)
+
+static void
+s_identical(int live)
 {
 	struct ft t;
 	struct ch_recs r;
@@ -334,6 +525,7 @@ Test(collector_faults, identical_lines_each_harvested, .timeout = 90)
 	ft_start(&t, 2, "cisco_ios,cisco_xe",
 	    "  r001: {seq_numbers: false, ts_style: msec_tz}\n"
 	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n", 16384, "3");
+	t.live = live;
 	ft_ios_stamp(-30000, ts, sizeof ts);
 	snprintf(line, sizeof line, "%s: %%SYS-5-CONFIG_I: Configured from "
 	    "console by admin on vty0 (10.9.9.9)", ts);
@@ -360,10 +552,13 @@ Test(collector_faults, identical_lines_each_harvested, .timeout = 90)
 		}
 		ft_done(&r, &j);
 	}
-	ft_stop(&t);
+	ft_stop_reads(&t);
 }
 
-Test(collector_faults, clock_jumping_backwards, .timeout = 90)
+FT_BOTH(identical_lines_each_harvested, s_identical)
+
+static void
+s_clock(int live)
 {
 	struct ft t;
 	struct ch_recs r;
@@ -373,6 +568,7 @@ Test(collector_faults, clock_jumping_backwards, .timeout = 90)
 	ft_start(&t, 2, "cisco_ios,cisco_xe",
 	    "  r001: {seq_numbers: false, ts_style: msec_tz}\n"
 	    "  r002: {seq_numbers: false, ts_style: msec_tz}\n", 16384, "4");
+	t.live = live;
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
@@ -406,8 +602,10 @@ Test(collector_faults, clock_jumping_backwards, .timeout = 90)
 		free(v);
 	}
 	ft_done(&r, &j);
-	ft_stop(&t);
+	ft_stop_reads(&t);
 }
+
+FT_BOTH(clock_jumping_backwards, s_clock)
 
 /*
  * The same under load: the generator fills a small buffer several times
@@ -508,4 +706,119 @@ Test(collector_faults, wrap_under_load, .timeout = 90)
 	free(out);
 	free(log);
 	ft_stop(&t);
+}
+
+/*
+ * Incremental reads (live collector, `| begin REGEX`): lines holding every
+ * regex metacharacter of the dialects, quotes, and the device's own prompt
+ * text; lines that share a long prefix with the cursor's entry (the
+ * device's regex then begins earlier, and the reply must not be taken);
+ * every platform.
+ */
+Test(collector_incremental, metacharacters_and_prompt_text, .timeout = 120)
+{
+	static const char *const prompts[] = { "%s#", "%s#", "%s#", "%s#",
+	    "admin@%s>", "RP/0/RSP0/CPU0:%s#" };
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+	char ts[64], p[64];
+
+	ft_start(&t, 6, "cisco_ios,cisco_xe,cisco_nxos,arista_eos,"
+	    "juniper_junos,cisco_xr",
+	    "  r001: {seq_numbers: false, ts_style: msec_tz}\n", 16384, "5");
+	t.live = 1;
+	ft_once(&t, &r, &j);
+	ft_expect_all(&t, &r, &j, NULL);
+	ft_done(&r, &j);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < t.ndev; i++) {
+			snprintf(p, sizeof p, prompts[i], t.dev[i]);
+			ft_ctl(&t, "log %s %%SYS-5-CONFIG_I: Configured from console "
+			    "by a.b*c+d?e|f[g]h{1,2}j^k$l\\\\m_n (x) \"q\" 'r' <%d>",
+			    t.dev[i], round);
+			ft_ctl(&t, "log %s %%SYS-5-CONFIG_I: Configured from console "
+			    "by admin on vty0 %s show logging | begin %s", t.dev[i],
+			    p, p);
+			ft_ctl(&t, "log %s %s", t.dev[i], p);
+		}
+		ft_once(&t, &r, &j);
+		ft_expect_all(&t, &r, &j, NULL);
+		ft_done(&r, &j);
+	}
+	/* IOS: same stamp, same long beginning, different ends. */
+	ft_ios_stamp(-1000, ts, sizeof ts);
+	for (int k = 0; k < 3; k++) {
+		ft_ctl(&t, "lograw r001 %s: %%SYS-5-CONFIG_I: Configured from "
+		    "console by admin on vty0 (10.1.1.1) for a change that is "
+		    "long enough to pass the filter's length %d", ts, k);
+		ft_once(&t, &r, &j);
+		ft_expect_all(&t, &r, &j, NULL);
+		ft_done(&r, &j);
+	}
+	ft_stop_reads(&t);
+}
+
+/*
+ * An old IOS without output modifiers: it refuses `| begin`; the poll reads
+ * the whole buffer at once, the collector says so once and from then on
+ * reads that device whole, and loses or doubles nothing. Its neighbour
+ * reads incrementally, with a full read every 3 polls.
+ */
+Test(collector_incremental, filter_refused, .timeout = 90)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+
+	ft_start(&t, 2, "cisco_ios", "  r001: {faults: [no_output_filter]}\n",
+	    16384, "5");
+	t.live = 1;
+	t.every = 3;
+	for (int round = 0; round < 4; round++) {
+		if (round > 0)
+			for (size_t i = 0; i < t.ndev; i++)
+				ft_log(&t, i, round);
+		ft_once(&t, &r, &j);
+		ft_expect_all(&t, &r, &j, NULL);
+		ft_done(&r, &j);
+	}
+	cr_expect_eq(ch_count_in(t.log, "device=r001 the device refused the "
+	    "output filter"), 1);
+	cr_expect_eq(ch_count_in(t.log, "device=r002 the device refused"), 0);
+	cr_expect_eq(ft_polls(&t, 0, "incremental"), 0);
+	cr_expect_eq(ft_polls(&t, 0, "fallback"), 1);
+	cr_expect_gt(ft_polls(&t, 1, "incremental"), 0);
+	/* and a check now and then: full_read_every 3 over 8 polls or more */
+	cr_expect_geq(ft_polls(&t, 1, "full"), 2, "r002: %zu full reads, %zu "
+	    "incremental", ft_polls(&t, 1, "full"), ft_polls(&t, 1, "incremental"));
+	ft_stop(&t);
+}
+
+/*
+ * The collector killed (SIGKILL) between polls and started again: the new
+ * process reads whole buffers first, from the persisted cursors, then
+ * incrementally; records re-sent under ids already printed are what the
+ * alert stage drops; beyond those every line arrives once, in order.
+ */
+Test(collector_incremental, killed_and_restarted, .timeout = 120)
+{
+	struct ft t;
+	struct ch_recs r;
+	struct devsim_journal j;
+
+	ft_start(&t, 4, mixed_platforms, mixed_spec, 16384, "5");
+	t.live = 1;
+	for (int round = 0; round < 5; round++) {
+		if (round > 0)
+			for (size_t i = 0; i < t.ndev; i++)
+				for (int k = 0; k < 3; k++)
+					ft_log(&t, i, round * 10 + k);
+		if (round == 2 || round == 4)
+			ft_kill_restart(&t);
+		ft_once(&t, &r, &j);
+		ft_expect_all(&t, &r, &j, NULL);
+		ft_done(&r, &j);
+	}
+	ft_stop_reads(&t);
 }

@@ -19,6 +19,7 @@
 
 #include <libssh/libssh.h>
 
+#include "collector/platform.h"
 #include "common/buf.h"
 #include "common/util.h"
 #include "tests/support/devsim_harness.h"
@@ -862,4 +863,86 @@ Test(devsim, scale_200_devices_netmiko, .timeout = 120)
 	}
 	fprintf(stderr, "devsim scale: %zu journal lines from 200 devices\n", total);
 	devsim_journal_free(&j);
+}
+
+/* IOS XR's output after its time stamp line ("" when that is all). */
+static const char *
+s_after_xr_stamp(const char *out, int xr)
+{
+	const char *nl = strchr(out, '\n');
+
+	if (!xr)
+		return out;
+	cr_assert_not_null(strstr(out, " UTC"), "no XR stamp: %s", out);
+	return nl ? nl + 1 : "";
+}
+
+/*
+ * Output filters as each platform has them, driven by Netmiko with the
+ * collector's own incremental command (platform_incr_cmd): the reply
+ * begins at the line given, with no header; a regex that matches nothing
+ * prints nothing; an old IOS without output modifiers refuses the pipe.
+ */
+Test(devsim, output_filters_begin_find_and_refusal, .timeout = 240)
+{
+	static const char *const plats[] = { "cisco_ios", "cisco_xe",
+	    "cisco_nxos", "arista_eos", "juniper_junos", "cisco_xr" };
+	const char *args[] = { "--devices", "7", "--rate", "0", "--prefill", "30",
+		"--platforms", "cisco_ios,cisco_xe,cisco_nxos,arista_eos,"
+		"juniper_junos,cisco_xr", NULL };
+	char cmd[512], *out, *view, *from;
+	const char *nm[] = { "--command", cmd, NULL };
+	size_t len, vlen, i;
+
+	s_start("devices:\n  r007: {faults: [no_output_filter], platform: "
+	    "cisco_ios}\n", args);
+	for (i = 0; i < 6; i++) {
+		char dev[8];
+		const char *body, *nl;
+		size_t blen, flen;
+		int xr = i == 5;
+
+		snprintf(dev, sizeof dev, "r%03zu", i + 1);
+		view = s_view(dev, 16384, &vlen);
+		/* the tenth line of the buffer */
+		from = view;
+		for (int k = 0; k < 9 && from; k++)
+			if ((from = strchr(from, '\n')) != NULL)
+				from++;
+		cr_assert_not_null(from);
+		nl = strchr(from, '\n');
+		cr_assert_eq(platform_incr_cmd(platform_find(plats[i]), from,
+		    (size_t)(nl - from), cmd, sizeof cmd), 0);
+		cr_assert_eq(s_netmiko(dev, nm, &out, &len), 0, "%s: %s", dev, out);
+		len = s_strip_cr(out, len);
+		/* IOS XR stamps every show command's output, filtered or not */
+		body = s_after_xr_stamp(out, xr);
+		cr_assert_null(strstr(out, "Log Buffer"), "%s: a header: %s", dev, out);
+		/* line ends aside (IOS keeps an entry behind its line break) */
+		blen = strlen(body);
+		flen = strlen(from);
+		while (blen > 0 && body[blen - 1] == '\n')
+			blen--;
+		while (flen > 0 && from[flen - 1] == '\n')
+			flen--;
+		cr_assert(blen == flen && memcmp(body, from, blen) == 0, "%s '%s': %s",
+		    dev, cmd, s_diff(body, blen, from, flen));
+		free(out);
+		/* a regex that matches no line prints nothing */
+		cr_assert_eq(platform_incr_cmd(platform_find(plats[i]),
+		    "no such line", 12, cmd, sizeof cmd), 0);
+		cr_assert_eq(s_netmiko(dev, nm, &out, &len), 0, "%s: %s", dev, out);
+		len = s_strip_cr(out, len);
+		body = s_after_xr_stamp(out, xr);
+		cr_assert_str_eq(body, "", "%s: %s", dev, out);
+		free(out);
+		free(view);
+	}
+	/* an IOS that predates output modifiers */
+	snprintf(cmd, sizeof cmd, "show logging | begin Jan");
+	cr_assert_eq(s_netmiko("r007", nm, &out, &len), 0, "%s", out);
+	cr_assert_not_null(strstr(out, "% Invalid input detected at '^' marker."),
+	    "%s", out);
+	cr_assert_null(strstr(out, "Log Buffer"), "%s", out);
+	free(out);
 }

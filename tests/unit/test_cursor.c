@@ -114,6 +114,24 @@ ring_render(const struct ring *r)
 	return s;
 }
 
+/* `show logging | begin RE` when RE matches entry from first: no header. */
+static char *
+ring_render_from(const struct ring *r, size_t from)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = from; i < r->n; i++)
+		len += strlen(r->e[i]) + 2;
+	s = malloc(len);
+	s[0] = '\0';
+	for (size_t i = from; i < r->n; i++) {
+		strcat(s, r->e[i]);
+		strcat(s, "\r\n");
+	}
+	return s;
+}
+
 /* ---- one device's collector side ---------------------------------------- */
 
 struct dev {
@@ -227,6 +245,29 @@ static int
 reason_has(const struct wire_rec *r, const char *s)
 {
 	return memmem(r->line.ptr, r->line.len, s, strlen(s)) != NULL;
+}
+
+/* An incremental reply: what cursor_advance_incr() makes of it. */
+static enum cerr
+dev_poll_incr(struct dev *d, const char *out)
+{
+	struct logparse_opts o;
+
+	logparse_opts_init(&o, NOW_MS);
+	o.flags = LOGPARSE_COMPLETE;
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_IOS, out, strlen(out), &o,
+	    &d->pr), CERR_OK);
+	return cursor_advance_incr(d->c, &d->pr, NOW_MS, &d->b);
+}
+
+static enum cerr
+dev_poll_incr_from(struct dev *d, const struct ring *r, size_t from)
+{
+	char *out = ring_render_from(r, from);
+	enum cerr e = dev_poll_incr(d, out);
+
+	free(out);
+	return e;
 }
 
 /* ---- finding what is new ------------------------------------------------- */
@@ -495,6 +536,91 @@ Test(cursor, clear_logging)
 		ring_free(&r);
 		dev_free(&d);
 	}
+}
+
+Test(cursor, incremental_reply_proves_itself)
+{
+	struct dev d;
+	struct ring r;
+
+	for (int seq = 0; seq < 2; seq++) {
+		dev_init(&d, 0);
+		ring_init(&r, 100, seq ? 500 : 0);
+		ring_addn(&r, 0, 10);
+		dev_poll(&d, &r);
+		dev_deliver(&d);
+		/* from the cursor's entry (index 9) on: the three new ones */
+		ring_addn(&r, 10, 3);
+		cr_assert_eq(dev_poll_incr_from(&d, &r, 9), CERR_OK);
+		cr_assert_eq(d.b.nrecs, 3);
+		cr_assert_eq(d.b.ngaps, 0);
+		for (int k = 0; k < 3; k++)
+			assert_msg(&d.b.recs[k], 10 + k);
+		dev_deliver(&d);
+		/* nothing new: the reply is the cursor's entry alone */
+		cr_assert_eq(dev_poll_incr_from(&d, &r, 12), CERR_OK);
+		cr_assert_eq(d.b.nrecs, 0);
+		/* no proof: another first entry, nothing, a CLI error */
+		cr_assert_eq(dev_poll_incr_from(&d, &r, 11), CERR_NOTFOUND);
+		cr_assert_eq(d.b.nrecs, 0);
+		cr_assert_eq(dev_poll_incr(&d, ""), CERR_NOTFOUND);
+		cr_assert_eq(dev_poll_incr(&d, "                    ^\r\n% Invalid "
+		    "input detected at '^' marker.\r\n\r\n"), CERR_NOTFOUND);
+		/* a full read after incremental ones still tells a clear from
+		 * a wrap: the buffer's size is the last full read's */
+		ring_clear(&r);
+		ring_addn(&r, 13, 2);
+		dev_poll(&d, &r);
+		cr_assert_eq(d.b.gap, CURSOR_GAP_CLEARED, "seq=%d: %s", seq,
+		    cursor_gap_str(d.b.gap));
+		cr_assert_eq(d.b.nrecs, 3);
+		ring_free(&r);
+		dev_free(&d);
+	}
+}
+
+/*
+ * Twins (same stamp, same text): the device's regex begins at the first
+ * of them. The reply is taken only where the cursor's place in it is
+ * certain; a window of twins alone proves nothing.
+ */
+Test(cursor, incremental_reply_with_twins)
+{
+	struct dev d;
+	struct ring r;
+
+	dev_init(&d, 0);
+	ring_init(&r, 100, 0);
+	ring_addn(&r, 0, 3);
+	ring_add(&r, "11:00:00", "%SYS-5-CONFIG_I: twin");
+	ring_add(&r, "11:00:00", "%SYS-5-CONFIG_I: twin");
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	ring_add(&r, "11:00:00", "%SYS-5-CONFIG_I: twin");
+	ring_addn(&r, 3, 1);
+	/* reply from the first twin: twin twin | twin msg3 */
+	cr_assert_eq(dev_poll_incr_from(&d, &r, 3), CERR_OK);
+	cr_assert_eq(d.b.nrecs, 2, "%zu records", d.b.nrecs);
+	cr_assert(line_is(&d.b.recs[0], "Jan 15 11:00:00.000 UTC: "
+	    "%SYS-5-CONFIG_I: twin"));
+	assert_msg(&d.b.recs[1], 3);
+	dev_deliver(&d);
+	/* the same incremental reply again: the window stands after msg3 */
+	cr_assert_eq(dev_poll_incr_from(&d, &r, 6), CERR_OK);
+	cr_assert_eq(d.b.nrecs, 0);
+	/* five twins in a row: the window cannot place the cursor */
+	for (int k = 0; k < 5; k++)
+		ring_add(&r, "11:00:00", "%SYS-5-CONFIG_I: twin");
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	ring_addn(&r, 4, 1);
+	cr_assert_eq(dev_poll_incr_from(&d, &r, 3), CERR_NOTFOUND);
+	/* the full read does: only msg4 is new */
+	dev_poll(&d, &r);
+	cr_assert_eq(d.b.nrecs, 1);
+	assert_msg(&d.b.recs[0], 4);
+	ring_free(&r);
+	dev_free(&d);
 }
 
 Test(cursor, clear_logging_then_empty_buffer)

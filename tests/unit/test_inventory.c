@@ -446,7 +446,7 @@ Test(inventory, unknown_keys)
 	    NULL, NULL);
 	cr_assert_str_eq(e2, "/inv/hosts.yaml:5: key 'r1.data.loghaul.intervall': "
 	    "unknown key (known keys: interval, persistent, exec, "
-	    "legacy_algorithms, key_file, timezone)");
+	    "legacy_algorithms, key_file, timezone, incremental)");
 	e2 = s_fail("r1:\n  platform: ios\n  connection_options:\n    netmiko:\n"
 	    "      secret: x\n", NULL, NULL);
 	cr_assert(strstr(e2, ":5: key 'r1.connection_options.netmiko.secret': "
@@ -531,7 +531,17 @@ Test(inventory, data_loghaul_values)
 	cr_assert_eq(h->persistent, 0, "each data.loghaul key resolves on its own");
 	cr_assert_eq(h->legacy_algorithms, 1);
 	cr_assert_str_eq(h->key_file, "/k/id");
+	cr_assert_eq(h->incremental, -1, "unset: the config's");
 	inventory_free(&inv);
+	inv = s_ok("r1: {groups: [g]}\nr2: {groups: [g], data: {loghaul: "
+	    "{incremental: auto}}}\n", "g:\n  platform: ios\n  data:\n"
+	    "    loghaul: {incremental: \"off\"}\n", NULL);
+	cr_assert_eq(inv->hosts[0].incremental, 0, "off from the group");
+	cr_assert_eq(inv->hosts[1].incremental, 1, "auto on the host wins");
+	inventory_free(&inv);
+	err = s_fail("r1: {platform: ios, data: {loghaul: {incremental: yes}}}\n",
+	    NULL, NULL);
+	cr_assert(strstr(err, "key 'r1.data.loghaul.incremental'"), "%s", err);
 	err = s_fail("r1: {platform: ios, data: {loghaul: {interval: 10ms}}}\n",
 	    NULL, NULL);
 	cr_assert(strstr(err, "key 'r1.data.loghaul.interval': expected a duration "

@@ -4,12 +4,15 @@
  */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/metrics.h"
@@ -332,6 +335,48 @@ Test(metrics, scrape_over_http)
 	metrics_http_stop(&srv);
 	metrics_free(&m);
 	curl_global_cleanup();
+}
+
+/*
+ * A collector with 1,000 sessions holds descriptors past FD_SETSIZE (1024):
+ * the server must still answer (libmicrohttpd under select() refuses every
+ * connection whose descriptor is 1024 or more).
+ */
+Test(metrics, scrape_with_descriptors_past_fd_setsize)
+{
+	struct metrics *m = metrics_new();
+	struct metrics_http *srv;
+	struct rlimit rl;
+	char err[256];
+	struct buf body;
+	int fds[1100], nfd = 0;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 1200)
+		cr_skip_test("RLIMIT_NOFILE hard limit %llu",
+		    (unsigned long long)rl.rlim_max);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1200) {
+		rl.rlim_cur = 1200;
+		cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	while (nfd < 1100 && (fds[nfd] = open("/dev/null", O_RDONLY)) >= 0 &&
+	    fds[nfd] < 1060)
+		nfd++;
+	cr_assert_geq(fds[nfd], 1060, "descriptors past 1024");
+	nfd++;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srv = metrics_http_start(m, "127.0.0.1:0", NULL, err, sizeof err);
+	cr_assert_not_null(srv, "%s", err);
+	buf_init(&body, 0);
+	for (int k = 0; k < 3; k++)
+		cr_assert_eq(s_http(metrics_http_port(srv), "GET", "/healthz", &body,
+		    NULL, 0), 200);
+	buf_free(&body);
+	metrics_http_stop(&srv);
+	metrics_free(&m);
+	curl_global_cleanup();
+	while (nfd > 0)
+		close(fds[--nfd]);
 }
 
 Test(metrics, no_health_callback_means_healthy)

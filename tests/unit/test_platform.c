@@ -86,3 +86,59 @@ Test(platform, prompt_with_odd_bytes)
 	cr_assert_not(platform_match_prompt(platform_find("cisco_ios"),
 	    "\xff\xfe#", 3));
 }
+
+static const char *
+s_incr(const char *name, const char *line)
+{
+	static char out[512];
+
+	cr_assert_eq(platform_incr_cmd(platform_find(name), line, strlen(line),
+	    out, sizeof out), 0, "%s: %s", name, line);
+	return out;
+}
+
+/* Each dialect's escapes (platform_filter.c), checked against the text. */
+Test(platform, incremental_command_escapes_each_dialect)
+{
+	const char *ios = "000123: *Mar  1 00:01:02.345: %LINK-3-UPDOWN: "
+	    "Interface Gi0/1 (a_b) [x]+$^|?{1}\\ \"q\"\r\n";
+
+	cr_assert_str_eq(s_incr("cisco_ios", ios), "show logging | begin "
+	    "^000123: \\*Mar .1 00:01:02\\.345: %LINK-3-UPDOWN: Interface "
+	    "Gi0/1 \\(a\\_b\\) \\[x\\]\\+\\$\\^...1.\\\\ \"q\"");
+	cr_assert_str_eq(s_incr("cisco_nxos", "2026 Nov 22 01:02:03 n1 "
+	    "%ETH_PORT \"x\""), "show logging logfile | begin \"^2026 Nov 22 "
+	    "01:02:03 n1 %ETH\\_PORT .x.\"");
+	cr_assert_str_eq(s_incr("arista_eos", "Nov 22 01:02:03 e1 Ebra: a_b."),
+	    "show logging | begin ^Nov 22 01:02:03 e1 Ebra: a_b\\.");
+	cr_assert_str_eq(s_incr("juniper_junos", "Nov 22 01:02:03  j1 mib2d[1]: "
+	    "\"x\""), "show log messages | find \"^Nov 22 01:02:03 .j1 "
+	    "mib2d\\[1\\]: .x.\" | no-more");
+	cr_assert_str_eq(s_incr("cisco_xr", "RP/0/RSP0/CPU0:Nov 22 01:02:03.1 "
+	    "UTC: x"), "show logging | begin ^RP/0/RSP0/CPU0:Nov 22 "
+	    "01:02:03\\.1 UTC: x");
+	/* Bytes no CLI can take become '.'. */
+	cr_assert_str_eq(s_incr("cisco_xe", "a\tb\x1b\xff c"),
+	    "show logging | begin ^a.b.. c");
+}
+
+Test(platform, incremental_command_bounds)
+{
+	char line[400], out[512];
+	const char *re;
+
+	memset(line, '.', sizeof line - 1);
+	line[sizeof line - 1] = '\0';
+	cr_assert_eq(platform_incr_cmd(platform_find("cisco_ios"), line,
+	    strlen(line), out, sizeof out), 0);
+	re = out + strlen("show logging | begin ");
+	/* cut to the ceiling, never inside an escape pair */
+	cr_assert_leq(strlen(re), PLATFORM_INCR_RE_MAX);
+	cr_assert_eq(strlen(re) % 2, 1, "'^' and whole '\\.' pairs: %s", re);
+	cr_assert_eq(platform_incr_cmd(platform_find("cisco_ios"), "   ", 3, out,
+	    sizeof out), -1, "nothing to match");
+	cr_assert_eq(platform_incr_cmd(platform_find("cisco_ios"), "\nabc", 4,
+	    out, sizeof out), -1, "an empty first line");
+	cr_assert_eq(platform_incr_cmd(platform_find("cisco_ios"), "abc", 3,
+	    out, 10), -1, "out too short");
+}
