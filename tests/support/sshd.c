@@ -1,6 +1,10 @@
 /* sshd.c — see sshd.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -8,21 +12,37 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
-#include "tests/support/net.h"
 #include "tests/support/sshd.h"
 
+/*
+ * sshd runs in inetd mode (sshd -i), one process per connection, on
+ * listening sockets this harness binds on port 0 and keeps: the ports are
+ * ours from the start, so no other process can take one in between (the
+ * race of picking a free port and handing it to sshd). An acceptor thread
+ * starts each connection's sshd with the socket as its stdin and stdout;
+ * Match LocalPort still tells the ports apart.
+ */
+#define SSHD_MAX_KIDS	256
+
 struct sshd {
-	char   dir[512];
-	size_t n;
-	int    port[SSHD_MAX_PORTS];
-	pid_t  pid;
-	char   client[600];
+	char      dir[512];
+	size_t    n;
+	int       port[SSHD_MAX_PORTS];
+	int       lfd[SSHD_MAX_PORTS];
+	int       wake[2];		/* the acceptor stops when this is readable */
+	pthread_t thr;
+	int       started;
+	pid_t     kids[SSHD_MAX_KIDS];	/* one sshd -i per connection */
+	size_t    nkids;
+	char      conf[600], log[600];
+	char      client[600];
 };
 
 static void
@@ -45,13 +65,91 @@ s_sh(const char *fmt, ...)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* A listening socket on 127.0.0.1, any port; the port in *port. */
 static int
-s_all_listen(const struct sshd *sd)
+s_listen(int *port)
 {
-	for (size_t i = 0; i < sd->n; i++)
-		if (!net_can_connect(sd->port[i]))
-			return 0;
-	return 1;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Forget the connections' sshd processes that ended. */
+static void
+s_reap(struct sshd *sd)
+{
+	for (size_t i = 0; i < sd->nkids; ) {
+		if (waitpid(sd->kids[i], NULL, WNOHANG) == sd->kids[i])
+			sd->kids[i] = sd->kids[--sd->nkids];
+		else
+			i++;
+	}
+}
+
+/* One connection: sshd -i on it (only async-signal-safe calls in the child). */
+static void
+s_serve(struct sshd *sd, int c)
+{
+	pid_t pid;
+
+	if (sd->nkids == SSHD_MAX_KIDS || (pid = fork()) < 0) {
+		close(c);
+		return;
+	}
+	if (pid == 0) {
+		int fd = open(sd->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		    0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(c, 0);
+		dup2(c, 1);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-i", "-e", "-f",
+		    sd->conf, (char *)NULL);
+		_exit(127);
+	}
+	sd->kids[sd->nkids++] = pid;
+	close(c);
+}
+
+static void *
+s_acceptor(void *arg)
+{
+	struct sshd *sd = arg;
+	struct pollfd pf[SSHD_MAX_PORTS + 1];
+
+	for (;;) {
+		for (size_t i = 0; i < sd->n; i++)
+			pf[i] = (struct pollfd){ .fd = sd->lfd[i], .events = POLLIN };
+		pf[sd->n] = (struct pollfd){ .fd = sd->wake[0], .events = POLLIN };
+		if (poll(pf, sd->n + 1, 200) < 0 && errno != EINTR)
+			break;
+		s_reap(sd);
+		if (pf[sd->n].revents)
+			break;
+		for (size_t i = 0; i < sd->n; i++) {
+			int c;
+
+			if (!(pf[i].revents & POLLIN))
+				continue;
+			if ((c = accept4(sd->lfd[i], NULL, NULL, SOCK_CLOEXEC)) >= 0)
+				s_serve(sd, c);
+		}
+	}
+	return NULL;
 }
 
 static int
@@ -63,9 +161,7 @@ s_write_config(const struct sshd *sd, const char *const *cmds)
 	snprintf(path, sizeof path, "%s/sshd_config", sd->dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
-	for (size_t i = 0; i < sd->n; i++)
-		fprintf(f, "Port %d\n", sd->port[i]);
-	fprintf(f, "ListenAddress 127.0.0.1\nHostKey %s/host_ed25519\n"
+	fprintf(f, "HostKey %s/host_ed25519\n"
 	    "PidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\n"
 	    "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
 	    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
@@ -92,7 +188,6 @@ sshd_start(const char *dir, const char *const *cmds, size_t n, char *err,
 	}
 	sd = xcalloc(1, sizeof *sd);
 	sd->n = n;
-	sd->pid = -1;
 	snprintf(sd->dir, sizeof sd->dir, "%s/sshd", dir);
 	snprintf(sd->client, sizeof sd->client, "%s/client", sd->dir);
 	snprintf(conf, sizeof conf, "%s/sshd_config", sd->dir);
@@ -111,69 +206,45 @@ sshd_start(const char *dir, const char *const *cmds, size_t n, char *err,
 		return NULL;
 	}
 	mkdir("/run/sshd", 0755);
-	for (int attempt = 0; attempt < 5 && sd->pid < 0; attempt++) {
-		double end;
-
-		for (size_t i = 0; i < n; i++) {
-			int dup;
-
-			do {
-				sd->port[i] = net_free_port();
-				dup = 0;
-				for (size_t k = 0; k < i; k++)
-					dup |= sd->port[k] == sd->port[i];
-			} while (dup);
-		}
-		if (s_write_config(sd, cmds) != 0) {
-			snprintf(err, errlen, "cannot write %s", conf);
-			free(sd);
+	snprintf(sd->conf, sizeof sd->conf, "%s", conf);
+	snprintf(sd->log, sizeof sd->log, "%s", logp);
+	sd->wake[0] = sd->wake[1] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if ((sd->lfd[i] = s_listen(&sd->port[i])) < 0) {
+			snprintf(err, errlen, "listen on 127.0.0.1: %s",
+			    strerror(errno));
+			sd->n = i;
+			sshd_stop(&sd);
 			return NULL;
-		}
-		if ((sd->pid = fork()) < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			free(sd);
-			return NULL;
-		}
-		if (sd->pid == 0) {
-			int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f",
-			    conf, (char *)NULL);
-			_exit(127);
-		}
-		end = util_monotime() + 10;
-		while (util_monotime() < end && !s_all_listen(sd)) {
-			if (waitpid(sd->pid, NULL, WNOHANG) == sd->pid) {
-				sd->pid = -1;
-				break;
-			}
-			s_msleep(10);
-		}
-		if (sd->pid > 0 && !s_all_listen(sd)) {
-			kill(sd->pid, SIGKILL);
-			waitpid(sd->pid, NULL, 0);
-			sd->pid = -1;
 		}
 	}
-	if (sd->pid < 0) {
+	if (s_write_config(sd, cmds) != 0) {
+		snprintf(err, errlen, "cannot write %s", conf);
+		sshd_stop(&sd);
+		return NULL;
+	}
+	/* sshd -t: a config sshd refuses fails here, not at the first login. */
+	if (s_sh("/usr/sbin/sshd -t -f %s >> %s 2>&1", conf, logp) != 0) {
 		FILE *f = fopen(logp, "r");
-		size_t k = 0;
+		size_t k = (size_t)snprintf(err, errlen, "sshd refuses %s: ", conf);
 
-		k = (size_t)snprintf(err, errlen, "sshd did not start: ");
 		if (f != NULL && k < errlen) {
 			k += fread(err + k, 1, errlen - k - 1, f);
 			err[k] = '\0';
 		}
 		if (f != NULL)
 			fclose(f);
-		free(sd);
+		sshd_stop(&sd);
 		return NULL;
 	}
+	if (pipe2(sd->wake, O_CLOEXEC) != 0 ||
+	    pthread_create(&sd->thr, NULL, s_acceptor, sd) != 0) {
+		snprintf(err, errlen, "cannot start the acceptor: %s",
+		    strerror(errno));
+		sshd_stop(&sd);
+		return NULL;
+	}
+	sd->started = 1;
 	return sd;
 }
 
@@ -181,21 +252,30 @@ void
 sshd_stop(struct sshd **sdp)
 {
 	struct sshd *sd = sdp ? *sdp : NULL;
+	double end = util_monotime() + 10;
 
 	if (sd == NULL)
 		return;
-	if (sd->pid > 0) {
-		double end = util_monotime() + 10;
-
-		kill(sd->pid, SIGTERM);
-		while (waitpid(sd->pid, NULL, WNOHANG) != sd->pid) {
-			if (util_monotime() > end) {
-				kill(sd->pid, SIGKILL);
-				waitpid(sd->pid, NULL, 0);
-				break;
-			}
-			s_msleep(10);
-		}
+	if (sd->started) {
+		if (write(sd->wake[1], "x", 1) != 1)
+			fprintf(stderr, "sshd_stop: cannot wake the acceptor\n");
+		pthread_join(sd->thr, NULL);
+	}
+	for (size_t i = 0; i < sd->n; i++)
+		close(sd->lfd[i]);
+	for (size_t i = 0; i < sd->nkids; i++)
+		kill(sd->kids[i], SIGTERM);
+	while (sd->nkids > 0 && util_monotime() < end) {
+		s_reap(sd);
+		s_msleep(10);
+	}
+	for (size_t i = 0; i < sd->nkids; i++) {
+		kill(sd->kids[i], SIGKILL);
+		waitpid(sd->kids[i], NULL, 0);
+	}
+	if (sd->wake[0] >= 0) {
+		close(sd->wake[0]);
+		close(sd->wake[1]);
 	}
 	free(sd);
 	*sdp = NULL;
@@ -205,12 +285,6 @@ int
 sshd_port(const struct sshd *sd, size_t i)
 {
 	return i < sd->n ? sd->port[i] : -1;
-}
-
-pid_t
-sshd_pid(const struct sshd *sd)
-{
-	return sd->pid;
 }
 
 const char *
