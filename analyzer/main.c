@@ -42,17 +42,10 @@ static int
 s_opt(int ch, const char *arg, void *p)
 {
 	struct aopts *ao = p;
-	int64_t v;
 
 	switch (ch) {
 	case 'w':
-		if (util_parse_i64(arg, 1, 256, &v) != CERR_OK) {
-			fprintf(stderr, "--workers: expected 1 to 256, got '%s'\n",
-			    arg);
-			return 2;
-		}
-		ao->workers = (int)v;
-		break;
+		return daemon_opt_count("workers", arg, &ao->workers);
 	case 'C': ao->check_rules = 1; break;
 	case 'T': ao->test_rules = 1; break;
 	case 'p': ao->platform = arg; break;

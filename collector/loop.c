@@ -486,155 +486,204 @@ s_once_finished(const struct collector *c)
 	return c->print != NULL || c->backlog == 0;
 }
 
+/* What collector_run keeps from one pass of its loop to the next. */
+struct run {
+	zmq_pollitem_t *items;
+	size_t         *who;	/* device of items[k]; (size_t)-1: the acks */
+	size_t          n;
+	double          ack_deadline, drain_deadline, acks_deadline;
+	double          idle_sweep;
+	int             rc, reload;
+};
+
+/*
+ * Stopping (SIGTERM, or a reload): let the polls in progress finish, then
+ * wait a little for acks. Otherwise start the polls that are due. 1 when
+ * the loop is to end.
+ */
+static int
+s_run_drain(struct collector *c, struct run *r, double now)
+{
+	if (collector_quit && r->drain_deadline == 0) {
+		r->drain_deadline = now + c->sopts.command_ms / 1000.0 + 1;
+		log_info("collector=%s stopping: draining %zu polls, %zu "
+		    "batches in flight", c->id, c->active, c->backlog);
+	}
+	if (r->drain_deadline == 0) {
+		s_start_polls(c, now);
+		return 0;
+	}
+	if (c->active == 0 && r->acks_deadline == 0)
+		r->acks_deadline = now + 5;
+	if (c->active == 0 && (c->backlog == 0 || c->print))
+		return 1;
+	if (now > r->drain_deadline ||
+	    (r->acks_deadline && now > r->acks_deadline)) {
+		log_warnx("collector=%s stopping with %zu polls and %zu "
+		    "batches unfinished; the next start re-reads them",
+		    c->id, c->active, c->backlog);
+		return 1;
+	}
+	return 0;
+}
+
+/* --once: every device polled; 1 when the loop is to end (r->rc set). */
+static int
+s_run_once(struct collector *c, struct run *r, double now)
+{
+	if (!c->once || c->once_done != c->ndevs)
+		return 0;
+	if (s_once_finished(c))
+		return 1;
+	/*
+	 * Room for one re-send: an ack can be lost on the way (an analyzer
+	 * whose ack socket was not connected yet drops it), and the batch
+	 * goes again after ack_timeout.
+	 */
+	if (r->ack_deadline == 0) {
+		r->ack_deadline = now + 2.0 *
+		    c->conf->collector.ack_timeout_ms / 1000.0 + 1;
+	} else if (now > r->ack_deadline) {
+		log_warnx("collector=%s %zu batches were not acknowledged",
+		    c->id, c->backlog);
+		r->rc = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The poll set: the ack socket and the sessions to watch. Returns how long
+ * to wait (ms): until the earliest session deadline or due poll, at most
+ * a second.
+ */
+static long
+s_run_pollset(struct collector *c, struct run *r, double now)
+{
+	double wake = now + 1.0, t;
+	size_t open = 0;
+	int sweep = now >= r->idle_sweep;
+	long timeout_ms;
+
+	r->n = 0;
+	if (c->acks) {
+		r->items[r->n] = (zmq_pollitem_t){ .socket = c->acks,
+		    .events = ZMQ_POLLIN };
+		r->who[r->n++] = (size_t)-1;
+	}
+	for (size_t i = 0; i < c->ndevs; i++) {
+		int fd = sshc_fd(c->devs[i].s);
+		short ev;
+
+		t = sshc_deadline(c->devs[i].s);
+		if (t < wake)
+			wake = t;
+		if (fd < 0)
+			continue;
+		open++;
+		ev = sshc_events(c->devs[i].s);
+		/*
+		 * An idle persistent session is only watched for the device
+		 * hanging up, once a second: polling a thousand idle sockets
+		 * on every wake-up was most of the collector's CPU at 1000
+		 * devices (perf: sock_poll, tcp_poll, fdget,
+		 * ssh_get_poll_flags).
+		 */
+		if (!c->devs[i].busy && !sweep && !(ev & POLLOUT))
+			continue;
+		r->items[r->n] = (zmq_pollitem_t){ .fd = fd,
+		    .events = (short)((ev & POLLIN ? ZMQ_POLLIN : 0) |
+		    (ev & POLLOUT ? ZMQ_POLLOUT : 0)) };
+		r->who[r->n++] = i;
+	}
+	if (sweep)
+		r->idle_sweep = now + 1.0;
+	t = sched_next(c->sched);
+	if (t >= 0 && t < wake && (c->ready_len == 0 ||
+	    c->active < (size_t)c->conf->collector.max_sessions))
+		wake = t;
+	timeout_ms = (long)ceil((wake - now) * 1000.0);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	if (timeout_ms > 1000)
+		timeout_ms = 1000;
+	if (c->m.reg) {
+		metrics_set(c->m.sessions_open, (double)open);
+		metrics_set(c->m.sessions_active, (double)c->active);
+	}
+	return timeout_ms;
+}
+
+/* Step what the poll found ready, and the sessions past a deadline. */
+static void
+s_run_dispatch(struct collector *c, struct run *r, double now)
+{
+	for (size_t k = 0; k < r->n; k++) {
+		if (r->who[k] == (size_t)-1) {
+			if (r->items[k].revents & ZMQ_POLLIN)
+				push_recv_acks(c, now);
+			continue;
+		}
+		if (r->items[k].revents)
+			s_step(c, &c->devs[r->who[k]], now);
+	}
+	/* Sessions past a deadline, or without a descriptor yet. */
+	for (size_t i = 0; i < c->ndevs; i++) {
+		struct dev *d = &c->devs[i];
+		if (sshc_deadline(d->s) <= now ||
+		    (d->busy && sshc_fd(d->s) < 0))
+			s_step(c, d, now);
+	}
+	if (c->acks) {
+		push_recv_acks(c, now);
+		push_resend(c, now);
+	}
+	push_flush_cursors(c, 0);
+}
+
 int
 collector_run(struct collector *c)
 {
-	size_t cap = c->ndevs + 1;
-	zmq_pollitem_t *items = xcalloc(cap, sizeof *items);
-	size_t *who = xcalloc(cap, sizeof *who);
-	double ack_deadline = 0, drain_deadline = 0, acks_deadline = 0;
-	double idle_sweep = 0;
-	int rc = 0, reload = 0;
+	struct run r = { 0 };
 
+	r.items = xcalloc(c->ndevs + 1, sizeof *r.items);
+	r.who = xcalloc(c->ndevs + 1, sizeof *r.who);
 	for (;;) {
-		double now = util_monotime(), wake = now + 1.0, t;
-		size_t n = 0, open = 0;
+		double now = util_monotime();
 		long timeout_ms;
-		int sweep = now >= idle_sweep;
 
-		if (collector_quit && drain_deadline == 0) {
-			/* Finish polls in progress, then wait a little for acks. */
-			drain_deadline = now + c->sopts.command_ms / 1000.0 + 1;
-			log_info("collector=%s stopping: draining %zu polls, %zu "
-			    "batches in flight", c->id, c->active, c->backlog);
-		}
-		if (drain_deadline) {
-			if (c->active == 0 && acks_deadline == 0)
-				acks_deadline = now + 5;
-			if (c->active == 0 && (c->backlog == 0 || c->print))
-				break;
-			if (now > drain_deadline ||
-			    (acks_deadline && now > acks_deadline)) {
-				log_warnx("collector=%s stopping with %zu polls and %zu "
-				    "batches unfinished; the next start re-reads them",
-				    c->id, c->active, c->backlog);
-				break;
-			}
-		} else {
-			s_start_polls(c, now);
-		}
-		if (c->once && c->once_done == c->ndevs) {
-			if (s_once_finished(c))
-				break;
-			/*
-			 * Room for one re-send: an ack can be lost on the way (an
-			 * analyzer whose ack socket was not connected yet drops
-			 * it), and the batch goes again after ack_timeout.
-			 */
-			if (ack_deadline == 0)
-				ack_deadline = now + 2.0 *
-				    c->conf->collector.ack_timeout_ms / 1000.0 + 1;
-			else if (now > ack_deadline) {
-				log_warnx("collector=%s %zu batches were not acknowledged",
-				    c->id, c->backlog);
-				rc = 1;
-				break;
-			}
-		}
-		if (c->acks) {
-			items[n] = (zmq_pollitem_t){ .socket = c->acks, .events = ZMQ_POLLIN };
-			who[n++] = (size_t)-1;
-		}
-		for (size_t i = 0; i < c->ndevs; i++) {
-			int fd = sshc_fd(c->devs[i].s);
-			short ev;
-
-			t = sshc_deadline(c->devs[i].s);
-			if (t < wake)
-				wake = t;
-			if (fd < 0)
-				continue;
-			open++;
-			ev = sshc_events(c->devs[i].s);
-			/*
-			 * An idle persistent session is only watched for the
-			 * device hanging up, once a second: polling a thousand
-			 * idle sockets on every wake-up was most of the
-			 * collector's CPU at 1000 devices (perf: sock_poll,
-			 * tcp_poll, fdget, ssh_get_poll_flags).
-			 */
-			if (!c->devs[i].busy && !sweep && !(ev & POLLOUT))
-				continue;
-			items[n] = (zmq_pollitem_t){ .fd = fd,
-			    .events = (short)((ev & POLLIN ? ZMQ_POLLIN : 0) |
-			    (ev & POLLOUT ? ZMQ_POLLOUT : 0)) };
-			who[n++] = i;
-		}
-		if (sweep)
-			idle_sweep = now + 1.0;
-		t = sched_next(c->sched);
-		if (t >= 0 && t < wake && (c->ready_len == 0 ||
-		    c->active < (size_t)c->conf->collector.max_sessions))
-			wake = t;
-		timeout_ms = (long)ceil((wake - now) * 1000.0);
-		if (timeout_ms < 0)
-			timeout_ms = 0;
-		if (timeout_ms > 1000)
-			timeout_ms = 1000;
-		if (c->m.reg) {
-			metrics_set(c->m.sessions_open, (double)open);
-			metrics_set(c->m.sessions_active, (double)c->active);
-		}
-		if (zmq_poll(items, (int)n, timeout_ms) < 0 && errno != EINTR) {
+		if (s_run_drain(c, &r, now) || s_run_once(c, &r, now))
+			break;
+		timeout_ms = s_run_pollset(c, &r, now);
+		if (zmq_poll(r.items, (int)r.n, timeout_ms) < 0 && errno != EINTR) {
 			log_warnx("collector=%s zmq_poll: %s", c->id,
 			    zmq_strerror(errno));
-			rc = 1;
+			r.rc = 1;
 			break;
 		}
-		now = util_monotime();
-		for (size_t k = 0; k < n; k++) {
-			if (who[k] == (size_t)-1) {
-				if (items[k].revents & ZMQ_POLLIN)
-					push_recv_acks(c, now);
-				continue;
-			}
-			if (items[k].revents)
-				s_step(c, &c->devs[who[k]], now);
-		}
-		/* Sessions past a deadline, or without a descriptor yet. */
-		for (size_t i = 0; i < c->ndevs; i++) {
-			struct dev *d = &c->devs[i];
-			if (sshc_deadline(d->s) <= now ||
-			    (d->busy && sshc_fd(d->s) < 0))
-				s_step(c, d, now);
-		}
-		if (c->acks) {
-			push_recv_acks(c, now);
-			push_resend(c, now);
-		}
-		push_flush_cursors(c, 0);
+		s_run_dispatch(c, &r, util_monotime());
 		if (collector_reconfig) {
 			collector_reconfig = 0;
 			if (s_new_conf_valid(c)) {
 				/* Drain as for SIGTERM, then main starts over. */
-				reload = 1;
+				r.reload = 1;
 				collector_quit = 1;
 			}
 		}
 	}
-	if (reload) {
+	if (r.reload) {
 		collector_quit = 0;
-		rc = 2;
+		r.rc = 2;
 	}
 	if (c->print_failed)
-		rc = 1;
+		r.rc = 1;
 	push_flush_cursors(c, 1);
 	if (c->once) {
 		for (size_t i = 0; i < c->ndevs; i++)
 			if (c->devs[i].status != DEV_OK)
-				rc = 1;
+				r.rc = 1;
 	}
-	free(items);
-	free(who);
-	return rc;
+	free(r.items);
+	free(r.who);
+	return r.rc;
 }

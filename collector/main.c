@@ -141,19 +141,12 @@ static int
 s_opt(int ch, const char *arg, void *p)
 {
 	struct run_opts *ro = p;
-	int64_t v;
 
 	switch (ch) {
 	case 'o': ro->once = 1; break;
 	case 'p': ro->print = 1; break;
 	case 'P':
-		if (util_parse_i64(arg, 1, 256, &v) != CERR_OK) {
-			fprintf(stderr, "--processes: expected 1 to 256, got '%s'\n",
-			    arg);
-			return 2;
-		}
-		ro->processes = (int)v;
-		break;
+		return daemon_opt_count("processes", arg, &ro->processes);
 	case 'S':
 		if (sscanf(arg, "%d/%d", &ro->shard, &ro->nshards) != 2 ||
 		    ro->nshards < 1 || ro->shard < 0 || ro->shard >= ro->nshards) {

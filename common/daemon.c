@@ -126,6 +126,19 @@ daemon_getopt(int argc, char **argv, const struct option *extra,
 	return rc;
 }
 
+int
+daemon_opt_count(const char *opt, const char *arg, int *out)
+{
+	int64_t v;
+
+	if (util_parse_i64(arg, 1, 256, &v) != CERR_OK) {
+		fprintf(stderr, "--%s: expected 1 to 256, got '%s'\n", opt, arg);
+		return 2;
+	}
+	*out = (int)v;
+	return DAEMON_RUN;
+}
+
 char *
 daemon_port_plus(const char *hostport, int i, char *err, size_t errlen)
 {

@@ -47,6 +47,11 @@ struct daemon_opts {
 int daemon_getopt(int argc, char **argv, const struct option *extra,
     const char *extra_short, int (*on_opt)(int ch, const char *optarg,
     void *arg), void *arg, void (*usage)(FILE *f), struct daemon_opts *o);
+/*
+ * A count option (--processes N, --workers N): 1 to 256 into *out and
+ * DAEMON_RUN, or 2 after saying on stderr what is wrong.
+ */
+int daemon_opt_count(const char *opt, const char *arg, int *out);
 /* The usage lines of the shared options. */
 void daemon_usage_common(FILE *f);
 

@@ -417,9 +417,9 @@ s_load_journal(struct alertstate *st, const struct buf *b, struct alertrec_load 
 	}
 	return 0;
 torn:
-	log_warnx("alert state: file=%s dropping an incomplete last record "
-	    "(%zu bytes at offset %zu): a commit was cut short; its message "
-	    "was not acked and will be sent again", st->jrnl, b->len - off, off);
+	/* A commit cut short: its message was not acked and comes again. */
+	log_warnx("alert state: file=%s dropped an incomplete last record "
+	    "bytes=%zu offset=%zu", st->jrnl, b->len - off, off);
 	return 0;
 }
 

@@ -283,7 +283,7 @@ s_send_queue(struct out_http *h, void *curl)
 	}
 	buf_appendc(&body, ']');
 	last = out_http_at(h, n - 1)->seq;
-	rc = s_post(h, curl, &body, "a batch of changes");
+	rc = s_post(h, curl, &body, "batch=changes");
 	buf_free(&body);
 	if (rc < 0 || atomic_load(&h->stop))
 		return;
@@ -326,7 +326,7 @@ s_resend_all(struct out_http *h, void *curl)
 	for (size_t i = 0; i < nb; i++) {
 		buf_appendc(&bodies[i], ']');
 		if (ok && !atomic_load(&h->stop) &&
-		    s_post(h, curl, &bodies[i], "firing alerts") < 0)
+		    s_post(h, curl, &bodies[i], "batch=firing") < 0)
 			ok = 0;
 		buf_free(&bodies[i]);
 	}
@@ -369,9 +369,9 @@ s_push(struct out_http *h, uint64_t seq, char *key, char *obj,
 			;
 		if (i == h->len) {
 			i = 0;
+			/* That alert expires at its last endsAt. */
 			log_warnx("output alertmanager: url=%s queue full of "
-			    "resolutions: dropping seq=%llu (it expires at its last "
-			    "endsAt)", h->logurl,
+			    "resolutions dropped seq=%llu", h->logurl,
 			    (unsigned long long)out_http_at(h, 0)->seq);
 		} else {
 			a->next_resend = 0;

@@ -103,8 +103,8 @@ out_http_post(struct out_http *h, void *curl, const char *body, size_t len,
 		return 1;
 	}
 	if (status >= 400 && status < 500 && status != 408 && status != 429) {
-		log_warnx("output %s: url=%s refused %s with HTTP %ld: dropped",
-		    h->be->type, h->logurl, what, status);
+		log_warnx("output %s: url=%s refused status=%ld dropped %s",
+		    h->be->type, h->logurl, status, what);
 		return 0;
 	}
 	h->st.failures++;
@@ -114,13 +114,13 @@ out_http_post(struct out_http *h, void *curl, const char *body, size_t len,
 	h->retry_at = out_http_now_ms() + (int64_t)h->backoff_ms;
 	if (log_ratelimit(&h->rl)) {
 		if (status < 0)
-			log_warnx("output %s: url=%s: %s; retrying in %llums "
-			    "(%zu queued)", h->be->type, h->logurl, err,
-			    (unsigned long long)h->backoff_ms, h->len);
+			log_warnx("output %s: url=%s failed reason=\"%s\" "
+			    "retry_ms=%llu queued=%zu", h->be->type, h->logurl,
+			    err, (unsigned long long)h->backoff_ms, h->len);
 		else
-			log_warnx("output %s: url=%s: HTTP %ld; retrying in "
-			    "%llums (%zu queued)", h->be->type, h->logurl, status,
-			    (unsigned long long)h->backoff_ms, h->len);
+			log_warnx("output %s: url=%s failed status=%ld "
+			    "retry_ms=%llu queued=%zu", h->be->type, h->logurl,
+			    status, (unsigned long long)h->backoff_ms, h->len);
 	}
 	return -1;
 }

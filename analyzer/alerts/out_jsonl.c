@@ -82,8 +82,8 @@ s_scan_tail(struct jsonl *j)
 			    "line", j->path);
 			goto out;
 		}
-		log_warnx("output jsonl: file=%s cut an incomplete last line (%lld "
-		    "bytes) left by a crash", j->path, (long long)(size - keep));
+		log_warnx("output jsonl: file=%s cut an incomplete last line "
+		    "bytes=%lld left by a crash", j->path, (long long)(size - keep));
 		end = nl ? (size_t)(nl - chunk) + 1 : 0;
 	}
 	if (end == 0)
@@ -186,8 +186,8 @@ s_reopen(struct output *o)
 	if (j->path == NULL)
 		return;
 	if (s_open(&nj, err, sizeof err) < 0) {
-		log_warnx("output jsonl: reopen failed, keeping the old file: %s",
-		    err);
+		log_warnx("output jsonl: file=%s reopen failed reason=\"%s\" "
+		    "keeping the old file", j->path, err);
 		return;
 	}
 	close(j->fd);

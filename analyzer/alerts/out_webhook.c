@@ -72,8 +72,8 @@ s_emit(struct output *o, const struct alert_change *c, const char *json,
 	pthread_mutex_lock(&h->mu);
 	if (h->len == OUTPUT_MAX_QUEUE) {
 		if (log_ratelimit(&h->rl))
-			log_warnx("output webhook: url=%s queue full (%u): dropping "
-			    "seq=%llu", h->logurl, OUTPUT_MAX_QUEUE,
+			log_warnx("output webhook: url=%s queue full max=%u "
+			    "dropped seq=%llu", h->logurl, OUTPUT_MAX_QUEUE,
 			    (unsigned long long)out_http_at(h, 0)->seq);
 		out_http_remove(h, 0);
 		h->st.dropped++;

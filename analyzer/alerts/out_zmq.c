@@ -34,7 +34,8 @@ s_emit(struct output *o, const struct alert_change *c, const char *json,
 		/* PUB fails only on a closing context; drop rather than stall. */
 		z->st.dropped++;
 		if (log_ratelimit(&z->rl))
-			log_warnx("output zmq: %s: %s", o->key, zmq_strerror(errno));
+			log_warnx("output zmq: output=%s send failed reason=\"%s\"",
+			    o->key, zmq_strerror(errno));
 		return 0;
 	}
 	z->st.sent++;

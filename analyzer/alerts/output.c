@@ -508,10 +508,9 @@ s_drop_oldest(struct output_set *s)
 		}
 	}
 	if (lagging && log_ratelimit(&s->rl_drop)) {
-		log_warnx("outputs: outbox full (%u changes): dropping the oldest "
-		    "undelivered change seq=%llu (%u more dropped since last "
-		    "report)", OUTPUT_MAX_OUTBOX, (unsigned long long)c->seq,
-		    s->rl_drop.suppressed);
+		log_warnx("outputs: outbox full max=%u dropped the oldest "
+		    "undelivered seq=%llu suppressed=%u", OUTPUT_MAX_OUTBOX,
+		    (unsigned long long)c->seq, s->rl_drop.suppressed);
 		s->rl_drop.suppressed = 0;
 	}
 	alert_change_free(&s->box[s->head]);

@@ -39,7 +39,7 @@
 struct am {
 	char  dir[64];
 	int   port;
-	pid_t pid;
+	struct proc am;		/* Alertmanager */
 	struct proc stage;	/* loghaul-alerts, when a test runs one */
 };
 
@@ -109,22 +109,12 @@ s_setup(void)
 }
 
 static void
-s_kill(pid_t *pid)
-{
-	if (*pid > 0) {
-		kill(*pid, SIGKILL);
-		waitpid(*pid, NULL, 0);
-		*pid = 0;
-	}
-}
-
-static void
 s_teardown(void)
 {
 	char cmd[256];
 
 	proc_stop(&A.stage, SIGKILL, 5);
-	s_kill(&A.pid);
+	proc_stop(&A.am, SIGKILL, 5);
 	if (getenv("LOGHAUL_KEEP_TMP") == NULL) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", A.dir);
 		if (system(cmd) != 0)
@@ -132,11 +122,34 @@ s_teardown(void)
 	}
 }
 
-/* Start Alertmanager on a free port and wait (bounded) until it is ready. */
+/*
+ * Alertmanager's port from its log: it logs the address it bound
+ * (msg="Listening on" address=127.0.0.1:PORT), so port 0 works. 0: not yet.
+ */
+static int
+s_am_logged_port(const char *logp)
+{
+	char *log = s_slurp(logp), *p = strstr(log, "msg=\"Listening on\"");
+	int port = 0;
+
+	if (p && (p = strstr(p, "address=127.0.0.1:")) != NULL)
+		port = (int)strtol(p + strlen("address=127.0.0.1:"), NULL, 10);
+	free(log);
+	return port;
+}
+
+/*
+ * Start Alertmanager and wait (bounded) until it is ready: on A.port when a
+ * test fixed it before, else on any free port, read back from its log.
+ */
 static void
 s_am_start(void)
 {
 	char cfg[128], data[128], logp[128], listen[64], cfgarg[160], dataarg[160];
+	char *const argv[] = { (char *)(uintptr_t)AM_BIN, cfgarg, dataarg, listen,
+	    (char *)(uintptr_t)"--cluster.listen-address=",
+	    (char *)(uintptr_t)"--log.level=info", NULL };
+	int fixed = A.port != 0;
 
 	cr_assert_eq(access(AM_BIN, X_OK), 0, AM_BIN " is not installed "
 	    "(scripts/install-deps installs prometheus-alertmanager)");
@@ -151,42 +164,26 @@ s_am_start(void)
 	    "receivers:\n"
 	    "  - name: 'null'\n");
 	mkdir(data, 0700);
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if (A.port == 0 || attempt > 0)
-			A.port = net_free_port();
-		snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d",
-		    A.port);
-		snprintf(cfgarg, sizeof cfgarg, "--config.file=%s", cfg);
-		snprintf(dataarg, sizeof dataarg, "--storage.path=%s", data);
-		A.pid = fork();
-		cr_assert_geq(A.pid, 0);
-		if (A.pid == 0) {
-			int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0644);
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (fd >= 0) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-			}
-			execl(AM_BIN, "prometheus-alertmanager", cfgarg, dataarg,
-			    listen, "--cluster.listen-address=", "--log.level=warn",
-			    (char *)NULL);
-			_exit(127);
-		}
-		for (int i = 0; i < 300; i++) {
-			long status;
-			char *r = s_get("/-/ready", &status);
-			int st;
-			free(r);
-			if (status == 200)
-				return;
-			if (waitpid(A.pid, &st, WNOHANG) == A.pid) {
-				A.pid = 0;
-				break;	/* port taken meanwhile? try another */
-			}
+	snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", A.port);
+	snprintf(cfgarg, sizeof cfgarg, "--config.file=%s", cfg);
+	snprintf(dataarg, sizeof dataarg, "--storage.path=%s", data);
+	unlink(logp);
+	cr_assert_eq(proc_spawn(&A.am, argv, logp, NULL, NULL), 0);
+	for (int i = 0; i < 300 && proc_alive(&A.am); i++) {
+		long status = 0;
+		char *r;
+
+		if (!fixed && (A.port = s_am_logged_port(logp)) == 0) {
 			usleep(100000);
+			continue;
 		}
-		s_kill(&A.pid);
+		r = s_get("/-/ready", &status);
+		free(r);
+		if (status == 200)
+			return;
+		usleep(100000);
 	}
+	proc_stop(&A.am, SIGKILL, 5);
 	{
 		char *log = s_slurp(logp);
 		cr_assert_fail("Alertmanager did not become ready:\n%s", log);
@@ -280,10 +277,13 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	struct wire_event ev;
 	int64_t dev_time = util_wallms() - 3600 * 1000;	/* an hour ago */
 	char url[64], err[256], *out;
+	int hold;
 
 	/* The stage starts first: Alertmanager is not there yet, so the
-	 * firing alert must wait in the retry queue, not be lost. */
-	A.port = net_free_port();
+	 * firing alert must wait in the retry queue, not be lost. Its port
+	 * refuses connections, held by us until Alertmanager takes it. */
+	A.port = net_refused_port(&hold);
+	cr_assert_gt(A.port, 0);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
 	conf_output_set_ms(&co, "resend", 1000);
 	conf_output_set_str(&co, "url", url);
@@ -308,6 +308,7 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 	output_set_pump(s, UINT64_MAX, util_wallms());
 	usleep(300000);			/* let the first POST fail */
 
+	close(hold);
 	s_am_start();
 	out = s_am_wait(s_firing, 60, s);
 	/* startsAt is the device's time of the down event. */

@@ -25,7 +25,7 @@
 #include "common/util.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
-#include "tests/support/net.h"
+#include "tests/support/inetd.h"
 
 /* Fixture 5: cut first line, '*' stamps, a continuation line. Fixture 2:
  * CRLF, a cut first line, stamps that go backwards. */
@@ -36,10 +36,10 @@ static const char *const fixtures[2] = {
 static const char *const devs[2] = { "sshd-5", "sshd-2" };
 
 static struct {
-	char  dir[64];
-	int   port[2];
-	pid_t pid;
-} sd = { .pid = -1 };
+	char          dir[64];
+	int           port[2];
+	struct inetd *srv;	/* the two ports; sshd -i per connection */
+} sd;
 
 static char *
 s_p(const char *name)
@@ -69,11 +69,7 @@ s_sh(const char *fmt, ...)
 static void
 s_fini(void)
 {
-	if (sd.pid > 0) {
-		kill(sd.pid, SIGTERM);
-		waitpid(sd.pid, NULL, 0);
-		sd.pid = -1;
-	}
+	inetd_stop(&sd.srv);
 	if (sd.dir[0] && getenv("LOGHAUL_KEEP_TMP") == NULL) {
 		char cmd[128];
 
@@ -102,64 +98,34 @@ s_init(void)
 	s_sh("ssh-keygen -q -t ed25519 -N '' -C other -f %s", s_p("other"));
 	s_sh("cp %s.pub %s", s_p("client"), s_p("authorized_keys"));
 	mkdir("/run/sshd", 0755);
-	for (int attempt = 0; attempt < 5 && sd.pid < 0; attempt++) {
-		double end;
+	{
+		/* Ports this process binds and keeps: sshd -i per connection. */
+		char err[256];
+		char *const argv[] = { (char *)(uintptr_t)"/usr/sbin/sshd",
+		    (char *)(uintptr_t)"-i", (char *)(uintptr_t)"-e",
+		    (char *)(uintptr_t)"-f", s_p("sshd_config"), NULL };
 
-		sd.port[0] = net_free_port();
-		do
-			sd.port[1] = net_free_port();
-		while (sd.port[1] == sd.port[0]);
-		cr_assert_not_null(f = fopen(s_p("sshd_config"), "w"));
-		fprintf(f,
-		    "Port %d\nPort %d\nListenAddress 127.0.0.1\nHostKey %s\n"
-		    "PidFile %s/sshd.pid\nAuthorizedKeysFile %s\nStrictModes no\n"
-		    "UsePAM no\nPasswordAuthentication no\n"
-		    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
-		    "AuthenticationMethods publickey\nPermitRootLogin yes\n"
-		    "PermitTTY yes\nLogLevel ERROR\nMaxStartups 50\n"
-		    "ForceCommand /usr/bin/python3 %s/tests/integration/"
-		    "sshd_ios_shell.py %s/buffer0.raw\n"
-		    "Match LocalPort %d\n"
-		    "    ForceCommand /usr/bin/python3 %s/tests/integration/"
-		    "sshd_ios_shell.py %s/buffer1.raw\n",
-		    sd.port[0], sd.port[1], s_p("host_ed25519"), sd.dir,
-		    s_p("authorized_keys"), src, sd.dir, sd.port[1], src, sd.dir);
-		fclose(f);
-		sd.pid = fork();
-		cr_assert_geq(sd.pid, 0);
-		if (sd.pid == 0) {
-			int fd = open(s_p("sshd.log"), O_WRONLY | O_CREAT | O_APPEND,
-			    0600);
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f",
-			    s_p("sshd_config"), (char *)NULL);
-			_exit(127);
-		}
-		end = util_monotime() + 10;
-		while (util_monotime() < end && !(net_can_connect(sd.port[0]) &&
-		    net_can_connect(sd.port[1]))) {
-			if (waitpid(sd.pid, NULL, WNOHANG) == sd.pid) {
-				sd.pid = -1;
-				break;
-			}
-			ch_msleep(10);
-		}
-		if (sd.pid > 0 && !(net_can_connect(sd.port[0]) &&
-		    net_can_connect(sd.port[1]))) {
-			kill(sd.pid, SIGKILL);
-			waitpid(sd.pid, NULL, 0);
-			sd.pid = -1;
-		}
+		sd.srv = inetd_start(2, argv, s_p("sshd.log"), err, sizeof err);
+		cr_assert_not_null(sd.srv, "%s", err);
+		sd.port[0] = inetd_port(sd.srv, 0);
+		sd.port[1] = inetd_port(sd.srv, 1);
 	}
-	if (sd.pid < 0) {
-		size_t n;
-		char *log = ch_slurp(s_p("sshd.log"), &n);
-
-		cr_assert_fail("sshd did not start: %s", log ? log : "(no log)");
-	}
+	cr_assert_not_null(f = fopen(s_p("sshd_config"), "w"));
+	fprintf(f,
+	    "HostKey %s\n"
+	    "PidFile %s/sshd.pid\nAuthorizedKeysFile %s\nStrictModes no\n"
+	    "UsePAM no\nPasswordAuthentication no\n"
+	    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+	    "AuthenticationMethods publickey\nPermitRootLogin yes\n"
+	    "PermitTTY yes\nLogLevel ERROR\nMaxStartups 50\n"
+	    "ForceCommand /usr/bin/python3 %s/tests/integration/"
+	    "sshd_ios_shell.py %s/buffer0.raw\n"
+	    "Match LocalPort %d\n"
+	    "    ForceCommand /usr/bin/python3 %s/tests/integration/"
+	    "sshd_ios_shell.py %s/buffer1.raw\n",
+	    s_p("host_ed25519"), sd.dir,
+	    s_p("authorized_keys"), src, sd.dir, sd.port[1], src, sd.dir);
+	fclose(f);
 	cr_assert_not_null(f = fopen(s_p("hosts.yaml"), "w"));
 	for (int i = 0; i < 2; i++)
 		fprintf(f, "%s:\n  hostname: 127.0.0.1\n  port: %d\n  username: root\n"

@@ -138,9 +138,9 @@ hp_start(const char *extra, const char *aextra)
 	cr_assert(strncmp(ep, "tcp://127.0.0.1:", 16) == 0, "%s", ep);
 	hp.port[EP_PUSH] = atoi(ep + 16);
 	hp.port[EP_ACK] = hp.port[EP_PUSH] + 1;
+	cr_assert_eq(pipeline_start_all(hp.p), 0);
 	hp.port[EP_INTAKE] = hp_listen_port(pipeline_config(hp.p));
 	cr_assert_gt(hp.port[EP_INTAKE], 0);
-	cr_assert_eq(pipeline_start_all(hp.p), 0);
 	hp.port[EP_CMETRICS] = pipeline_port(hp.p, PL_COLLECTOR, 0, "metrics", 40);
 	hp.port[EP_AMETRICS] = pipeline_port(hp.p, PL_ALERTS, 0, "metrics", 40);
 	cr_assert_gt(hp.port[EP_CMETRICS], 0, "no collector metrics port");

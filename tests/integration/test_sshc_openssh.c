@@ -25,19 +25,20 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "tests/integration/sshc_drive.h"
+#include "tests/support/inetd.h"
 #include "tests/support/net.h"
 
 #define FIXTURE "ntc-templates/cisco_ios_show_logging_1.raw"
 #define LIMIT	30.0	/* seconds: bounds a broken test only */
 
 struct sshd {
-	char  dir[64];
-	char  path[8][256];	/* scratch paths, see s_p() */
-	int   port;
-	pid_t pid;
+	char          dir[64];
+	char          path[8][256];	/* scratch paths, see s_p() */
+	int           port;
+	struct inetd *srv;	/* the port; sshd -i per connection */
 };
 
-static struct sshd d = { .pid = -1 };
+static struct sshd d;
 
 static char *
 s_p(const char *name)
@@ -86,11 +87,7 @@ s_slurp(const char *path, size_t *len)
 static void
 s_stop(void)
 {
-	if (d.pid > 0) {
-		kill(d.pid, SIGTERM);
-		waitpid(d.pid, NULL, 0);
-		d.pid = -1;
-	}
+	inetd_stop(&d.srv);
 	if (d.dir[0] != '\0') {
 		char cmd[128];
 
@@ -133,72 +130,40 @@ s_setup(void)
 
 /*
  * Start sshd serving the IOS shell with flags; extra is appended to the
- * config. Retries on another port if the one picked was taken meanwhile.
+ * config. The port is bound and kept by this process (tests/support/
+ * inetd.h), each connection served by its own sshd -i.
  */
 static void
 s_start(const char *flags, const char *extra)
 {
 	const char *src = getenv("LOGHAUL_SRC");
+	char err[256];
+	char *const argv[] = { (char *)(uintptr_t)"/usr/sbin/sshd",
+	    (char *)(uintptr_t)"-i", (char *)(uintptr_t)"-e",
+	    (char *)(uintptr_t)"-f", s_p("sshd_config"), NULL };
+	FILE *f;
 
 	cr_assert_not_null(src, "LOGHAUL_SRC not set");
 	/* sshd insists on its privilege separation directory. */
 	mkdir("/run/sshd", 0755);
-	for (int attempt = 0; attempt < 5; attempt++) {
-		FILE *f;
-		double end;
-
-		d.port = net_free_port();
-		f = fopen(s_p("sshd_config"), "w");
-		cr_assert_not_null(f);
-		fprintf(f,
-		    "Port %d\nListenAddress 127.0.0.1\nHostKey %s\n"
-		    "PidFile %s\nAuthorizedKeysFile %s\nStrictModes no\n"
-		    "UsePAM no\nPasswordAuthentication no\n"
-		    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
-		    "AuthenticationMethods publickey\nPermitRootLogin yes\n"
-		    "PermitTTY yes\nLogLevel ERROR\nMaxStartups 200\n"
-		    "ForceCommand /usr/bin/python3 %s/tests/integration/"
-		    "sshd_ios_shell.py %s %s\n%s\n",
-		    d.port, s_p("host_ed25519"), s_p("sshd.pid"),
-		    s_p("authorized_keys"), src, s_p("buffer.raw"),
-		    flags ? flags : "normal", extra ? extra : "");
-		fclose(f);
-
-		d.pid = fork();
-		cr_assert_geq(d.pid, 0);
-		if (d.pid == 0) {
-			int fd = open(s_p("sshd.log"), O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-			/* Dies with the test, whatever happens to the test. */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f",
-			    s_p("sshd_config"), (char *)NULL);
-			_exit(127);
-		}
-		end = util_monotime() + 10;
-		while (util_monotime() < end) {
-			if (net_can_connect(d.port))
-				return;
-			if (waitpid(d.pid, NULL, WNOHANG) == d.pid) {
-				d.pid = -1;
-				break;
-			}
-			usleep(10000);
-		}
-		if (d.pid > 0) {
-			kill(d.pid, SIGKILL);
-			waitpid(d.pid, NULL, 0);
-			d.pid = -1;
-		}
-	}
-	{
-		size_t n;
-		char *log = s_slurp(s_p("sshd.log"), &n);
-
-		cr_assert_fail("sshd did not start: %s", log ? log : "(no log)");
-	}
+	d.srv = inetd_start(1, argv, s_p("sshd.log"), err, sizeof err);
+	cr_assert_not_null(d.srv, "%s", err);
+	d.port = inetd_port(d.srv, 0);
+	f = fopen(s_p("sshd_config"), "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+	    "HostKey %s\n"
+	    "PidFile %s\nAuthorizedKeysFile %s\nStrictModes no\n"
+	    "UsePAM no\nPasswordAuthentication no\n"
+	    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
+	    "AuthenticationMethods publickey\nPermitRootLogin yes\n"
+	    "PermitTTY yes\nLogLevel ERROR\nMaxStartups 200\n"
+	    "ForceCommand /usr/bin/python3 %s/tests/integration/"
+	    "sshd_ios_shell.py %s %s\n%s\n",
+	    s_p("host_ed25519"), s_p("sshd.pid"),
+	    s_p("authorized_keys"), src, s_p("buffer.raw"),
+	    flags ? flags : "normal", extra ? extra : "");
+	fclose(f);
 }
 
 /* known_hosts with the given public key file for [127.0.0.1]:port. */

@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
 void
 ch_msleep(long ms)
@@ -131,45 +132,20 @@ ch_spawn(const char *prog, const char *const *args, const char *cwd,
 {
 	char *bin = ch_bin(prog);
 	size_t n = 0;
-	const char **argv;
-	pid_t pid;
+	char **argv;
+	struct proc p;
 
 	while (args && args[n])
 		n++;
 	argv = xcalloc(n + 2, sizeof *argv);
 	argv[0] = bin;
 	for (size_t i = 0; i < n; i++)
-		argv[i + 1] = args[i];
-	pid = fork();
-	if (pid == 0) {
-		int fd;
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		if (out_path &&
-		    (fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
-			dup2(fd, 1);
-			close(fd);
-		}
-		if (err_path &&
-		    (fd = open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0600)) >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		if (cwd && chdir(cwd) != 0)
-			_exit(127);
-		execv(bin, (char *const *)(uintptr_t)argv);
-		_exit(127);
-	}
+		argv[i + 1] = (char *)(uintptr_t)args[i];
+	if (proc_spawn_io(&p, argv, out_path, err_path, NULL, cwd) != 0)
+		p.pid = -1;
 	free(argv);
 	free(bin);
-	return pid;
+	return p.pid;
 }
 
 int

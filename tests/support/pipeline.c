@@ -15,7 +15,6 @@
 #include "common/util.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
-#include "tests/support/net.h"
 #include "tests/support/pipeline.h"
 #include "tests/support/proc.h"
 
@@ -28,6 +27,7 @@ struct pipeline {
 	char  alerts[600];
 	char  push_ep[600], alerts_ep[600];
 	int   tcp_port;
+	int   alerts_pending;	/* tcp: the stage's port is not known yet */
 	pid_t pids[PL__ROLES][PL_MAX_ANALYZERS];
 };
 
@@ -106,24 +106,19 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 	if (o->tcp) {
 		/*
 		 * push and its ack port (+1) for each process (process i: push
-		 * + 2i), then the stage, outside that range. Only the first
-		 * pair is checked free: further processes' ports are hoped so.
+		 * + 2i). Only the first pair is checked free: further
+		 * processes' ports are hoped so. The alert stage binds any free
+		 * port; its first start names it (pipeline_start).
 		 */
-		int nproc = o->collector_processes > 0 ? o->collector_processes : 1;
-		int aport;
-
 		if ((p->tcp_port = ch_free_port_pair()) < 0) {
 			snprintf(err, errlen, "no free pair of loopback ports");
 			free(p);
 			return NULL;
 		}
-		do
-			aport = net_free_port();
-		while (aport >= p->tcp_port && aport < p->tcp_port + 2 * nproc);
 		snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d",
 		    p->tcp_port);
-		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d",
-		    aport);
+		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:*");
+		p->alerts_pending = 1;
 	} else {
 		/* ipc endpoints in devsim's private directory: no ports to collide */
 		snprintf(p->push_ep, sizeof p->push_ep, "ipc://%s/push", p->dir);
@@ -146,6 +141,8 @@ s_ready_path(const struct pipeline *p, enum pl_role role, int i, char *out,
 	snprintf(out, len, "%s/%s-%d.ready", p->dir, pl_name[role], i);
 }
 
+static int s_alerts_bound(struct pipeline *p);
+
 int
 pipeline_start(struct pipeline *p, enum pl_role role, int i)
 {
@@ -157,9 +154,13 @@ pipeline_start(struct pipeline *p, enum pl_role role, int i)
 
 	snprintf(logp, sizeof logp, "%s/%s-%d.log", p->dir, pl_name[role], i);
 	s_ready_path(p, role, i, ready, sizeof ready);
+	if (role == PL_ANALYZER && p->alerts_pending)
+		return -1;	/* tcp: start the alert stage first */
 	if (proc_spawn(&pr, argv, logp, ready, p->dir) != 0)
 		return -1;
 	p->pids[role][i] = pr.pid;
+	if (role == PL_ALERTS && p->alerts_pending)
+		return s_alerts_bound(p);
 	return 0;
 }
 
@@ -177,6 +178,49 @@ pipeline_port(const struct pipeline *p, enum pl_role role, int i,
 	    util_monotime() < deadline)
 		s_msleep(50);
 	return port;
+}
+
+/* Every "tcp://127.0.0.1:*" of the file at path becomes ep. */
+static int
+s_set_alerts_ep(const char *path, const char *ep)
+{
+	static const char any[] = "tcp://127.0.0.1:*";
+	size_t len;
+	char *text = ch_slurp(path, &len), *p, *q;
+	FILE *f;
+
+	if (text == NULL || (f = fopen(path, "w")) == NULL) {
+		free(text);
+		return -1;
+	}
+	for (p = text; (q = strstr(p, any)) != NULL; p = q + sizeof any - 1) {
+		fwrite(p, 1, (size_t)(q - p), f);
+		fputs(ep, f);
+	}
+	fputs(p, f);
+	free(text);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/*
+ * tcp: the alert stage bound "tcp://127.0.0.1:*"; write the port it got
+ * into the configurations, for the analyzers and for its own restarts.
+ */
+static int
+s_alerts_bound(struct pipeline *p)
+{
+	int port = pipeline_port(p, PL_ALERTS, 0, "listen", 20);
+
+	if (port <= 0)
+		return -1;
+	snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d", port);
+	p->alerts_pending = 0;
+	/* In place: a test may have added to the files since. */
+	if (s_set_alerts_ep(p->config, p->alerts_ep) != 0 ||
+	    (strcmp(p->aconfig, p->config) != 0 &&
+	    s_set_alerts_ep(p->aconfig, p->alerts_ep) != 0))
+		return -1;
+	return 0;
 }
 
 int

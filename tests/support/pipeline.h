@@ -42,7 +42,11 @@ struct pipeline_opts {
 
 struct pipeline *pipeline_new(struct devsim *ds, const struct pipeline_opts *o,
     char *err, size_t errlen);
-/* Start instance i of a role; 0 or -1. */
+/*
+ * Start instance i of a role; 0 or -1. Over tcp the alert stage binds any
+ * free port at its first start, which then goes into the configuration:
+ * start it before the analyzers.
+ */
 int   pipeline_start(struct pipeline *p, enum pl_role role, int i);
 int   pipeline_start_all(struct pipeline *p);
 pid_t pipeline_pid(const struct pipeline *p, enum pl_role role, int i);

@@ -36,15 +36,28 @@ proc_bin(char *buf, size_t len, const char *name)
 	return buf;
 }
 
+/* In the child: fd 0 from /dev/null, fd to path appended (NULL: /dev/null). */
+static void
+s_redirect(int fd, const char *path)
+{
+	int f = path ? open(path, O_WRONLY | O_CREAT | O_APPEND, 0644) :
+	    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+
+	if (f >= 0 && f != fd) {
+		dup2(f, fd);
+		close(f);
+	}
+}
+
 int
-proc_spawn(struct proc *p, char *const argv[], const char *log,
-    const char *ready, const char *cwd)
+proc_spawn_io(struct proc *p, char *const argv[], const char *out,
+    const char *errp, const char *ready, const char *cwd)
 {
 	char *args[PROC_MAX_ARGS + 3];
 	size_t n = 0;
 
 	memset(p, 0, sizeof *p);
-	snprintf(p->log, sizeof p->log, "%s", log ? log : "");
+	snprintf(p->log, sizeof p->log, "%s", errp ? errp : "");
 	snprintf(p->ready, sizeof p->ready, "%s", ready ? ready : "");
 	for (; argv[n] && n < PROC_MAX_ARGS; n++)
 		args[n] = argv[n];
@@ -61,21 +74,22 @@ proc_spawn(struct proc *p, char *const argv[], const char *log,
 	}
 	if (p->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (log) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-			if (fd >= 0) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-				close(fd);
-			}
-		}
+		s_redirect(STDIN_FILENO, NULL);
+		s_redirect(STDOUT_FILENO, out);
+		s_redirect(STDERR_FILENO, errp);
 		if (cwd && chdir(cwd) != 0)
 			_exit(127);
 		execv(args[0], args);
 		_exit(127);
 	}
 	return 0;
+}
+
+int
+proc_spawn(struct proc *p, char *const argv[], const char *log,
+    const char *ready, const char *cwd)
+{
+	return proc_spawn_io(p, argv, log, log, ready, cwd);
 }
 
 int

@@ -31,13 +31,16 @@ struct proc {
 char *proc_bin(char *buf, size_t len, const char *name);
 
 /*
- * Start argv[0] with argv, stdout and stderr appended to log (NULL: kept),
- * in the directory cwd (NULL: the test's). With ready not NULL, any old
- * ready file is removed and "--ready-file READY" is added to argv. 0, or
- * -1 when it cannot fork.
+ * Start argv[0] with argv, stdin from /dev/null, stdout and stderr
+ * appended to log (NULL: /dev/null), in the directory cwd (NULL: the
+ * test's). With ready not NULL, any old ready file is removed and
+ * "--ready-file READY" is added to argv. 0, or -1 when it cannot fork.
+ * proc_spawn_io: the same with stdout and stderr apart.
  */
 int  proc_spawn(struct proc *p, char *const argv[], const char *log,
     const char *ready, const char *cwd);
+int  proc_spawn_io(struct proc *p, char *const argv[], const char *out,
+    const char *err, const char *ready, const char *cwd);
 
 /*
  * Wait up to timeout_s for the ready file: 0 once it is there, -1 when the

@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +15,21 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "tests/support/net.h"
+#include "tests/support/inetd.h"
 #include "tests/support/sshd.h"
 
+/*
+ * sshd runs in inetd mode (sshd -i), one process per connection, on ports
+ * the test process binds and keeps (tests/support/inetd.h): sshd cannot
+ * bind port 0 and say which port it got. Match LocalPort still tells the
+ * ports apart.
+ */
 struct sshd {
-	char   dir[512];
-	size_t n;
-	int    port[SSHD_MAX_PORTS];
-	pid_t  pid;
-	char   client[600];
+	char          dir[512];
+	size_t        n;
+	struct inetd *srv;
+	char          client[600];
 };
-
-static void
-s_msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static int
 s_sh(const char *fmt, ...)
@@ -46,15 +44,6 @@ s_sh(const char *fmt, ...)
 }
 
 static int
-s_all_listen(const struct sshd *sd)
-{
-	for (size_t i = 0; i < sd->n; i++)
-		if (!net_can_connect(sd->port[i]))
-			return 0;
-	return 1;
-}
-
-static int
 s_write_config(const struct sshd *sd, const char *const *cmds)
 {
 	char path[600];
@@ -63,9 +52,7 @@ s_write_config(const struct sshd *sd, const char *const *cmds)
 	snprintf(path, sizeof path, "%s/sshd_config", sd->dir);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
-	for (size_t i = 0; i < sd->n; i++)
-		fprintf(f, "Port %d\n", sd->port[i]);
-	fprintf(f, "ListenAddress 127.0.0.1\nHostKey %s/host_ed25519\n"
+	fprintf(f, "HostKey %s/host_ed25519\n"
 	    "PidFile %s/sshd.pid\nAuthorizedKeysFile %s/authorized_keys\n"
 	    "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
 	    "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
@@ -74,8 +61,8 @@ s_write_config(const struct sshd *sd, const char *const *cmds)
 	    "ForceCommand %s\n", sd->dir, sd->dir, sd->dir, cmds[0]);
 	/* Match blocks last: each port its own command. */
 	for (size_t i = 1; i < sd->n; i++)
-		fprintf(f, "Match LocalPort %d\n    ForceCommand %s\n", sd->port[i],
-		    cmds[i]);
+		fprintf(f, "Match LocalPort %d\n    ForceCommand %s\n",
+		    sshd_port(sd, i), cmds[i]);
 	return fclose(f);
 }
 
@@ -92,7 +79,6 @@ sshd_start(const char *dir, const char *const *cmds, size_t n, char *err,
 	}
 	sd = xcalloc(1, sizeof *sd);
 	sd->n = n;
-	sd->pid = -1;
 	snprintf(sd->dir, sizeof sd->dir, "%s/sshd", dir);
 	snprintf(sd->client, sizeof sd->client, "%s/client", sd->dir);
 	snprintf(conf, sizeof conf, "%s/sshd_config", sd->dir);
@@ -111,67 +97,33 @@ sshd_start(const char *dir, const char *const *cmds, size_t n, char *err,
 		return NULL;
 	}
 	mkdir("/run/sshd", 0755);
-	for (int attempt = 0; attempt < 5 && sd->pid < 0; attempt++) {
-		double end;
+	{
+		char *const argv[] = { (char *)(uintptr_t)"/usr/sbin/sshd",
+		    (char *)(uintptr_t)"-i", (char *)(uintptr_t)"-e",
+		    (char *)(uintptr_t)"-f", conf, NULL };
 
-		for (size_t i = 0; i < n; i++) {
-			int dup;
-
-			do {
-				sd->port[i] = net_free_port();
-				dup = 0;
-				for (size_t k = 0; k < i; k++)
-					dup |= sd->port[k] == sd->port[i];
-			} while (dup);
-		}
-		if (s_write_config(sd, cmds) != 0) {
-			snprintf(err, errlen, "cannot write %s", conf);
+		if ((sd->srv = inetd_start(n, argv, logp, err, errlen)) == NULL) {
 			free(sd);
 			return NULL;
-		}
-		if ((sd->pid = fork()) < 0) {
-			snprintf(err, errlen, "fork: %s", strerror(errno));
-			free(sd);
-			return NULL;
-		}
-		if (sd->pid == 0) {
-			int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-e", "-f",
-			    conf, (char *)NULL);
-			_exit(127);
-		}
-		end = util_monotime() + 10;
-		while (util_monotime() < end && !s_all_listen(sd)) {
-			if (waitpid(sd->pid, NULL, WNOHANG) == sd->pid) {
-				sd->pid = -1;
-				break;
-			}
-			s_msleep(10);
-		}
-		if (sd->pid > 0 && !s_all_listen(sd)) {
-			kill(sd->pid, SIGKILL);
-			waitpid(sd->pid, NULL, 0);
-			sd->pid = -1;
 		}
 	}
-	if (sd->pid < 0) {
+	if (s_write_config(sd, cmds) != 0) {
+		snprintf(err, errlen, "cannot write %s", conf);
+		sshd_stop(&sd);
+		return NULL;
+	}
+	/* sshd -t: a config sshd refuses fails here, not at the first login. */
+	if (s_sh("/usr/sbin/sshd -t -f %s >> %s 2>&1", conf, logp) != 0) {
 		FILE *f = fopen(logp, "r");
-		size_t k = 0;
+		size_t k = (size_t)snprintf(err, errlen, "sshd refuses %s: ", conf);
 
-		k = (size_t)snprintf(err, errlen, "sshd did not start: ");
 		if (f != NULL && k < errlen) {
 			k += fread(err + k, 1, errlen - k - 1, f);
 			err[k] = '\0';
 		}
 		if (f != NULL)
 			fclose(f);
-		free(sd);
+		sshd_stop(&sd);
 		return NULL;
 	}
 	return sd;
@@ -184,19 +136,7 @@ sshd_stop(struct sshd **sdp)
 
 	if (sd == NULL)
 		return;
-	if (sd->pid > 0) {
-		double end = util_monotime() + 10;
-
-		kill(sd->pid, SIGTERM);
-		while (waitpid(sd->pid, NULL, WNOHANG) != sd->pid) {
-			if (util_monotime() > end) {
-				kill(sd->pid, SIGKILL);
-				waitpid(sd->pid, NULL, 0);
-				break;
-			}
-			s_msleep(10);
-		}
-	}
+	inetd_stop(&sd->srv);
 	free(sd);
 	*sdp = NULL;
 }
@@ -204,13 +144,7 @@ sshd_stop(struct sshd **sdp)
 int
 sshd_port(const struct sshd *sd, size_t i)
 {
-	return i < sd->n ? sd->port[i] : -1;
-}
-
-pid_t
-sshd_pid(const struct sshd *sd)
-{
-	return sd->pid;
+	return i < sd->n ? inetd_port(sd->srv, i) : -1;
 }
 
 const char *
@@ -224,7 +158,7 @@ sshd_known_hosts(const struct sshd *sd, const char *path)
 {
 	for (size_t i = 0; i < sd->n; i++)
 		if (s_sh("printf '[127.0.0.1]:%d ' >> '%s' && cat %s/host_ed25519.pub "
-		    ">> '%s'", sd->port[i], path, sd->dir, path) != 0)
+		    ">> '%s'", sshd_port(sd, i), path, sd->dir, path) != 0)
 			return -1;
 	return 0;
 }

@@ -11,8 +11,9 @@
  *   sshd_stop(&sd);
  *
  * Public-key authentication only (a client key made in dir/sshd/client), as
- * the user running the test. sshd runs with PR_SET_PDEATHSIG (it dies with
- * the test) and is stopped by its pid.
+ * the user running the test. The ports are sockets this harness binds on
+ * port 0 and keeps; each connection gets its own `sshd -i` (inetd mode),
+ * with PR_SET_PDEATHSIG, stopped by pid at sshd_stop.
  */
 #ifndef LOGHAUL_TEST_SSHD_H
 #define LOGHAUL_TEST_SSHD_H
@@ -26,16 +27,15 @@
 struct sshd;
 
 /*
- * Keys, config and sshd in dir/sshd (created); port i runs cmds[i]
- * (n <= SSHD_MAX_PORTS). Waits up to 10 s until every port accepts.
- * NULL with a reason (and sshd's log) in err.
+ * Keys and config in dir/sshd (created); port i runs cmds[i]
+ * (n <= SSHD_MAX_PORTS). Every port accepts on return. NULL with a reason
+ * (and sshd's log) in err.
  */
 struct sshd *sshd_start(const char *dir, const char *const *cmds, size_t n,
     char *err, size_t errlen);
 /* SIGTERM, wait (bounded, then SIGKILL); NULL-safe, sets *sd NULL. */
 void         sshd_stop(struct sshd **sd);
 int          sshd_port(const struct sshd *sd, size_t i);
-pid_t        sshd_pid(const struct sshd *sd);
 /* The client's private key file (absolute path). */
 const char  *sshd_client_key(const struct sshd *sd);
 /* Append "[127.0.0.1]:PORT <host key>" for every port to path; 0 or -1. */
