@@ -141,7 +141,8 @@ test: deps
 # 150 s each; all of them together are most of make test's minutes).
 # Under a minute on two cores; make test stays the full suite.
 SLOW_SUITES := pipeline collector_crash collector_killpoints devsim netns \
-	hostile_device hostile_peer collector collector_faults
+	hostile_device hostile_peer collector collector_faults collector_incremental \
+	devsim_iftable
 empty :=
 space := $(empty) $(empty)
 check: deps
