@@ -6,32 +6,18 @@
 
 #include "collector/devclock.h"
 #include "collector/tzfile.h"
+#include "tests/support/fixture.h"
 
 #define Z(y, mo, d, h, mi, s, ms) devtime_civil_ms(y, mo, d, h, mi, s, ms)
 
-/* A real output from $LOGHAUL_FIXTURES/ntc-templates-clock. */
+/* A real output from the fixtures' ntc-templates-clock folder. */
 static char *
 fixture(const char *name, size_t *len)
 {
-	const char *dir = getenv("LOGHAUL_FIXTURES");
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
+	char rel[256];
 
-	snprintf(path, sizeof path, "%s/ntc-templates-clock/%s",
-	    dir ? dir : "tests/fixtures/real", name);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s (set LOGHAUL_FIXTURES)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
+	snprintf(rel, sizeof rel, "ntc-templates-clock/%s", name);
+	return fixture_read(rel, len);
 }
 
 static void

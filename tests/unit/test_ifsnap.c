@@ -12,15 +12,7 @@
 #include "collector/ifsnap.h"
 #include "common/util.h"
 #include "common/ydoc.h"
-#include "tests/support/devsim_harness.h"
-
-static const char *
-s_fixtures(void)
-{
-	const char *d = getenv("LOGHAUL_FIXTURES");
-
-	return d ? d : "tests/fixtures/real";
-}
+#include "tests/support/fixture.h"
 
 /* The expected states of a Cisco/Arista Status + Protocol pair. */
 static void
@@ -59,16 +51,15 @@ s_field(struct ydoc_node *item, const char *key)
 static void
 s_check(enum platform_id p, const char *name)
 {
-	char *raw_path = xasprintf("%s/ntc-templates/%s.raw", s_fixtures(), name);
-	char *yml_path = xasprintf("%s/ntc-templates/%s.yml", s_fixtures(), name);
+	char *raw_path = xasprintf("ntc-templates/%s.raw", name);
+	char *yml_path = xasprintf("%s/ntc-templates/%s.yml", fixture_dir(), name);
 	struct ifsnap s = { 0 };
 	struct ydoc *d = NULL;
 	struct ydoc_node root, samples;
 	size_t len, nwant = 0, k = 0;
-	char *raw = devsim_slurp(raw_path, &len), err[256];
+	char *raw = fixture_read(raw_path, &len), err[256];
 	int nxos = p == PLATFORM_CISCO_NXOS;
 
-	cr_assert_not_null(raw, "%s", raw_path);
 	cr_assert_eq(ifsnap_parse(p, raw, len, &s, err, sizeof err), 0, "%s: %s",
 	    name, err);
 	cr_expect_eq(s.nskipped, 0, "%s: %zu rows not understood", name,

@@ -6,39 +6,10 @@
 
 #include "collector/cursor.h"
 #include "collector/logparse.h"
+#include "tests/support/fixture.h"
 
 /* 2026-01-15T12:00:00Z */
 #define NOW_MS 1768478400000LL
-
-static const char *
-fixtures(void)
-{
-	const char *d = getenv("LOGHAUL_FIXTURES");
-
-	return d ? d : "tests/fixtures/real";
-}
-
-static char *
-slurp(const char *rel, size_t *len)
-{
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", fixtures(), rel);
-	f = fopen(path, "rb");
-	cr_assert_not_null(f, "cannot open %s (set LOGHAUL_FIXTURES)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static int
 beq(struct wire_bytes b, const char *s)
@@ -97,7 +68,7 @@ load_yml(const char *rel, struct yent *out, size_t max)
 	int expect = 0, in_list = 0, in_msg = 0, done = 0;
 	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", fixtures(), rel);
+	snprintf(path, sizeof(path), "%s/%s", fixture_dir(), rel);
 	f = fopen(path, "rb");
 	cr_assert_not_null(f, "cannot open %s", path);
 	cr_assert(yaml_parser_initialize(&p));
@@ -215,7 +186,7 @@ check_fixture(int num, size_t want_cut, const char *want_cut_bytes)
 
 	snprintf(raw, sizeof(raw), "ntc-templates/cisco_ios_show_logging_%d.raw", num);
 	snprintf(yml, sizeof(yml), "ntc-templates/cisco_ios_show_logging_%d.yml", num);
-	buf = slurp(raw, &len);
+	buf = fixture_read(raw, &len);
 	ny = load_yml(yml, y, 32);
 	cr_assert_gt(ny, 0);
 	logparse_result_init(&r);
@@ -315,7 +286,7 @@ Test(logparse, ntc_2_crlf_cut_and_backwards_time)
 {
 	struct logparse_result r;
 	size_t len;
-	char *buf = slurp("ntc-templates/cisco_ios_show_logging_2.raw", &len);
+	char *buf = fixture_read("ntc-templates/cisco_ios_show_logging_2.raw", &len);
 
 	check_fixture(2, 1, "IEEE PD");
 	logparse_result_init(&r);
@@ -333,7 +304,7 @@ Test(logparse, ntc_3_untagged_and_restart_banner)
 {
 	struct logparse_result r;
 	size_t len;
-	char *buf = slurp("ntc-templates/cisco_ios_show_logging_3.raw", &len);
+	char *buf = fixture_read("ntc-templates/cisco_ios_show_logging_3.raw", &len);
 
 	check_fixture(3, 0, NULL);
 	logparse_result_init(&r);
@@ -355,7 +326,7 @@ Test(logparse, ntc_4_time_zone)
 {
 	struct logparse_result r;
 	size_t len;
-	char *buf = slurp("ntc-templates/cisco_ios_show_logging_4.raw", &len);
+	char *buf = fixture_read("ntc-templates/cisco_ios_show_logging_4.raw", &len);
 
 	check_fixture(4, 0, NULL);
 	logparse_result_init(&r);
@@ -371,7 +342,7 @@ Test(logparse, ntc_5_unsynced_and_indented_continuation)
 {
 	struct logparse_result r;
 	size_t len;
-	char *buf = slurp("ntc-templates/cisco_ios_show_logging_5.raw", &len);
+	char *buf = fixture_read("ntc-templates/cisco_ios_show_logging_5.raw", &len);
 
 	check_fixture(5, 1, "rtual-PPP2, changed state to down");
 	logparse_result_init(&r);
@@ -445,7 +416,7 @@ napalm(const char *name)
 	size_t len;
 
 	snprintf(rel, sizeof(rel), "napalm-logs/%s_syslog.msg", name);
-	s = slurp(rel, &len);
+	s = fixture_read(rel, &len);
 	cr_assert_eq(s[0], '<');
 	p = strchr(s, '>');
 	cr_assert_not_null(p);
@@ -1180,7 +1151,7 @@ Test(logparse, starts_junos_tags_are_subsystem_event)
 static char *
 xr_real(size_t *len)
 {
-	char *s = slurp("genieparser/iosxr_show_logging.txt", len), *p;
+	char *s = fixture_read("genieparser/iosxr_show_logging.txt", len), *p;
 
 	p = strstr(s, "RP/0/RP0/CPU0:R2_xr#");
 	cr_assert_not_null(p);
@@ -1273,7 +1244,7 @@ Test(logparse, real_junos_tags)
 {
 	struct logparse_result r;
 	size_t len, n = 0, jam = 0, tagged = 0;
-	char *s = slurp("genieparser/junos_show_log_messages.txt", &len);
+	char *s = fixture_read("genieparser/junos_show_log_messages.txt", &len);
 	char *out = malloc(len + 1), *line, *save = NULL;
 
 	/* the capture's command line and 8-space indentation are the test's

@@ -15,6 +15,7 @@
 #include "analyzer/rules.h"
 #include "analyzer/rules_int.h"
 #include "analyzer/ruletool.h"
+#include "tests/support/fixture.h"
 #include "tests/support/rulepack.h"
 
 #define MAXHITS 16
@@ -71,13 +72,6 @@ s_collect(const struct rules_hit *rh, void *arg)
 			    rh->captures[i].ptr, rh->captures[i].len);
 	}
 	return 0;
-}
-
-static const char *
-s_fixtures(void)
-{
-	const char *s = getenv("LOGHAUL_FIXTURES");
-	return s ? s : "tests/fixtures/real";
 }
 
 static struct rules *
@@ -210,7 +204,7 @@ Test(rules, napalm_logs_lines_yield_their_yang_interface_and_state)
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s/napalm-logs", s_fixtures());
+	snprintf(dir, sizeof(dir), "%s/napalm-logs", fixture_dir());
 	cr_assert_not_null(d = opendir(dir), "no fixtures at %s", dir);
 	while ((de = readdir(d)) != NULL) {
 		size_t nl = strlen(de->d_name), len;
@@ -354,10 +348,10 @@ Test(rules, ntc_templates_ios_buffers_yield_their_interface_events)
 		int nwant, ngot = 0, ncount = 0, i;
 
 		snprintf(path, sizeof(path), "%s/ntc-templates/cisco_ios_show_logging_%d.yml",
-		    s_fixtures(), f);
+		    fixture_dir(), f);
 		nwant = s_ntc_expected(path, want, 32);
 		snprintf(path, sizeof(path), "%s/ntc-templates/cisco_ios_show_logging_%d.raw",
-		    s_fixtures(), f);
+		    fixture_dir(), f);
 		buf = s_slurp(path, &len);
 		/* every line of the output, header included, as the collector
 		 * might pass it; CR stripped as the collector does */
