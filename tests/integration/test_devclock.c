@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "common/util.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
 /*
  * The last time before `before` (unix s) when New York's offset changed
@@ -387,26 +389,33 @@ Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 	char *spec, *cfg, *out, *log, *text = NULL, *logtext;
 	struct devsim *ds;
 	struct ch_conf co = { 0 };
-	int port = ch_free_port_pair(), done = 0;
+	struct proc pc;
+	int port, done = 0;
 	size_t len;
-	pid_t pid;
 	const char *dargs[] = { "--devices", "6", "--prefill", "3", NULL };
 
-	cr_assert_gt(port, 0);
 	ds = s_start(skew_spec, dargs, tmpd, &spec);
 	s_forget_zone(devsim_dir(ds));
-	snprintf(extra, sizeof extra, "  metrics: 127.0.0.1:%d\n"
-	    "  clock: {check: 1h, skew_warn: 10s}\n", port);
+	/* port 0: the collector binds a free one and names it in its ready file */
+	snprintf(extra, sizeof extra, "  metrics: 127.0.0.1:0\n"
+	    "  clock: {check: 1h, skew_warn: 10s}\n");
 	co.collector_extra = extra;
 	cfg = ch_config(devsim_dir(ds), "c.yaml", &co);
 	out = xasprintf("%s/out.jsonl", devsim_dir(ds));
 	log = xasprintf("%s/collector.log", devsim_dir(ds));
 	{
-		const char *args[] = { "--config", cfg, "--print", NULL };
+		char bin[512], *ready = xasprintf("%s/collector.ready",
+		    devsim_dir(ds));
+		char *const args[] = { proc_bin(bin, sizeof bin,
+		    "loghaul-collector"), "--config", cfg, "--print", NULL };
 
-		pid = ch_spawn("loghaul-collector", args, devsim_dir(ds), out, log);
+		cr_assert_eq(proc_spawn_io(&pc, args, out, log, ready,
+		    devsim_dir(ds)), 0);
+		free(ready);
 	}
-	cr_assert_gt(pid, 0);
+	cr_assert_eq(proc_wait_ready(&pc, 30), 0, "the collector did not start");
+	port = proc_ready_value(&pc, "metrics");
+	cr_assert_gt(port, 0);
 	for (double end = util_monotime() + 30; !done && util_monotime() < end;) {
 		free(text);
 		text = s_metrics(port);
@@ -416,7 +425,7 @@ Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 		if (!done)
 			usleep(200 * 1000);
 	}
-	cr_assert_eq(ch_term(pid, 30), 0);
+	cr_assert_eq(proc_stop(&pc, SIGTERM, 30), 0);
 	cr_assert(done, "not every device's skew in:\n%s", text ? text : "(none)");
 	logtext = ch_slurp(log, &len);
 	cr_assert_not_null(logtext);
