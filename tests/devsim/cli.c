@@ -437,7 +437,9 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 		s_error(s, e, line, col, bi, t, &r->out);
 		return;
 	}
+	/* a command without '|' has no filter and keeps its pager */
 	f.n = 0;
+	f.no_more = 0;
 	if (bar && ((s->dev->faults & FAULT(NO_OUTPUT_FILTER)) ||
 	    filter_parse(s->dev->plat, bar + 1, &f) < 0)) {
 		/* an old IOS knows no output modifiers: the caret is at '|' */
