@@ -165,6 +165,9 @@ sshc_text_find_echo(const char *buf, size_t len, const char *cmd,
 	size_t pos = 0, cl = strlen(cmd), pl = prompt ? strlen(prompt) : 0;
 	char line[512];
 
+	/* Nothing read yet: the buffer may be unallocated (sshc_release). */
+	if (buf == NULL || len == 0)
+		return 0;
 	/* Only the first lines matter: stale prompts are few. */
 	for (int n = 0; n < 8; n++) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);

@@ -85,6 +85,9 @@ Test(sshc_text, echo)
 	/* No complete line yet: undecided. */
 	cr_assert_not(sshc_text_find_echo(S("R1#show log"), "show logging",
 	    "R1#", &end));
+	/* Nothing read yet, the buffer released (sshc_release): undecided,
+	 * and no null pointer reaches memchr (UBSan aborted the collector). */
+	cr_assert_not(sshc_text_find_echo(NULL, 0, "show logging", "R1#", &end));
 	/* A log line that ends in the command is not an echo. */
 	cr_assert(sshc_text_find_echo(S("%PARSER-5-CFGLOG_LOGGEDCMD: User:a "
 	    "logged command:show logging\r\n"), "show logging", "R1#", &end));
