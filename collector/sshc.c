@@ -966,12 +966,6 @@ sshc_errmsg(const struct sshc *s)
 	return s->errmsg;
 }
 
-const char *
-sshc_name(const struct sshc *s)
-{
-	return s->name;
-}
-
 unsigned
 sshc_pages(const struct sshc *s)
 {

@@ -203,8 +203,6 @@ const char      *sshc_strstate(enum sshc_state st);
 enum cerr        sshc_error(const struct sshc *s);
 /* "state=AUTH: ..." for the last error; "" if none. Never holds secrets. */
 const char      *sshc_errmsg(const struct sshc *s);
-/* The device name (inventory key). */
-const char      *sshc_name(const struct sshc *s);
 /* Pager prompts answered in the last poll (devices that ignore paging-off). */
 unsigned         sshc_pages(const struct sshc *s);
 /* The exact prompt learned on the shell, "" before SETUP. */
