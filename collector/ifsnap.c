@@ -402,6 +402,31 @@ s_header(enum table t, const char *l, size_t n, struct cols *c)
 	}
 }
 
+/*
+ * Make the rows built in ps the rows of s: s takes ps's arena and points
+ * its rows into it; whatever s held before is freed.
+ */
+static void
+s_publish(struct parse *ps, struct ifsnap *s)
+{
+	free(s->rows);
+	free(s->text);
+	s->text = ps->arena;
+	s->cap = ps->acap;
+	s->nrows = ps->npv;
+	s->rows = xcalloc(ps->npv ? ps->npv : 1, sizeof *s->rows);
+	for (size_t i = 0; i < ps->npv; i++) {
+		s->rows[i].name = ps->arena + ps->pv[i].name;
+		s->rows[i].descr = ps->arena + ps->pv[i].descr;
+		s->rows[i].descr_len = ps->pv[i].descr_len;
+		s->rows[i].admin = ps->pv[i].admin;
+		s->rows[i].oper = ps->pv[i].oper;
+	}
+	free(ps->pv);
+	ps->pv = NULL;
+	ps->arena = NULL;
+}
+
 /* Read the rows of table t in out[0..len) into s (replacing it). */
 static int
 s_parse_table(enum table t, const char *cmd, const char *out, size_t len,
@@ -446,18 +471,7 @@ s_parse_table(enum table t, const char *cmd, const char *out, size_t len,
 		    "output", cmd, len);
 		return -1;
 	}
-	s->text = ps.arena;
-	s->cap = ps.acap;
-	s->nrows = ps.npv;
-	s->rows = xcalloc(ps.npv ? ps.npv : 1, sizeof *s->rows);
-	for (size_t i = 0; i < ps.npv; i++) {
-		s->rows[i].name = ps.arena + ps.pv[i].name;
-		s->rows[i].descr = ps.arena + ps.pv[i].descr;
-		s->rows[i].descr_len = ps.pv[i].descr_len;
-		s->rows[i].admin = ps.pv[i].admin;
-		s->rows[i].oper = ps.pv[i].oper;
-	}
-	free(ps.pv);
+	s_publish(&ps, s);
 	return 0;
 }
 
@@ -510,15 +524,7 @@ ifsnap_add_descr(enum platform_id p, struct ifsnap *s, const char *out,
 		    hit ? hit->descr_len : r->descr_len, r->admin, r->oper);
 	}
 	s->nskipped += d.nskipped;
-	free(s->text);
-	s->text = ps.arena;
-	s->cap = ps.acap;
-	for (size_t i = 0; i < ps.npv; i++) {
-		s->rows[i].name = ps.arena + ps.pv[i].name;
-		s->rows[i].descr = ps.arena + ps.pv[i].descr;
-		s->rows[i].descr_len = ps.pv[i].descr_len;
-	}
-	free(ps.pv);
+	s_publish(&ps, s);
 	ifsnap_free(&d);
 	return 0;
 }
