@@ -359,10 +359,10 @@ s_reserve(struct cursor_batch *b, size_t n)
 	b->cap_ = cap;
 }
 
-static void
-s_add_line(struct cursor_batch *b, const struct logparse_result *pr, size_t e)
+/* A new line record from entry e, with e's stamp; the caller sets the rest. */
+static struct wire_rec *
+s_new_line(struct cursor_batch *b, const struct logparse_entry *en, size_t e)
 {
-	const struct logparse_entry *en = &pr->entries[e];
 	struct wire_rec *r;
 
 	s_reserve(b, b->nrecs + 1);
@@ -371,12 +371,21 @@ s_add_line(struct cursor_batch *b, const struct logparse_result *pr, size_t e)
 	r->kind = REC_LINE;
 	r->ts_ms = en->ts_ms;
 	r->ts_raw = en->ts;
-	r->seq = s_has_seq(en) ? en->seq : 0;
-	r->tag = en->tag;
-	r->line = en->raw;
 	b->src_[b->nrecs].ent = e;
 	b->src_[b->nrecs].gap = CURSOR_GAP_NONE;
 	b->nrecs++;
+	return r;
+}
+
+static void
+s_add_line(struct cursor_batch *b, const struct logparse_result *pr, size_t e)
+{
+	const struct logparse_entry *en = &pr->entries[e];
+	struct wire_rec *r = s_new_line(b, en, e);
+
+	r->seq = s_has_seq(en) ? en->seq : 0;
+	r->tag = en->tag;
+	r->line = en->raw;
 }
 
 /*
@@ -397,17 +406,9 @@ s_add_grown(struct cursor_batch *b, const struct cursor_pos *p,
 	    en->raw.ptr[p->whole_len] != '\n' ||
 	    logparse_hash(en->raw.ptr, p->whole_len) != p->whole_fp)
 		return 0;
-	s_reserve(b, b->nrecs + 1);
-	r = &b->recs[b->nrecs];
-	memset(r, 0, sizeof(*r));
-	r->kind = REC_LINE;
-	r->ts_ms = en->ts_ms;
-	r->ts_raw = en->ts;
+	r = s_new_line(b, en, e);
 	r->line.ptr = en->raw.ptr + p->whole_len + 1;
 	r->line.len = en->raw.len - p->whole_len - 1;
-	b->src_[b->nrecs].ent = e;
-	b->src_[b->nrecs].gap = CURSOR_GAP_NONE;
-	b->nrecs++;
 	return 1;
 }
 
