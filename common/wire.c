@@ -83,9 +83,21 @@ ifkind_str(enum ifkind k)
 	case IFK_LINK:		return "link";
 	case IFK_PROTOCOL:	return "protocol";
 	case IFK_ADMIN:		return "admin";
+	case IFK_SNAPSHOT:	return "snapshot";
 	case IFK_NONE:		break;
 	}
 	return "";
+}
+
+const char *
+wire_ifrow_str(enum wire_ifrow_state s)
+{
+	switch (s) {
+	case WIRE_IFROW_UP:	return "up";
+	case WIRE_IFROW_DOWN:	return "down";
+	case WIRE_IFROW_UNKNOWN: break;
+	}
+	return "unknown";
 }
 
 /*

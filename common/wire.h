@@ -1,5 +1,5 @@
 /*
- * wire.h — loghaul's wire format, version 2, and the socket topology that
+ * wire.h — loghaul's wire format, version 3, and the socket topology that
  * carries it. This header is the contract between collector, analyzer and
  * alert stage; wire.c is its only encoder and decoder.
  *
@@ -35,8 +35,15 @@
  *
  *  WIRE_BATCH (collector -> analyzer)
  *     collector(str) device(str) platform(str) first_id(uint) last_id(uint)
+ *     rx_ms(int)
  *     records: array of [ id(uint) kind(uint) ts_ms(int) ts_raw(bin|ref)
  *                         seq(uint) tag(str|ref) line(bin) ]
+ *              a REC_SNAPSHOT record has one element more, its table:
+ *                       [ ... line(bin) ifs: array of
+ *                         [ name(bin) descr(bin) admin(uint) oper(uint) ] ]
+ *     rx_ms is the collector's wall clock (ms since epoch) when it had read
+ *     the output the batch's records come from (one poll: a batch never
+ *     mixes polls); 0 unknown. Version 3 added it and REC_SNAPSHOT.
  *     A record's id travels as its difference from first_id (modulo 2^64,
  *     so any id can be sent): usually one byte instead of nine. ts_raw and
  *     tag are usually bytes of the line; then they travel as a ref, the
@@ -53,7 +60,10 @@
  *     events: array of [ id(uint) rule(str) event(str) platform(str)
  *                        interface(bin) state(uint) kind(uint)
  *                        severity(str) ts_ms(int) ts_raw(bin) line(bin)
- *                        captures: map bin->bin ]
+ *                        captures: map bin->bin  rx_ms(int) ]
+ *     rx_ms is the rx_ms of the batch the event's record came in.
+ *     An event of kind IFK_SNAPSHOT is one row of a REC_SNAPSHOT record
+ *     (see enum ifkind).
  *     The (collector, device, first_id, last_id) of an EVENTS message is that
  *     of the batch the events came from: the alert stage's ACK names it, and
  *     the analyzer then ACKs that batch to its collector. A batch with no
@@ -87,11 +97,12 @@
 #include "common/cerr.h"
 
 #define WIRE_MAGIC        "LH"
-#define WIRE_VERSION      2u
+#define WIRE_VERSION      3u
 #define WIRE_MAX_FRAME    (16u * 1024 * 1024)	/* bytes */
 #define WIRE_MAX_RECORDS  65536u		/* records or events per frame */
 #define WIRE_MAX_LINE     (1u * 1024 * 1024)	/* one line's bytes; also any str/bin field */
 #define WIRE_MAX_CAPTURES 64u			/* captures per event */
+#define WIRE_MAX_IFS      65536u		/* rows of one snapshot record */
 /*
  * MessagePack values per frame. Decoding costs memory per value, not per
  * byte, so this bounds what one hostile 16 MiB frame can make us allocate.
@@ -106,14 +117,44 @@ enum wire_type {
 };
 
 enum rec_kind {
-	REC_LINE = 0,	/* a log message (with its continuation lines) */
-	REC_GAP  = 1,	/* lines were lost on the device: line says why */
+	REC_LINE     = 0,	/* a log message (with its continuation lines) */
+	REC_GAP      = 1,	/* lines were lost on the device: line says why */
+	/*
+	 * The device's interface table, read after the records before it:
+	 * ts_ms is the collector's wall clock when the table was read,
+	 * ts_raw and line are empty, seq is 0, tag says why it was taken
+	 * (WIRE_SNAP_*), ifs holds the rows.
+	 */
+	REC_SNAPSHOT = 2,
 };
+#define REC_KIND_MAX REC_SNAPSHOT
+
+/* Why a snapshot was taken: a REC_SNAPSHOT record's tag. */
+#define WIRE_SNAP_START    "start"	/* the session (re)started */
+#define WIRE_SNAP_PERIODIC "periodic"	/* collector.snapshot_interval */
+/* after a gap: the gap's reason, cursor_gap_str(): "wrap", "cleared",
+ * "reload" */
+
+/* A snapshot row's admin or operational state. */
+enum wire_ifrow_state {
+	WIRE_IFROW_UNKNOWN = 0,
+	WIRE_IFROW_UP      = 1,
+	WIRE_IFROW_DOWN    = 2,
+};
+#define WIRE_IFROW_MAX WIRE_IFROW_DOWN
 
 /* Bytes with a length; not NUL-terminated in general. */
 struct wire_bytes {
 	const char *ptr;
 	size_t      len;
+};
+
+/* One row of a snapshot: an interface as the device spells it. */
+struct wire_ifrow {
+	struct wire_bytes     name;	/* non-empty */
+	struct wire_bytes     descr;	/* device bytes, any; empty when none */
+	enum wire_ifrow_state admin;	/* DOWN: shut down by configuration */
+	enum wire_ifrow_state oper;	/* line protocol */
 };
 
 /*
@@ -128,6 +169,9 @@ struct wire_rec {
 	uint64_t          seq;		/* device sequence number; 0 when none */
 	struct wire_bytes tag;		/* "LINK-3-UPDOWN"; empty when none */
 	struct wire_bytes line;		/* the raw message bytes */
+	/* REC_SNAPSHOT only (else 0 and NULL): the table's rows */
+	size_t             nifs;
+	struct wire_ifrow *ifs;		/* on decode: owned by the message */
 };
 
 /* Which batch a message is about. */
@@ -141,6 +185,7 @@ struct wire_key {
 struct wire_batch {
 	struct wire_key   key;
 	struct wire_bytes platform;
+	int64_t           rx_ms;	/* collector's wall clock at the read */
 	size_t            nrecs;
 	struct wire_rec  *recs;		/* owned by the decoded message */
 };
@@ -157,7 +202,16 @@ enum ifkind {
 	IFK_LINK     = 1,
 	IFK_PROTOCOL = 2,
 	IFK_ADMIN    = 3,
+	/*
+	 * A snapshot row (REC_SNAPSHOT): state is what the device's table
+	 * says (admin down, else the line protocol); rule "snapshot", event
+	 * "interface_snapshot", interface canonical, line empty, ts_ms the
+	 * snapshot's; captures "reason" (the record's tag) and, when the
+	 * row has one, "description".
+	 */
+	IFK_SNAPSHOT = 4,
 };
+#define IFK_MAX IFK_SNAPSHOT
 
 struct wire_capture {
 	struct wire_bytes name;
@@ -178,6 +232,7 @@ struct wire_event {
 	struct wire_bytes    line;
 	size_t               ncaptures;
 	struct wire_capture *captures;
+	int64_t              rx_ms;	/* the batch's rx_ms; 0 unknown */
 };
 
 struct wire_events {
@@ -242,6 +297,8 @@ int wire_bytes_eq(struct wire_bytes a, struct wire_bytes b);
 char *wire_bytes_dup(struct wire_bytes a);
 
 const char *ifstate_str(enum ifstate s);	/* "down", "up", "admin_down", "unknown" */
-const char *ifkind_str(enum ifkind k);		/* "link", "protocol", "admin", "" */
+const char *ifkind_str(enum ifkind k);		/* "link", "protocol", "admin",
+						 * "snapshot", "" */
+const char *wire_ifrow_str(enum wire_ifrow_state s);	/* "up", "down", "unknown" */
 
 #endif

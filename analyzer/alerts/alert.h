@@ -29,6 +29,24 @@
  * placement would rewrite the meaning of later events, is stale: counted,
  * ignored.
  *
+ * Reconciliation. An event of kind IFK_SNAPSHOT is one row of the device's
+ * interface table, read after the records before it (a gap, the session's
+ * start, the periodic snapshot). It is the device's truth, and acts only
+ * where loghaul's belief differs:
+ *   - an interface the stage has never seen takes the row's state as its
+ *     baseline, silently (a port that was always down is no news);
+ *   - a row older than the interface's last event (by record id) is stale;
+ *   - a row that agrees with the interface's state changes nothing;
+ *   - a row that differs makes the transition a line would have made
+ *     (fire, resolve, admin), each change marked reconciled = 1 with the
+ *     snapshot's reason; it is not counted toward flapping.
+ * Interfaces absent from a snapshot are left as they are.
+ *
+ * Descriptions. Every interface keeps the latest description the device
+ * gave (a snapshot row's, or an event's "description" capture), cut to
+ * ALERT_MAX_DESCR bytes; every change carries the interface's description
+ * at the time. A snapshot row without one clears it.
+ *
  * The engine does no I/O and reads no clock: callers pass "now" (wall-clock
  * milliseconds), so tests are deterministic and a restart replays the same.
  */
@@ -44,6 +62,7 @@
 #define ALERT_MAX_IFNAME  256		/* longer interface names are refused */
 #define ALERT_MAX_LINE    8192		/* a longer line is cut in alerts */
 #define ALERT_MAX_FIELD   256		/* rule, event, severity, platform, ts_raw */
+#define ALERT_MAX_DESCR   256		/* a longer description is cut */
 #define ALERT_MAX_IFACES  (1u << 20)	/* interfaces tracked, all devices */
 #define ALERT_HIST_MAX    16		/* events remembered per interface */
 #define ALERT_HIST_KEEP_MS (10 * 60 * 1000)	/* ... for this long */
@@ -84,7 +103,14 @@ struct alert_change {
 	int64_t           starts_at;	/* ms: when the alert began */
 	int64_t           ends_at;	/* ms: resolved only; else 0 */
 	int64_t           raised_at;	/* ms wall clock: when the stage made it */
+	int64_t           received_at;	/* ms: when the collector read the
+					 * event's line (wire rx_ms); 0 unknown */
 	int               late;		/* about the past: from a late event */
+	int               reconciled;	/* made by a snapshot, not a line */
+	struct alert_str  reason;	/* reconciled: the snapshot's reason
+					 * ("wrap", "start", ...); else empty */
+	struct alert_str  description;	/* the interface's description;
+					 * empty when none is known */
 };
 
 /* A growable list of changes; the list owns them. */
@@ -115,6 +141,7 @@ struct alert_hist {
  */
 struct alert_iface {
 	struct alert_str     device, name;
+	struct alert_str     descr;	/* latest description; empty: none */
 	uint64_t             last_id;	/* record id of the last applied event */
 	enum ifstate         state;
 	enum alert_type      open;	/* the alert now open */
