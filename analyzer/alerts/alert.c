@@ -31,6 +31,41 @@ alert_str_free(struct alert_str *s)
 	s->len = 0;
 }
 
+size_t
+alert_utf8_cut(const char *p, size_t len, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (len <= max)
+		return len;
+	/* The last byte kept that is not a continuation byte starts a
+	 * sequence: cut before it when its sequence does not fit. Bytes that
+	 * are no UTF-8 at all are cut where they fall. */
+	for (size_t j = max; j > 0 && max - j < 4; j--) {
+		unsigned char c = u[j - 1];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return max - (j - 1) < need ? j - 1 : max;
+	}
+	return max;
+}
+
+struct wire_bytes
+alert_capture(const struct wire_event *ev, const char *name)
+{
+	struct wire_bytes none = { NULL, 0 };
+	size_t n = strlen(name);
+
+	for (size_t i = 0; i < ev->ncaptures; i++)
+		if (ev->captures[i].name.len == n &&
+		    memcmp(ev->captures[i].name.ptr, name, n) == 0)
+			return ev->captures[i].value;
+	return none;
+}
+
 struct alert_change *
 alert_change_new(void)
 {
@@ -45,6 +80,8 @@ alert_change_new(void)
 	alert_str_set(&c->platform, "", 0, 0);
 	alert_str_set(&c->ts_raw, "", 0, 0);
 	alert_str_set(&c->line, "", 0, 0);
+	alert_str_set(&c->reason, "", 0, 0);
+	alert_str_set(&c->description, "", 0, 0);
 	return c;
 }
 
@@ -62,6 +99,8 @@ alert_change_dup(const struct alert_change *src)
 	memset(&c->platform, 0, sizeof c->platform);
 	memset(&c->ts_raw, 0, sizeof c->ts_raw);
 	memset(&c->line, 0, sizeof c->line);
+	memset(&c->reason, 0, sizeof c->reason);
+	memset(&c->description, 0, sizeof c->description);
 	alert_str_set(&c->device, src->device.p, src->device.len, SIZE_MAX);
 	alert_str_set(&c->interface, src->interface.p, src->interface.len, SIZE_MAX);
 	alert_str_set(&c->rule, src->rule.p, src->rule.len, SIZE_MAX);
@@ -70,6 +109,9 @@ alert_change_dup(const struct alert_change *src)
 	alert_str_set(&c->platform, src->platform.p, src->platform.len, SIZE_MAX);
 	alert_str_set(&c->ts_raw, src->ts_raw.p, src->ts_raw.len, SIZE_MAX);
 	alert_str_set(&c->line, src->line.p, src->line.len, SIZE_MAX);
+	alert_str_set(&c->reason, src->reason.p, src->reason.len, SIZE_MAX);
+	alert_str_set(&c->description, src->description.p,
+	    src->description.len, SIZE_MAX);
 	return c;
 }
 
@@ -88,6 +130,8 @@ alert_change_free(struct alert_change **cp)
 	alert_str_free(&c->platform);
 	alert_str_free(&c->ts_raw);
 	alert_str_free(&c->line);
+	alert_str_free(&c->reason);
+	alert_str_free(&c->description);
 	free(c);
 	*cp = NULL;
 }
@@ -180,6 +224,7 @@ s_iface_free(struct alert_iface *f)
 {
 	alert_str_free(&f->device);
 	alert_str_free(&f->name);
+	alert_str_free(&f->descr);
 	alert_change_free(&f->opened);
 	alert_change_free(&f->last);
 	for (uint32_t i = 0; i < f->nhist; i++)
@@ -440,6 +485,60 @@ s_flap_del(struct alert_engine *e, struct alert_iface *f)
 	f->flapping_idx = -1;
 }
 
+struct alert_iface *
+alert_find(struct alert_engine *e, const struct alert_str *device,
+    const char *name, size_t len)
+{
+	uint64_t h = s_hash2(device->p, device->len, name, len);
+
+	return s_find(e, device->p, device->len, name, len, h);
+}
+
+static void
+s_unlink(struct alert_engine *e, struct alert_iface *f)
+{
+	struct alert_iface **pp = &e->tab[f->hash & (e->tabsize - 1)];
+
+	while (*pp != f)
+		pp = &(*pp)->next;
+	*pp = f->next;
+	f->next = NULL;
+}
+
+void
+alert_iface_rename(struct alert_engine *e, struct alert_iface *f,
+    const char *name, size_t len)
+{
+	s_unlink(e, f);
+	alert_str_set(&f->name, name, len, SIZE_MAX);
+	f->hash = s_hash2(f->device.p, f->device.len, name, len);
+	f->next = e->tab[f->hash & (e->tabsize - 1)];
+	e->tab[f->hash & (e->tabsize - 1)] = f;
+	/* What is still to be reported comes from these; the opened
+	 * change keeps the name its alert went out under. */
+	if (f->last)
+		alert_str_set(&f->last->interface, name, len, SIZE_MAX);
+	for (uint32_t i = 0; i < f->nhist; i++)
+		alert_str_set(&f->hist[i].cause->interface, name, len, SIZE_MAX);
+	s_mark_dirty(e, f);
+}
+
+void
+alert_iface_drop(struct alert_engine *e, struct alert_iface *f)
+{
+	s_unlink(e, f);
+	s_flap_del(e, f);
+	alert_histlist_del(e, f);
+	for (size_t i = 0; f->dirty && i < e->ndirty; i++) {
+		if (e->dirty[i] == f) {
+			e->dirty[i] = e->dirty[--e->ndirty];
+			break;
+		}
+	}
+	e->nifaces--;
+	s_iface_free(f);
+}
+
 /* ---- transitions ---- */
 
 /* What severity an alert gets: labels must not change between its firing
@@ -488,10 +587,18 @@ s_emit(struct alert_engine *e, struct alert_iface *f, struct alert_changes *out,
 	c->state = f->state;
 	c->seq = e->next_seq++;
 	c->raised_at = now;
+	alert_str_set(&c->description, f->descr.p, f->descr.len, ALERT_MAX_DESCR);
 	if (st == ALERT_RESOLVED && f->opened) {
-		/* Same identity as the alert it ends. */
+		/*
+		 * Same identity as the alert it ends: severity, and the
+		 * interface as it was spelt when it fired (an alert restored
+		 * from a state that predates canonical names fired under the
+		 * short name; its resolution must name the same alert).
+		 */
 		alert_str_set(&c->severity, f->opened->severity.p,
 		    f->opened->severity.len, ALERT_MAX_FIELD);
+		alert_str_set(&c->interface, f->opened->interface.p,
+		    f->opened->interface.len, ALERT_MAX_IFNAME);
 		c->starts_at = f->opened->starts_at;
 		c->ends_at = alert_cause_time(cause);
 		if (c->ends_at < c->starts_at)
@@ -606,11 +713,19 @@ alert_cause_new(const struct alert_iface *f, const struct wire_event *ev, int64_
 	/* A cause is stored (flap) and persisted: keep every enum valid. */
 	c->status = ALERT_FIRING;
 	c->type = ALERT_T_NONE;
-	c->kind = ev->kind <= IFK_ADMIN ? ev->kind : IFK_NONE;
+	c->kind = ev->kind <= IFK_MAX ? ev->kind : IFK_NONE;
 	c->state = ev->state;
 	c->record_id = ev->id;
 	c->device_time = ev->ts_ms > 0 ? ev->ts_ms : 0;
 	c->raised_at = now;
+	c->received_at = ev->rx_ms > 0 ? ev->rx_ms : 0;
+	alert_str_set(&c->description, f->descr.p, f->descr.len, ALERT_MAX_DESCR);
+	if (ev->kind == IFK_SNAPSHOT) {
+		struct wire_bytes why = alert_capture(ev, "reason");
+
+		c->reconciled = 1;
+		alert_str_set(&c->reason, why.ptr, why.len, ALERT_MAX_FIELD);
+	}
 	return c;
 }
 
@@ -663,6 +778,129 @@ s_transition(struct alert_engine *e, struct alert_iface *f,
 	alert_change_free(&cause);
 }
 
+/*
+ * A snapshot row that differs from what the lines told (alert.h,
+ * Reconciliation): the transition a line would make, not counted toward
+ * flapping. While a flap is open the row only corrects the state the flap
+ * will settle in (its cause becomes the flap's last one), exactly as a
+ * line would; it does not move the flap's quiet period, which belongs to
+ * the lines' changes.
+ */
+static void
+s_reconcile(struct alert_engine *e, struct alert_iface *f,
+    const struct wire_event *ev, int64_t now, struct alert_changes *out)
+{
+	struct alert_change *cause = alert_cause_new(f, ev, now);
+
+	f->state = ev->state;
+	if (f->open == ALERT_T_FLAP) {
+		alert_change_free(&f->last);
+		f->last = cause;
+		return;
+	}
+	f->last_change = ev->ts_ms > 0 ? ev->ts_ms : now;
+	f->last_change_wall = now;
+	if ((f->open == ALERT_T_DOWN && f->state != IF_DOWN) ||
+	    (f->open == ALERT_T_ADMIN && f->state != IF_ADMIN_DOWN))
+		s_close(e, f, out, cause, now);
+	if (f->open == ALERT_T_NONE)
+		s_open_for_state(e, f, out, cause, now);
+	alert_change_free(&cause);
+}
+
+/* The interface's description from a device's bytes; NULL ptr clears. */
+static void
+s_descr_set(struct alert_iface *f, struct wire_bytes d)
+{
+	alert_str_set(&f->descr, d.ptr, alert_utf8_cut(d.ptr, d.len,
+	    ALERT_MAX_DESCR), ALERT_MAX_DESCR);
+}
+
+/*
+ * Apply a snapshot row newer than nothing the interface has seen, or
+ * account for it: 0 when it was applied (its id is now the interface's
+ * last), -1 when not (counted).
+ *
+ * An applied row other than a baseline enters the history like a line
+ * event, with the row's state as the state after it: a late line event
+ * older than the snapshot is then placed before it and can reveal an
+ * episode the snapshot hid (down and up again in between), and one newer
+ * than the snapshot but older than a later line is placed after it. A
+ * snapshot is the device's own table, so no late line placed before it
+ * can change what it meant. A baseline starts the history instead: it
+ * reported nothing, so nothing before it can be placed.
+ */
+static int
+s_apply_row(struct alert_engine *e, struct alert_iface *f,
+    const struct wire_event *ev, int64_t now, struct alert_changes *out)
+{
+	struct wire_bytes d = alert_capture(ev, "description");
+
+	if (ev->id == f->last_id || alert_hist_has(f, ev->id)) {
+		e->stats.duplicates++;
+		return -1;
+	}
+	if (ev->id < f->last_id) {
+		/* Older than what a line told: the table was read before it. */
+		e->stats.snap_stale++;
+		return -1;
+	}
+	f->last_id = ev->id;
+	s_descr_set(f, d);
+	if (f->state == IF_UNKNOWN) {
+		/* A port that was always down is no news. */
+		f->state = ev->state;
+		f->last_change = ev->ts_ms > 0 ? ev->ts_ms : now;
+		f->last_change_wall = now;
+		if (f->nhist == 0) {
+			f->hist_floor = ev->id;
+			f->hist_base = f->state;
+		}
+		e->stats.snap_baseline++;
+		return 0;
+	}
+	if (f->state == ev->state) {
+		e->stats.snap_agreed++;
+	} else {
+		s_reconcile(e, f, ev, now, out);
+		e->stats.snap_reconciled++;
+	}
+	alert_hist_insert(e, f, f->nhist, ev, f->state,
+	    alert_cause_new(f, ev, now), now);
+	return 0;
+}
+
+/* Apply a line's event, or account for it: 0 applied, -1 not (counted). */
+static int
+s_apply_line(struct alert_engine *e, struct alert_iface *f,
+    const struct wire_event *ev, int64_t now, struct alert_changes *out)
+{
+	struct wire_bytes d;
+
+	if (ev->id == f->last_id || alert_hist_has(f, ev->id)) {
+		e->stats.duplicates++;
+		return -1;
+	}
+	if (ev->id < f->last_id) {
+		if (alert_late_place(e, f, ev, now, out) < 0) {
+			e->stats.stale++;
+			return -1;
+		}
+		e->stats.late++;
+		return 0;
+	}
+	/* Only the newest event speaks for the interface now, and a line
+	 * without the capture says nothing about the description. */
+	d = alert_capture(ev, "description");
+	if (d.len > 0)
+		s_descr_set(f, d);
+	f->last_id = ev->id;
+	s_transition(e, f, ev, now, out);
+	alert_hist_insert(e, f, f->nhist, ev, f->state,
+	    alert_cause_new(f, ev, now), now);
+	return 0;
+}
+
 struct s_idx {
 	uint64_t id;
 	size_t   i;
@@ -703,6 +941,8 @@ alert_apply(struct alert_engine *e, struct wire_bytes device,
 
 	for (size_t k = 0; k < nevs; k++) {
 		const struct wire_event *ev = &evs[order[k].i];
+		char canon[ALERT_CANON_BUF];
+		struct wire_bytes name;
 		struct alert_iface *f;
 		uint64_t h;
 
@@ -712,32 +952,19 @@ alert_apply(struct alert_engine *e, struct wire_bytes device,
 			e->stats.ignored++;
 			continue;
 		}
-		h = s_hash2(device.ptr, device.len, ev->interface.ptr,
-		    ev->interface.len);
-		f = s_find(e, device.ptr, device.len, ev->interface.ptr,
-		    ev->interface.len, h);
+		/* One key per interface whatever the analyzer's version. */
+		name = alert_canon_name(ev->platform, ev->interface, canon);
+		h = s_hash2(device.ptr, device.len, name.ptr, name.len);
+		f = s_find(e, device.ptr, device.len, name.ptr, name.len, h);
 		if (f == NULL &&
-		    (f = s_insert(e, device.ptr, device.len, ev->interface.ptr,
-		    ev->interface.len, h)) == NULL) {
+		    (f = s_insert(e, device.ptr, device.len, name.ptr,
+		    name.len, h)) == NULL) {
 			e->stats.dropped++;
 			continue;
 		}
-		if (ev->id == f->last_id || alert_hist_has(f, ev->id)) {
-			e->stats.duplicates++;
+		if ((ev->kind == IFK_SNAPSHOT ? s_apply_row(e, f, ev, now_ms, out) :
+		    s_apply_line(e, f, ev, now_ms, out)) < 0)
 			continue;
-		}
-		if (ev->id < f->last_id) {
-			if (alert_late_place(e, f, ev, now_ms, out) < 0) {
-				e->stats.stale++;
-				continue;
-			}
-			e->stats.late++;
-		} else {
-			f->last_id = ev->id;
-			s_transition(e, f, ev, now_ms, out);
-			alert_hist_insert(e, f, f->nhist, ev, f->state,
-			    alert_cause_new(f, ev, now_ms), now_ms);
-		}
 		s_mark_dirty(e, f);
 		s_dev_hw(e, d, ev->id);
 		e->stats.applied++;
@@ -876,7 +1103,8 @@ s_valid_change(const struct alert_change *c)
 {
 	return c != NULL && c->status >= ALERT_FIRING &&
 	    c->status <= ALERT_FLAPPING && c->type <= ALERT_T_FLAP &&
-	    c->state <= IF_ADMIN_DOWN && c->kind <= IFK_ADMIN;
+	    c->state <= IF_ADMIN_DOWN && c->kind <= IFK_MAX &&
+	    c->description.len <= ALERT_MAX_DESCR;
 }
 
 int
@@ -892,13 +1120,14 @@ alert_restore_iface(struct alert_engine *e, const struct alert_iface *r)
 	    (r->open != ALERT_T_NONE && !s_valid_change(r->opened)) ||
 	    (r->open == ALERT_T_FLAP && !s_valid_change(r->last)) ||
 	    (r->nflap > 0 && r->flap == NULL) || r->nhist > ALERT_HIST_MAX ||
-	    (r->nhist > 0 && r->hist == NULL) || r->hist_base > IF_ADMIN_DOWN)
+	    (r->nhist > 0 && r->hist == NULL) || r->hist_base > IF_ADMIN_DOWN ||
+	    r->descr.len > ALERT_MAX_DESCR)
 		return -1;
 	for (uint32_t i = 0; i < r->nhist; i++)
 		if (!s_valid_change(r->hist[i].cause) ||
 		    r->hist[i].eff > IF_ADMIN_DOWN ||
 		    r->hist[i].state > IF_ADMIN_DOWN ||
-		    r->hist[i].kind > IFK_ADMIN ||
+		    r->hist[i].kind > IFK_MAX ||
 		    r->hist[i].id <= (i ? r->hist[i - 1].id : r->hist_floor))
 			return -1;
 	h = s_hash2(r->device.p, r->device.len, r->name.p, r->name.len);
@@ -910,6 +1139,7 @@ alert_restore_iface(struct alert_engine *e, const struct alert_iface *r)
 	f->last_id = r->last_id;
 	f->state = r->state;
 	f->open = r->open;
+	alert_str_set(&f->descr, r->descr.p, r->descr.len, ALERT_MAX_DESCR);
 	alert_change_free(&f->opened);
 	alert_change_free(&f->last);
 	if (r->open != ALERT_T_NONE)

@@ -172,6 +172,12 @@ struct alert_stats {
 	uint64_t ignored;	/* unknown state, empty or oversized interface */
 	uint64_t dropped;	/* refused: too many interfaces */
 	uint64_t changes;	/* alert changes produced */
+	/* Snapshot rows (IFK_SNAPSHOT), by what they did; a row counts in
+	 * applied or duplicates too, never in stale or late. */
+	uint64_t snap_baseline;		/* first sight of the interface */
+	uint64_t snap_agreed;		/* same state: nothing to do */
+	uint64_t snap_reconciled;	/* differed: state changed */
+	uint64_t snap_stale;		/* older than the last event: ignored */
 };
 
 struct alert_engine;

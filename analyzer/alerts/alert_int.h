@@ -46,6 +46,38 @@ int64_t  alert_cause_time(const struct alert_change *cause);
 struct alert_change *alert_cause_new(const struct alert_iface *f,
     const struct wire_event *ev, int64_t now);
 
+/* Bytes of the prefix of p[0..len) no longer than max that does not end
+ * inside a UTF-8 sequence. */
+size_t   alert_utf8_cut(const char *p, size_t len, size_t max);
+/* The value of the event's capture called name; {NULL, 0} when absent. */
+struct wire_bytes alert_capture(const struct wire_event *ev, const char *name);
+/* The interface of device called name[0..len), or NULL. */
+struct alert_iface *alert_find(struct alert_engine *e,
+    const struct alert_str *device, const char *name, size_t len);
+/* Give f another name (the key changes; the causes still to be reported
+ * take it too, the opened change keeps its own). */
+void     alert_iface_rename(struct alert_engine *e, struct alert_iface *f,
+    const char *name, size_t len);
+/* Forget f altogether. */
+void     alert_iface_drop(struct alert_engine *e, struct alert_iface *f);
+
+/* ---- alert_names.c ---- */
+
+#define ALERT_CANON_BUF (ALERT_MAX_IFNAME + 1)
+/*
+ * The canonical name of raw for platform (common/ifname.h), written to out
+ * (ALERT_CANON_BUF bytes) when it differs; else raw itself.
+ */
+struct wire_bytes alert_canon_name(struct wire_bytes platform,
+    struct wire_bytes raw, char *out);
+/*
+ * Make every interface's name canonical after a load (state written before
+ * names were canonical), merging the records two spellings left behind.
+ * *renamed and *merged count what it did.
+ */
+void     alert_canon_all(struct alert_engine *e, size_t *renamed,
+    size_t *merged);
+
 /* ---- alert_late.c ---- */
 
 /* The interfaces with a history, for ageing (e->histlist). */

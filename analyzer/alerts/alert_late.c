@@ -75,7 +75,7 @@ alert_hist_insert(struct alert_engine *e, struct alert_iface *f, uint32_t i,
 	f->hist[i].id = ev->id;
 	f->hist[i].wall = now;
 	f->hist[i].state = ev->state;
-	f->hist[i].kind = ev->kind <= IFK_ADMIN ? ev->kind : IFK_NONE;
+	f->hist[i].kind = ev->kind <= IFK_MAX ? ev->kind : IFK_NONE;
 	f->hist[i].eff = eff;
 	f->hist[i].cause = cause;
 	f->nhist++;
@@ -131,12 +131,15 @@ s_steps(enum ifstate x, enum ifstate y, int at_n, struct s_step *v, size_t n)
 }
 
 static void
-s_emit_late(struct alert_engine *e, struct alert_changes *out,
-    const struct s_step *st, const struct alert_change *cause,
-    enum ifstate state, int64_t starts, int64_t ends, int64_t now)
+s_emit_late(struct alert_engine *e, const struct alert_iface *f,
+    struct alert_changes *out, const struct s_step *st,
+    const struct alert_change *cause, enum ifstate state, int64_t starts,
+    int64_t ends, int64_t now)
 {
 	struct alert_change *c = alert_change_dup(cause);
 
+	alert_str_set(&c->description, f->descr.p, f->descr.len,
+	    ALERT_MAX_DESCR);
 	c->status = st->st;
 	c->type = st->t;
 	c->state = state;
@@ -206,10 +209,10 @@ alert_late_place(struct alert_engine *e, struct alert_iface *f,
 			if (reported)
 				continue;
 			if (!corr[k].at_n)
-				s_emit_late(e, out, &corr[k], cause, se,
+				s_emit_late(e, f, out, &corr[k], cause, se,
 				    corr[k].st == ALERT_RESOLVED ? tp : te, te, now);
 			else
-				s_emit_late(e, out, &corr[k], n->cause, sn,
+				s_emit_late(e, f, out, &corr[k], n->cause, sn,
 				    corr[k].st == ALERT_RESOLVED ? te : tn, tn, now);
 		}
 	}

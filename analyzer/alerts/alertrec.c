@@ -79,6 +79,11 @@ alertrec_put_change(struct buf *b, const struct alert_change *c)
 	alertrec_put_u64(b, (uint64_t)c->ends_at);
 	alertrec_put_u64(b, (uint64_t)c->raised_at);
 	alertrec_put_u8(b, c->late ? 1 : 0);
+	/* version 2 */
+	alertrec_put_u8(b, c->reconciled ? 1 : 0);
+	s_put_str(b, c->reason.p, c->reason.len);
+	s_put_str(b, c->description.p, c->description.len);
+	alertrec_put_u64(b, (uint64_t)c->received_at);
 }
 
 void
@@ -114,6 +119,8 @@ alertrec_put_iface(const struct alert_iface *f, void *arg)
 		alertrec_put_u8(b, (uint8_t)f->hist[i].eff);
 		alertrec_put_change(b, f->hist[i].cause);
 	}
+	/* version 2 */
+	s_put_str(b, f->descr.p, f->descr.len);
 }
 
 void
@@ -144,6 +151,7 @@ alertrec_put_tail(struct buf *b, struct alert_engine *e,
 struct rd {
 	const unsigned char *p, *end;
 	int                  bad;
+	unsigned             ver;	/* of the file: what an item holds */
 };
 
 static uint64_t
@@ -207,9 +215,17 @@ s_get_change(struct rd *r)
 	c->ends_at = (int64_t)s_get_n(r, 8);
 	c->raised_at = (int64_t)s_get_n(r, 8);
 	c->late = (int)s_get_n(r, 1);
+	if (r->ver >= 2) {
+		c->reconciled = (int)s_get_n(r, 1);
+		s_str_from(&c->reason, s_get_str(r, ALERT_MAX_FIELD));
+		s_str_from(&c->description, s_get_str(r, ALERT_MAX_DESCR));
+		c->received_at = (int64_t)s_get_n(r, 8);
+	}
+	/* Version 1 has none of these: not reconciled, no reason, no
+	 * description, receive time unknown (alert_change_new's zeros). */
 	if (!r->bad && (c->status < ALERT_FIRING || c->status > ALERT_FLAPPING ||
 	    c->type > ALERT_T_FLAP || c->state > IF_ADMIN_DOWN ||
-	    c->kind > IFK_ADMIN))
+	    c->kind > IFK_MAX || c->late > 1 || c->reconciled > 1))
 		r->bad = 1;
 	return c;
 }
@@ -253,6 +269,8 @@ s_iface_series(struct rd *r, struct alert_iface *f, int64_t *flap,
 		hist[i].wall = (int64_t)s_get_n(r, 8);
 		hist[i].state = (enum ifstate)s_get_n(r, 1);
 		hist[i].kind = (enum ifkind)s_get_n(r, 1);
+		if (hist[i].kind > IFK_MAX)
+			r->bad = 1;
 		hist[i].eff = (enum ifstate)s_get_n(r, 1);
 		hist[i].cause = s_get_change(r);
 		f->nhist = (uint32_t)i + 1;
@@ -277,6 +295,13 @@ s_item_iface(struct rd *r, struct alertrec_load *ld)
 	f.last_change = (int64_t)s_get_n(r, 8);
 	f.last_change_wall = (int64_t)s_get_n(r, 8);
 	s_iface_series(r, &f, flap, hist);
+	if (r->ver >= 2) {
+		struct wire_bytes d = s_get_str(r, ALERT_MAX_DESCR);
+
+		/* alert_restore_iface copies it */
+		f.descr.p = (char *)(uintptr_t)d.ptr;
+		f.descr.len = d.len;
+	}
 	/* alert_restore_iface reads device/name as alert_str. */
 	f.device.p = (char *)(uintptr_t)dev.ptr;
 	f.device.len = dev.len;
@@ -349,7 +374,7 @@ static void (*const s_item_fn[])(struct rd *, struct alertrec_load *) = {
 int
 alertrec_items(const void *data, size_t len, struct alertrec_load *ld)
 {
-	struct rd r = { data, (const unsigned char *)data + len, 0 };
+	struct rd r = { data, (const unsigned char *)data + len, 0, ld->ver };
 
 	while (!r.bad && r.p < r.end) {
 		uint64_t tag = s_get_n(&r, 1);

@@ -5,6 +5,11 @@
  * Integers are little-endian, byte strings u32-length-prefixed; every read
  * is checked against the end, and a record that does not decode whole is
  * bad (the caller sets it aside, never half-applies it).
+ *
+ * Versions (the file header's): 1 as first written; 2 adds to every change
+ * reconciled(u8) reason(str) description(str) received_at(u64) after late,
+ * and to every interface its descr(str) at the end. A version 1 file is
+ * read with those at their defaults (0, empty).
  */
 #ifndef LOGHAUL_ALERTREC_H
 #define LOGHAUL_ALERTREC_H
@@ -15,6 +20,9 @@
 #include "analyzer/alerts/alert.h"
 #include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
+
+#define ALERTREC_VER_MIN 1u
+#define ALERTREC_VER     2u	/* what the encoders write */
 
 enum alertrec_item {
 	IT_DEV    = 1,
@@ -42,6 +50,7 @@ struct alertrec_load {
 	struct alert_engine       *e;	/* NULL: only check the items */
 	struct alert_changes      *outbox;
 	struct alertstate_cursors *cursors;
+	unsigned                   ver;	/* of the file being read */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyzer/alerts/alert_int.h"
 #include "analyzer/alerts/alertrec.h"
 #include "analyzer/alerts/alertstate.h"
 #include "common/buf.h"
@@ -22,7 +23,7 @@
 #define SNAP_MAGIC   "LHAS"
 #define JRNL_MAGIC   "LHAJ"
 #define REC_MAGIC    0x5241484cu	/* "LHAR" little-endian */
-#define STATE_VER    1u
+#define STATE_VER    ALERTREC_VER	/* written; ALERTREC_VER_MIN.. read */
 #define SNAP_HDR     32u		/* magic ver gen len hash */
 #define JRNL_HDR     16u		/* magic ver gen */
 #define REC_HDR      16u		/* magic len hash */
@@ -315,7 +316,7 @@ s_load_snap(struct alertstate *st, const struct buf *b, struct alertrec_load *ld
 {
 	const unsigned char *p = (const unsigned char *)b->data;
 	uint64_t len;
-	struct alertrec_load check = { NULL, NULL, NULL };
+	struct alertrec_load check = { NULL, NULL, NULL, 0 };
 
 	if (b->len < SNAP_HDR) {
 		*why = b->len == 0 ? "empty file" : "truncated header";
@@ -325,10 +326,11 @@ s_load_snap(struct alertstate *st, const struct buf *b, struct alertrec_load *ld
 		*why = "not a loghaul alert snapshot (bad magic; zeroed or garbage)";
 		return -1;
 	}
-	if (s_rd32(p + 4) != STATE_VER) {
+	if (s_rd32(p + 4) < ALERTREC_VER_MIN || s_rd32(p + 4) > STATE_VER) {
 		*why = "unsupported snapshot version";
 		return -1;
 	}
+	check.ver = ld->ver = s_rd32(p + 4);
 	len = s_rd64(p + 16);
 	if (len != b->len - SNAP_HDR) {
 		*why = len > b->len - SNAP_HDR ? "truncated (shorter than its header says)" :
@@ -362,7 +364,7 @@ s_load_journal(struct alertstate *st, const struct buf *b, struct alertrec_load 
 {
 	const unsigned char *p = (const unsigned char *)b->data;
 	size_t off = JRNL_HDR;
-	struct alertrec_load check = { NULL, NULL, NULL };
+	struct alertrec_load check = { NULL, NULL, NULL, 0 };
 	uint64_t gen;
 
 	*stale = 0;
@@ -376,10 +378,12 @@ s_load_journal(struct alertstate *st, const struct buf *b, struct alertrec_load 
 		*why = "not a loghaul alert journal (bad magic; zeroed or garbage)";
 		return -1;
 	}
-	if (s_rd32(p + 4) != STATE_VER) {
+	if (s_rd32(p + 4) < ALERTREC_VER_MIN || s_rd32(p + 4) > STATE_VER) {
 		*why = "unsupported journal version";
 		return -1;
 	}
+	/* A compaction writes both: the journal's version is its own. */
+	check.ver = ld->ver = s_rd32(p + 4);
 	gen = s_rd64(p + 8);
 	if (gen < st->gen) {
 		*stale = 1;	/* a compaction finished its snapshot */
@@ -428,7 +432,8 @@ alertstate_load(struct alertstate *st, struct alert_engine *e,
     struct alert_changes *outbox, struct alertstate_cursors *cursors,
     char *err, size_t errlen)
 {
-	struct alertrec_load ld = { e, outbox, cursors };
+	struct alertrec_load ld = { e, outbox, cursors, STATE_VER };
+	size_t renamed, merged;
 	struct buf b;
 	const char *why = NULL;
 	int status = 0, rc, stale = 0;
@@ -507,6 +512,10 @@ alertstate_load(struct alertstate *st, struct alert_engine *e,
 		}
 	}
 	buf_free(&b);
+	alert_canon_all(e, &renamed, &merged);
+	if (renamed || merged)
+		log_info("alert state: dir=%s interface names made canonical "
+		    "renamed=%zu merged=%zu", st->dir, renamed, merged);
 	st->need_compact = 1;
 	if (alertstate_compact(st, e, outbox->v, outbox->n, cursors, err,
 	    errlen) < 0)

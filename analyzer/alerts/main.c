@@ -75,8 +75,8 @@ struct gauges {
 	struct metrics_http    *http;
 	struct metrics_series  *msgs, *events[6], *bad[5], *acks[3], *commits[2];
 	struct metrics_series  *changes[3], *open[3], *ifaces, *backlog, *failing;
-	struct metrics_series  *journal;
-	struct metrics_family  *out_sent, *out_fail, *out_drop;
+	struct metrics_series  *journal, *rows[4];
+	struct metrics_family  *out_sent, *out_fail, *out_drop, *reconciled;
 	struct alert_stats      last;	/* engine stats already added */
 	int64_t                 next_at;
 };
@@ -260,22 +260,47 @@ s_bad(struct stage *s, const unsigned char *id, size_t idlen, uint64_t *counter,
 	}
 }
 
+/*
+ * A snapshot's reason as a label value: the collector's names (wire.h),
+ * anything else "other", so no peer can grow the series without bound.
+ */
+static const char *
+s_snap_reason(const struct alert_change *c)
+{
+	static const char *const known[] = { "start", "periodic", "wrap",
+	    "cleared", "reload" };
+
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (c->reason.len == strlen(known[i]) &&
+		    memcmp(c->reason.p, known[i], c->reason.len) == 0)
+			return known[i];
+	return "other";
+}
+
 static void
 s_log_change(struct stage *s, const struct alert_change *c)
 {
-	struct buf a, b;
+	struct buf a, b, r;
 
 	buf_init(&a, 0);
 	buf_init(&b, 0);
+	buf_init(&r, 0);
 	log_info("alert device=%s interface=%s alert=%s status=%s state=%s "
-	    "record_id=%llu seq=%llu", s_clean(&a, c->device.p, c->device.len),
+	    "record_id=%llu seq=%llu%s%s", s_clean(&a, c->device.p, c->device.len),
 	    s_clean(&b, c->interface.p, c->interface.len), alert_name(c->type),
 	    alert_strstatus(c->status), ifstate_str(c->state),
-	    (unsigned long long)c->record_id, (unsigned long long)c->seq);
+	    (unsigned long long)c->record_id, (unsigned long long)c->seq,
+	    c->reconciled ? " reconciled=1 reason=" : "",
+	    c->reconciled ? s_clean(&r, c->reason.p, c->reason.len) : "");
 	buf_free(&a);
 	buf_free(&b);
+	buf_free(&r);
 	metrics_inc(s->g.changes[c->status == ALERT_FIRING ? 0 :
 	    c->status == ALERT_RESOLVED ? 1 : 2]);
+	if (c->reconciled && s->g.reconciled) {
+		const char *v[2] = { s_snap_reason(c), alert_strstatus(c->status) };
+		metrics_inc(metrics_series(s->g.reconciled, v));
+	}
 }
 
 /*
@@ -449,6 +474,8 @@ s_metrics_start(struct stage *s, char *err, size_t errlen)
 	    "envelope" };
 	static const char *const ack[] = { "sent", "failed", "dropped" };
 	static const char *const st[] = { "firing", "resolved", "flapping" };
+	static const char *const rows[] = { "baseline", "agreed", "reconciled",
+	    "stale" };
 
 	if (listen == NULL)
 		return 0;
@@ -477,6 +504,13 @@ s_metrics_start(struct stage *s, char *err, size_t errlen)
 	    "Alert changes made.", "status");
 	for (int i = 0; i < 3; i++)
 		g->changes[i] = metrics_series1(f, st[i]);
+	g->reconciled = metrics_counter(g->m, "loghaul_alerts_reconciled_total",
+	    "Alert changes made by interface snapshots, by the snapshot's "
+	    "reason.", "reason,status");
+	f = metrics_counter(g->m, "loghaul_alerts_snapshot_rows_total",
+	    "Interface snapshot rows, by what they did.", "result");
+	for (int i = 0; i < 4; i++)
+		g->rows[i] = metrics_series1(f, rows[i]);
 	f = metrics_gauge(g->m, "loghaul_alerts_open", "Alerts open now.",
 	    "alertname");
 	g->open[0] = metrics_series1(f, alert_name(ALERT_T_DOWN));
@@ -523,6 +557,10 @@ s_metrics_update(struct stage *s, int64_t now)
 	g->next_at = now + 1000;
 	for (int i = 0; i < 6; i++)
 		metrics_add(g->events[i], cur[i] - last[i]);
+	metrics_add(g->rows[0], st->snap_baseline - g->last.snap_baseline);
+	metrics_add(g->rows[1], st->snap_agreed - g->last.snap_agreed);
+	metrics_add(g->rows[2], st->snap_reconciled - g->last.snap_reconciled);
+	metrics_add(g->rows[3], st->snap_stale - g->last.snap_stale);
 	g->last = *st;
 	metrics_set(g->open[0], (double)alert_count_open(s->engine, ALERT_T_DOWN));
 	metrics_set(g->open[1], (double)alert_count_open(s->engine, ALERT_T_ADMIN));
@@ -693,11 +731,17 @@ s_stop(struct stage *s)
 	if (s->engine) {
 		const struct alert_stats *st = alert_stats(s->engine);
 		log_info("alerts: events applied=%llu late=%llu duplicates=%llu "
-		    "stale=%llu ignored=%llu dropped=%llu changes=%llu",
+		    "stale=%llu ignored=%llu dropped=%llu changes=%llu "
+		    "snapshot_baseline=%llu snapshot_agreed=%llu "
+		    "snapshot_reconciled=%llu snapshot_stale=%llu",
 		    (unsigned long long)st->applied, (unsigned long long)st->late,
 		    (unsigned long long)st->duplicates,
 		    (unsigned long long)st->stale, (unsigned long long)st->ignored,
-		    (unsigned long long)st->dropped, (unsigned long long)st->changes);
+		    (unsigned long long)st->dropped, (unsigned long long)st->changes,
+		    (unsigned long long)st->snap_baseline,
+		    (unsigned long long)st->snap_agreed,
+		    (unsigned long long)st->snap_reconciled,
+		    (unsigned long long)st->snap_stale);
 	}
 	log_info("alerts: stopping msgs=%llu events=%llu acks=%llu bad=%llu "
 	    "parse=%llu toobig=%llu proto=%llu type=%llu envelope=%llu",
