@@ -82,7 +82,7 @@ Test(alert, link_and_protocol_down_are_one_alert)
 	cr_assert_eq(out.v[0]->record_id, 1);
 	cr_assert_eq(out.v[0]->starts_at, T0);
 	cr_assert_str_eq(out.v[0]->severity.p, "critical");
-	cr_assert_str_eq(out.v[0]->interface.p, "Gi0/1");
+	cr_assert_str_eq(out.v[0]->interface.p, "GigabitEthernet0/1");
 	cr_assert_str_eq(out.v[0]->device.p, "r1");
 
 	cr_assert_eq(alert_apply(e, s_w("r1"), evs + 2, 2, 200, &out), 2);
@@ -217,8 +217,8 @@ Test(alert, older_event_arriving_late_changes_nothing)
 	/* A batch from before, delivered late (another analyzer). */
 	s_one(e, "r1", s_ev(15, "Gi0/1", IF_DOWN, IFK_LINK, T0 + 15), 1, &out);
 	cr_assert_eq(out.n, 2);
-	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("Gi0/1"))->state, IF_UP);
-	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("Gi0/1"))->last_id, 21);
+	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/1"))->state, IF_UP);
+	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/1"))->last_id, 21);
 	/* An older id for another interface is applied: it is new there. */
 	s_one(e, "r1", s_ev(16, "Gi0/9", IF_DOWN, IFK_LINK, T0 + 16), 1, &out);
 	cr_assert_eq(out.n, 3);
@@ -459,7 +459,7 @@ Test(alert, hostile_bytes_are_kept_verbatim_in_changes)
 	cr_assert_eq(out.v[0]->line.len, sizeof line - 1);
 	cr_assert(memcmp(out.v[0]->line.p, line, sizeof line - 1) == 0);
 	/* The NUL inside the name is part of the key, not its end. */
-	cr_assert_null(alert_lookup(e, s_w("r1"), s_w("Gi0/1\"}\n../")));
+	cr_assert_null(alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/1\"}\n../")));
 	cr_assert_not_null(alert_lookup(e, s_w("r1"),
 	    (struct wire_bytes){ name, sizeof name - 1 }));
 	alert_changes_clear(&out);
@@ -505,7 +505,7 @@ Test(alert, restore_round_trip_keeps_behaviour)
 	const struct alert_iface *f;
 
 	s_flap5(a, &out, 1, T0, 50);
-	f = alert_lookup(a, s_w("r1"), s_w("Gi0/7"));
+	f = alert_lookup(a, s_w("r1"), s_w("GigabitEthernet0/7"));
 	cr_assert_not_null(f);
 	cr_assert_eq(f->open, ALERT_T_FLAP);
 	cr_assert_eq(alert_restore_iface(b, f), 0);
@@ -543,7 +543,7 @@ Test(alert, setconf_shrinks_the_flap_ring)
 		    i % 2 ? IF_UP : IF_DOWN, IFK_LINK, T0 + i), 1, &out);
 	cr_assert_eq(out.n, 4);
 	alert_setconf(e, &c);
-	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("Gi0/1"))->nflap, 3);
+	cr_assert_eq(alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/1"))->nflap, 3);
 	s_one(e, "r1", s_ev(9, "Gi0/1", IF_DOWN, IFK_LINK, T0 + 9), 1, &out);
 	s_expect(out.v[4], ALERT_FLAPPING, ALERT_T_FLAP, IF_DOWN);
 	alert_changes_clear(&out);
@@ -573,7 +573,7 @@ Test(alert, late_down_between_two_ups_reports_the_missed_episode)
 	cr_assert_eq(out.v[1]->late, 1);
 	cr_assert_eq(out.v[1]->starts_at, T0 + 15);
 	cr_assert_eq(out.v[1]->ends_at, T0 + 20);
-	f = alert_lookup(e, s_w("r1"), s_w("Gi0/1"));
+	f = alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/1"));
 	cr_assert_eq(f->state, IF_UP, "the newest event decides the state");
 	cr_assert_eq(f->open, ALERT_T_NONE);
 	cr_assert_eq(f->last_id, 20);
@@ -623,7 +623,7 @@ Test(alert, late_up_inside_a_long_down_reports_resolve_and_refire)
 	cr_assert_eq(out.v[1]->ends_at, T0 + 15);
 	s_expect(out.v[2], ALERT_FIRING, ALERT_T_DOWN, IF_DOWN);
 	cr_assert_eq(out.v[2]->record_id, 20);
-	f = alert_lookup(e, s_w("r1"), s_w("Gi0/3"));
+	f = alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/3"));
 	cr_assert_eq(f->open, ALERT_T_DOWN, "it is still down now");
 	alert_changes_clear(&out);
 	alert_free(&e);
@@ -673,7 +673,7 @@ Test(alert, history_is_bounded_in_count_and_time)
 	for (uint64_t i = 1; i <= ALERT_HIST_MAX + 5; i++)
 		s_one(e, "r1", s_ev(i * 10, "Gi0/6", IF_UP, IFK_LINK,
 		    T0 + (int64_t)i), 1, &out);
-	f = alert_lookup(e, s_w("r1"), s_w("Gi0/6"));
+	f = alert_lookup(e, s_w("r1"), s_w("GigabitEthernet0/6"));
 	cr_assert_eq(f->nhist, ALERT_HIST_MAX);
 	cr_assert_eq(f->hist_floor, 50);
 	/* Older than what is remembered: stale. */

@@ -208,14 +208,14 @@ Test(alertstate, round_trip_keeps_interfaces_outbox_cursors_seq)
 
 	s_stage_open(&b, dir);
 	cr_assert_eq(b.load_rc, 0);
-	f = alert_lookup(b.e, s_w("r1"), s_w("Gi0/1"));
+	f = alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1"));
 	cr_assert_not_null(f);
 	cr_assert_eq(f->state, IF_DOWN);
 	cr_assert_eq(f->open, ALERT_T_DOWN);
 	cr_assert_eq(f->last_id, 10);
 	cr_assert_not_null(f->opened);
 	cr_assert_str_eq(f->opened->rule.p, "ios_link");
-	f = alert_lookup(b.e, s_w("r1"), s_w("Gi0/2"));
+	f = alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/2"));
 	cr_assert_eq(f->state, IF_UP);
 	cr_assert_eq(f->open, ALERT_T_NONE);
 	cr_assert_eq(alert_device_hw(b.e, s_w("r1")), 12);
@@ -286,7 +286,7 @@ Test(alertstate, journal_is_compacted_and_stays_bounded)
 	cr_assert_eq(alert_count_ifaces(b.e), 49);
 	cr_assert_eq(alert_device_hw(b.e, s_w("r1")), 2500);
 	/* 2500 % 49 == 1: the last event went to Gi0/1. */
-	cr_assert_eq(alert_lookup(b.e, s_w("r1"), s_w("Gi0/1"))->last_id, 2500);
+	cr_assert_eq(alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1"))->last_id, 2500);
 	/* The outbox is the snapshot's plus what the journal added since;
 	 * output cursors trim it further on restore. */
 	cr_assert_geq(b.outbox.n, 10);
@@ -335,7 +335,7 @@ s_damage(const char *which, void (*corrupt)(const char *path),
 		s_stage_close(&b);
 		s_stage_open(&c, dir);
 		cr_assert_eq(c.load_rc, 0, "a clean reload after recovery");
-		cr_assert_not_null(alert_lookup(c.e, s_w("r1"), s_w("Gi0/3")));
+		cr_assert_not_null(alert_lookup(c.e, s_w("r1"), s_w("GigabitEthernet0/3")));
 		s_stage_close(&c);
 	}
 	free(path);
@@ -468,7 +468,7 @@ Test(alertstate, corrupt_journal_middle_keeps_the_valid_prefix)
 	s_stage_open(&b, dir);
 	cr_assert_eq(b.load_rc, 1);
 	cr_assert_eq(alert_count_ifaces(b.e), 1, "only the prefix before the damage");
-	cr_assert_not_null(alert_lookup(b.e, s_w("r1"), s_w("Gi0/1")));
+	cr_assert_not_null(alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1")));
 	cr_assert_eq(s_count(dir, "alerts.journal.bad."), 1);
 	s_stage_close(&b);
 	free(jrnl);
@@ -561,7 +561,7 @@ Test(alertstate, stale_journal_from_an_interrupted_compaction_is_ignored)
 	cr_assert_eq(rename(old, jrnl), 0);
 	s_stage_open(&b, dir);
 	cr_assert_eq(b.load_rc, 0);
-	cr_assert_eq(alert_lookup(b.e, s_w("r1"), s_w("Gi0/1"))->state, IF_UP,
+	cr_assert_eq(alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1"))->state, IF_UP,
 	    "an old journal must not roll the state back");
 	s_stage_close(&b);
 	free(jrnl);
@@ -620,7 +620,7 @@ Test(alertstate, failed_write_is_reported_and_next_commit_recovers)
 	s_stage_close(&a);
 	s_stage_open(&b, dir);
 	cr_assert_eq(b.load_rc, 0);
-	cr_assert_not_null(alert_lookup(b.e, s_w("r1"), s_w("Gi0/1")));
+	cr_assert_not_null(alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1")));
 	cr_assert_eq(b.outbox.n, 1);
 	s_stage_close(&b);
 	s_rmrf(dir);
