@@ -15,6 +15,7 @@
 
 #include "analyzer/alerts/alert.h"
 #include "analyzer/alerts/alertstate.h"
+#include "common/util.h"
 
 #define T0 INT64_C(1700000000000)
 
@@ -670,4 +671,188 @@ Test(alertstate, cursors)
 	cr_assert_eq(found, 0);
 	alertstate_cursors_free(&c);
 	cr_assert_eq(c.n, 0);
+}
+
+/* ---- a state file from before version 2, written byte by byte ---- */
+
+struct bytes {
+	unsigned char *p;
+	size_t         n;
+};
+
+static void
+s_put(struct bytes *b, const void *p, size_t n)
+{
+	b->p = realloc(b->p, b->n + n + 1);
+	cr_assert_not_null(b->p);
+	memcpy(b->p + b->n, p, n);
+	b->n += n;
+}
+
+static void
+s_le(struct bytes *b, uint64_t v, int n)
+{
+	unsigned char x[8];
+
+	for (int i = 0; i < n; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	s_put(b, x, (size_t)n);
+}
+
+static void
+s_str(struct bytes *b, const char *s)
+{
+	s_le(b, strlen(s), 4);
+	s_put(b, s, strlen(s));
+}
+
+/* A change as version 1 wrote it: no reconciled, reason, description or
+ * received_at after late. */
+static void
+s_v1_change(struct bytes *b, uint64_t seq, const char *ifname, uint64_t id)
+{
+	s_le(b, seq, 8);
+	s_le(b, ALERT_FIRING, 1);
+	s_le(b, ALERT_T_DOWN, 1);
+	s_le(b, IF_DOWN, 1);
+	s_le(b, IFK_LINK, 1);
+	s_str(b, "r1");
+	s_str(b, ifname);
+	s_str(b, "ios_link");
+	s_str(b, "interface_down");
+	s_str(b, "critical");
+	s_str(b, "cisco_ios");
+	s_str(b, "Nov 22 00:48:05.123");
+	s_str(b, "%LINK-3-UPDOWN: Interface x, changed state to down");
+	s_le(b, id, 8);			/* record_id */
+	s_le(b, (uint64_t)T0, 8);	/* device_time */
+	s_le(b, (uint64_t)T0, 8);	/* starts_at */
+	s_le(b, 0, 8);			/* ends_at */
+	s_le(b, 5, 8);			/* raised_at */
+	s_le(b, 0, 1);			/* late */
+}
+
+/* An interface as version 1 wrote it (no descr at the end); open DOWN with
+ * its opened change when down, nothing open and no change when up. */
+static void
+s_v1_iface(struct bytes *b, const char *ifname, uint64_t id, enum ifstate st)
+{
+	s_le(b, 2, 1);			/* IT_IFACE */
+	s_str(b, "r1");
+	s_str(b, ifname);
+	s_le(b, id, 8);
+	s_le(b, st, 1);
+	s_le(b, st == IF_DOWN ? ALERT_T_DOWN : ALERT_T_NONE, 1);
+	s_le(b, (uint64_t)T0, 8);	/* last_change */
+	s_le(b, 5, 8);			/* last_change_wall */
+	s_le(b, 0, 4);			/* nflap */
+	s_le(b, st == IF_DOWN, 1);
+	if (st == IF_DOWN)
+		s_v1_change(b, id, ifname, id);
+	s_le(b, 0, 1);			/* no last */
+	s_le(b, id, 8);			/* hist_floor */
+	s_le(b, st, 1);			/* hist_base */
+	s_le(b, 0, 4);			/* nhist */
+}
+
+Test(alertstate, version_1_state_loads_with_defaults_and_canonical_names)
+{
+	char *dir = s_tmpdir(), *snap = s_path(dir, "alerts.snap");
+	struct bytes body = { NULL, 0 }, file = { NULL, 0 };
+	struct alert_changes out = { 0 };
+	const struct alert_iface *f;
+	struct stage a;
+
+	s_le(&body, 1, 1);		/* IT_DEV */
+	s_str(&body, "r1");
+	s_le(&body, 40, 8);
+	/* Saved before names were canonical: an alert open under "Gi2/0/3". */
+	s_v1_iface(&body, "Gi2/0/3", 10, IF_DOWN);
+	/* No change of its own: the device's platform names it. */
+	s_v1_iface(&body, "Gi2/0/4", 11, IF_UP);
+	/* Two spellings of one interface: the newer record wins... */
+	s_v1_iface(&body, "Te1/0/1", 20, IF_DOWN);
+	s_v1_iface(&body, "TenGigabitEthernet1/0/1", 30, IF_UP);
+	/* ...whichever spelling it has. */
+	s_v1_iface(&body, "FastEthernet0/1", 35, IF_UP);
+	s_v1_iface(&body, "Fa0/1", 40, IF_DOWN);
+	s_le(&body, 3, 1);		/* IT_CHANGE: undelivered */
+	s_v1_change(&body, 7, "Gi2/0/3", 10);
+	s_le(&body, 5, 1);		/* IT_SEQ */
+	s_le(&body, 41, 8);
+
+	s_put(&file, "LHAS", 4);
+	s_le(&file, 1, 4);		/* version 1 */
+	s_le(&file, 3, 8);		/* generation */
+	s_le(&file, body.n, 8);
+	s_le(&file, util_hash64(body.p, body.n), 8);
+	s_put(&file, body.p, body.n);
+	s_write_file(snap, file.p, file.n);
+
+	s_stage_open(&a, dir);
+	cr_assert_eq(a.load_rc, 0, "a version 1 file is no bad file");
+	cr_assert_eq(alert_count_ifaces(a.e), 4);
+	cr_assert_null(alert_lookup(a.e, s_w("r1"), s_w("Gi2/0/3")));
+	f = alert_lookup(a.e, s_w("r1"), s_w("GigabitEthernet2/0/3"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->open, ALERT_T_DOWN);
+	cr_assert_eq(f->last_id, 10);
+	cr_assert_eq(f->descr.len, 0);
+	cr_assert_eq(f->opened->reconciled, 0);
+	cr_assert_eq(f->opened->reason.len, 0);
+	cr_assert_eq(f->opened->description.len, 0);
+	cr_assert_eq(f->opened->received_at, 0);
+	cr_assert_str_eq(f->opened->interface.p, "Gi2/0/3",
+	    "the alert went out under that name");
+	f = alert_lookup(a.e, s_w("r1"), s_w("GigabitEthernet2/0/4"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->last_id, 11);
+	f = alert_lookup(a.e, s_w("r1"), s_w("TenGigabitEthernet1/0/1"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->last_id, 30);
+	cr_assert_eq(f->open, ALERT_T_NONE);
+	f = alert_lookup(a.e, s_w("r1"), s_w("FastEthernet0/1"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->last_id, 40);
+	cr_assert_eq(f->open, ALERT_T_DOWN);
+	cr_assert_eq(a.outbox.n, 1);
+	cr_assert_eq(a.outbox.v[0]->seq, 7);
+	cr_assert_eq(a.outbox.v[0]->reconciled, 0);
+	cr_assert_eq(a.outbox.v[0]->description.len, 0);
+	cr_assert_eq(a.outbox.v[0]->received_at, 0);
+	cr_assert_eq(alert_next_seq(a.e), 41);
+
+	/* The canonical event resolves the old alert, under its old name. */
+	{
+		struct wire_event up = s_ev(50, "GigabitEthernet2/0/3", IF_UP, T0 + 9);
+		alert_apply(a.e, s_w("r1"), &up, 1, 10, &out);
+	}
+	cr_assert_eq(out.n, 1);
+	cr_assert_eq(out.v[0]->status, ALERT_RESOLVED);
+	cr_assert_str_eq(out.v[0]->interface.p, "Gi2/0/3");
+	cr_assert_eq(alert_count_open(a.e, ALERT_T_DOWN), 1);
+	alert_changes_clear(&out);
+	s_stage_close(&a);
+
+	/* It was written again as version 2, and reads back the same. */
+	{
+		unsigned char hdr[8];
+		FILE *fp = fopen(snap, "rb");
+		cr_assert_not_null(fp);
+		cr_assert_eq(fread(hdr, 1, 8, fp), 8);
+		fclose(fp);
+		cr_assert(memcmp(hdr, "LHAS\2\0\0\0", 8) == 0);
+	}
+	s_stage_open(&a, dir);
+	cr_assert_eq(a.load_rc, 0);
+	cr_assert_eq(alert_count_ifaces(a.e), 4);
+	f = alert_lookup(a.e, s_w("r1"), s_w("FastEthernet0/1"));
+	cr_assert_not_null(f);
+	cr_assert_eq(f->open, ALERT_T_DOWN);
+	s_stage_close(&a);
+	free(body.p);
+	free(file.p);
+	free(snap);
+	s_rmrf(dir);
+	free(dir);
 }
