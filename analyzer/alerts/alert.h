@@ -40,12 +40,27 @@
  *   - a row that differs makes the transition a line would have made
  *     (fire, resolve, admin), each change marked reconciled = 1 with the
  *     snapshot's reason; it is not counted toward flapping.
- * Interfaces absent from a snapshot are left as they are.
+ * Interfaces absent from a snapshot are left as they are. A stale row is
+ * ignored (the late-event placing is for lines only). Every other row
+ * takes the interface's last id, and all but a baseline enter its history
+ * like a line, so a late line is placed before or after the snapshot as
+ * its id says (a baseline starts the history: nothing older is placed).
+ * While a flap is open, a differing row changes the state silently and
+ * becomes the flap's last cause, so the flap's end reports the device's
+ * state; it does not move the end of the flap.
  *
  * Descriptions. Every interface keeps the latest description the device
  * gave (a snapshot row's, or an event's "description" capture), cut to
  * ALERT_MAX_DESCR bytes; every change carries the interface's description
  * at the time. A snapshot row without one clears it.
+ * (Only an event that becomes the interface's newest speaks: a late or
+ * stale one does not, nor a line whose capture is absent or empty. The cut
+ * never splits a UTF-8 sequence; other bytes are kept as they are.)
+ *
+ * Names. Interfaces are keyed on the canonical name (common/ifname.h) for
+ * the event's platform, whatever the analyzer sent; a state loaded from
+ * before canonical names is renamed and its duplicates merged. A
+ * resolution names the interface as the alert it ends did when it fired.
  *
  * The engine does no I/O and reads no clock: callers pass "now" (wall-clock
  * milliseconds), so tests are deterministic and a restart replays the same.
