@@ -307,8 +307,8 @@ Test(alerts_daemon, down_up_acked_written_once_and_sigterm_exits_0)
 	s_deliver("r1", 3, 4, up, 2);
 	out = s_py(PY_SUMMARY);
 	cr_assert_str_eq(out,
-	    "1 firing InterfaceDown 'Gi0/1' down 1\n"
-	    "2 resolved InterfaceDown 'Gi0/1' up 3\n");
+	    "1 firing InterfaceDown 'GigabitEthernet0/1' down 1\n"
+	    "2 resolved InterfaceDown 'GigabitEthernet0/1' up 3\n");
 	free(out);
 	st = s_stop(SIGTERM);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
@@ -648,9 +648,9 @@ Test(alerts_daemon, flap_becomes_one_alert_and_resolves_when_stable)
 		usleep(100000);
 	out = s_py(PY_SUMMARY);
 	cr_assert_str_eq(out,
-	    "1 firing InterfaceDown 'Gi0/1' down 1\n"
-	    "2 resolved InterfaceDown 'Gi0/1' up 2\n"
-	    "3 flapping InterfaceFlapping 'Gi0/1' down 3\n"
-	    "4 resolved InterfaceFlapping 'Gi0/1' up 8\n");
+	    "1 firing InterfaceDown 'GigabitEthernet0/1' down 1\n"
+	    "2 resolved InterfaceDown 'GigabitEthernet0/1' up 2\n"
+	    "3 flapping InterfaceFlapping 'GigabitEthernet0/1' down 3\n"
+	    "4 resolved InterfaceFlapping 'GigabitEthernet0/1' up 8\n");
 	free(out);
 }
