@@ -10,6 +10,7 @@
 
 #include "analyzer/intake.h"
 #include "analyzer/rules.h"
+#include "analyzer/snapevents.h"
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/daemon.h"
@@ -85,6 +86,8 @@ struct intake {
 	struct namefix       *fix;
 	size_t                nfix, fixcap;
 	int                   overflow;
+	/* snapshots of the batch: counted once it is matched for good */
+	uint64_t              snap_recs, snap_rows, snap_skipped;
 	struct log_ratelimit rl_bad, rl_limit, rl_gap;
 	struct mq_keypair    keys;
 	char                 server_key[MQ_KEYLEN + 1];
@@ -93,7 +96,7 @@ struct intake {
 	struct metrics_http  *http;
 	struct metrics_series *m_batches, *m_lines, *m_rejected, *m_events,
 	    *m_limit, *m_gaps, *m_acked, *m_forward_fail, *m_pending, *m_expired,
-	    *m_acks_dropped;
+	    *m_acks_dropped, *m_snap_recs, *m_snap_rows, *m_snap_skipped;
 	struct metrics_family *m_matches;
 };
 
@@ -276,6 +279,7 @@ s_on_hit(const struct rules_hit *h, void *arg)
 	e->ts_ms = r->ts_ms;
 	e->ts_raw = r->ts_raw;
 	e->line = r->line;
+	e->rx_ms = in->batch->rx_ms;
 	e->captures = &in->cap[in->ncap];
 	for (size_t i = 0; i < h->ncaptures; i++) {
 		in->cap[in->ncap + i].name = wire_str(h->captures[i].name);
@@ -288,6 +292,48 @@ s_on_hit(const struct rules_hit *h, void *arg)
 		s_interface(in, e, h);
 	if (in->m_matches)
 		metrics_inc(metrics_series1(in->m_matches, h->rule));
+	return 0;
+}
+
+/*
+ * One event per row of a snapshot record (analyzer/snapevents.h), in the
+ * batch's event and capture arrays like a line's: 0, or -1 when the
+ * captures do not fit (the batch is matched again, larger).
+ */
+static int
+s_snapshot(struct intake *in, const struct wire_rec *r)
+{
+	const struct wire_batch *b = in->batch;
+	struct snapev sv;
+
+	in->snap_recs++;
+	for (size_t i = 0; i < r->nifs; i++) {
+		struct wire_event *e;
+		size_t ei;
+
+		in->snap_rows++;
+		if (snapev_row(b, in->platform, r, i, &sv) != SNAPEV_EVENT) {
+			in->snap_skipped++;
+			continue;
+		}
+		if (in->ncap + sv.ev.ncaptures > in->capcap) {
+			in->overflow = 1;
+			return -1;
+		}
+		if (in->nev == in->evcap) {
+			in->evcap = in->evcap ? in->evcap * 2 : 64;
+			in->ev = xrealloc(in->ev, in->evcap * sizeof *in->ev);
+		}
+		ei = in->nev++;
+		e = &in->ev[ei];
+		*e = sv.ev;
+		e->captures = &in->cap[in->ncap];
+		memcpy(e->captures, sv.cap, sv.ev.ncaptures * sizeof *sv.cap);
+		in->ncap += sv.ev.ncaptures;
+		/* The canonical name lives in sv: copy it (s_fix_names). */
+		if (sv.renamed)
+			s_fix(in, 0, ei, sv.canon, e->interface.len);
+	}
 	return 0;
 }
 
@@ -356,6 +402,7 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 	in->nfix = 0;
 	buf_reset(&in->names);
 	in->overflow = 0;
+	in->snap_recs = in->snap_rows = in->snap_skipped = 0;
 	in->batch = b;
 	in->platform = platform;
 	for (size_t i = 0; i < b->nrecs; i++) {
@@ -368,6 +415,11 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 				    "%.*s", (int)b->key.device.len, b->key.device.ptr,
 				    (int)(r->line.len > 200 ? 200 : r->line.len),
 				    r->line.ptr);
+			continue;
+		}
+		if (r->kind == REC_SNAPSHOT) {
+			if (s_snapshot(in, r) < 0)
+				return -1;
 			continue;
 		}
 		in->cur = r;
@@ -383,7 +435,23 @@ s_match_batch(struct intake *in, const struct wire_batch *b, char *platform)
 			return -1;
 	}
 	s_fix_names(in);
-	metrics_add(in->m_lines, b->nrecs);
+	metrics_add(in->m_lines, b->nrecs - in->snap_recs);
+	if (in->snap_recs > 0) {
+		metrics_add(in->m_snap_recs, in->snap_recs);
+		metrics_add(in->m_snap_rows, in->snap_rows);
+		metrics_add(in->m_snap_skipped, in->snap_skipped);
+		for (size_t i = 0; i < b->nrecs; i++) {
+			const struct wire_rec *r = &b->recs[i];
+
+			if (r->kind == REC_SNAPSHOT)
+				log_debug("device=%.*s snapshot record=%llu "
+				    "reason=%.*s rows=%zu rx_ms=%lld",
+				    (int)b->key.device.len, b->key.device.ptr,
+				    (unsigned long long)r->id, (int)r->tag.len,
+				    r->tag.ptr ? r->tag.ptr : "", r->nifs,
+				    (long long)b->rx_ms);
+		}
+	}
 	return 0;
 }
 
@@ -534,6 +602,12 @@ s_metrics(struct intake *in, int worker, char *errbuf, size_t errlen)
 	C(m_limit, "loghaul_analyzer_regex_limit_hits_total",
 	    "Lines that hit the PCRE2 match limit");
 	C(m_gaps, "loghaul_analyzer_gap_records_total", "Gap records received");
+	C(m_snap_recs, "loghaul_analyzer_snapshot_records_total",
+	    "Interface-table snapshot records received");
+	C(m_snap_rows, "loghaul_analyzer_snapshot_rows_total",
+	    "Rows of snapshot records received");
+	C(m_snap_skipped, "loghaul_analyzer_snapshot_rows_skipped_total",
+	    "Snapshot rows that made no event (line protocol unknown, no name)");
 	C(m_acked, "loghaul_analyzer_batches_acked_total", "Batches acked upstream");
 	C(m_forward_fail, "loghaul_analyzer_forward_failures_total",
 	    "EVENTS messages the alert stage could not take (collector re-sends)");

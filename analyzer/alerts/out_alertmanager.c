@@ -21,6 +21,22 @@
  * Late changes (alert.h) are not sent: Alertmanager holds what is current,
  * and a past episode's firing/resolved pair, having the label set of an
  * alert that may be open now, would end that one.
+ *
+ * Annotations: summary, line (the log line, when there is one), description
+ * (the interface's, when it has one), rule, kind, state, record_id,
+ * received_at (when the collector read it, when known), and for a change a
+ * snapshot made, reconciled "true" and reason. A description is the
+ * device's text: like every device string it is cut (OUTPUT_DESCR_MAX
+ * bytes, whatever the engine did), made valid UTF-8 without control
+ * characters (output_label_value) and escaped (json_str), so it can only
+ * ever be the value of its own key.
+ *
+ * With description_label: true the description is also the label
+ * "description", so routes and inhibitions can match on it. A label is
+ * part of the alert's identity in Alertmanager: an alert keeps the label it
+ * fired with until it resolves (its resolution carries the same one, even
+ * if the description changed meanwhile), or the resolution would name
+ * another alert and the first would keep firing.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -37,17 +53,25 @@
 
 #define AM_BATCH 500
 
-/* The plugin: {type: alertmanager, url: URL, resend: 60s} */
+/* The plugin: {type: alertmanager, url: URL, resend: 60s,
+ * description_label: false} */
 struct am_conf {
 	char    *url;
 	uint64_t resend_ms;
+	int      description_label;	/* index in s_bool: 0 false, 1 true */
 };
+
+static const char *const s_bool[] = { "false", "true", NULL };
 
 static const struct conf_key s_keys[] = {
 	CONF_KREQ("url", CK_URL, offsetof(struct am_conf, url),
 	    "Alertmanager base URL"),
 	CONF_K("resend", CK_DURATION, offsetof(struct am_conf, resend_ms), "60s",
 	    CONF_SEC, CONF_DAY, "re-send firing alerts this often"),
+	{ .name = "description_label", .type = CK_ENUM,
+	  .off = offsetof(struct am_conf, description_label), .def = "false",
+	  .names = s_bool, .flag_off = CONF_NO_OFF,
+	  .desc = "true: the interface description is also a label" },
 	{ 0 }
 };
 
@@ -59,12 +83,14 @@ static const struct conf_key s_keys[] = {
 struct amopen {
 	char          *key;
 	char          *obj;
+	char          *dlabel;	/* the description label it fired with; NULL */
 	struct amopen *next;
 };
 
 /* The backend's state, under the worker's lock. */
 struct am {
 	uint64_t             resend_ms;
+	int                  descr_label;	/* description_label */
 	struct amopen      **open;	/* firing alerts by key */
 	size_t               opensize, nopen;
 	int64_t              next_resend;	/* monotonic ms; 0: now */
@@ -125,9 +151,45 @@ s_key(const struct alert_change *c)
 	return k;
 }
 
-/* The alert object without endsAt and its closing brace. */
+/*
+ * The description as a label value (malloc'd), or NULL when there is none:
+ * an empty label is no label to Alertmanager.
+ */
 static char *
-s_render(const struct alert_change *c)
+s_dlabel(const struct alert_change *c)
+{
+	struct buf t;
+	char *v;
+
+	buf_init(&t, 0);
+	output_label_value(&t, c->description.p, output_cut(c->description.p,
+	    c->description.len, OUTPUT_DESCR_MAX), OUTPUT_LABEL_MAX);
+	v = t.len > 0 ? xstrndup(t.data, t.len) : NULL;
+	buf_free(&t);
+	return v;
+}
+
+/* An annotation of device bytes, when there are any. */
+static void
+s_annot(struct buf *b, const char *name, const char *p, size_t len, size_t max)
+{
+	struct buf t;
+
+	if (len == 0)
+		return;
+	buf_init(&t, 0);
+	output_label_value(&t, p, len, max);
+	buf_printf(b, ",\"%s\":", name);
+	json_str(b, t.data ? t.data : "", t.len);
+	buf_free(&t);
+}
+
+/*
+ * The alert object without endsAt and its closing brace. dlabel: the
+ * description label (clean, from s_dlabel), or NULL for none.
+ */
+static char *
+s_render(const struct alert_change *c, const char *dlabel)
 {
 	struct buf b, t;
 	int64_t now = util_wallms(), starts = c->starts_at;
@@ -141,6 +203,10 @@ s_render(const struct alert_change *c)
 	s_label(&b, "device", &c->device);
 	s_label(&b, "interface", &c->interface);
 	s_label(&b, "severity", &c->severity);
+	if (dlabel) {
+		buf_printf(&b, ",\"description\":");
+		json_str(&b, dlabel, strlen(dlabel));
+	}
 	buf_printf(&b, "},\"annotations\":{\"summary\":");
 	output_label_value(&t, c->interface.p, c->interface.len, OUTPUT_LABEL_MAX);
 	buf_printf(&t, " on ");
@@ -148,16 +214,27 @@ s_render(const struct alert_change *c)
 	buf_printf(&t, " %s", s_what(c->type));
 	json_str(&b, t.data, t.len);
 	buf_reset(&t);
-	output_label_value(&t, c->line.p, c->line.len, OUTPUT_ANNOT_MAX);
-	buf_printf(&b, ",\"description\":");
-	json_str(&b, t.data ? t.data : "", t.len);
-	buf_reset(&t);
+	s_annot(&b, "line", c->line.p, c->line.len, OUTPUT_ANNOT_MAX);
+	/* Each input byte is at most 3 output bytes (U+FFFD): never cut twice. */
+	s_annot(&b, "description", c->description.p, output_cut(c->description.p,
+	    c->description.len, OUTPUT_DESCR_MAX), 3 * OUTPUT_DESCR_MAX);
 	output_label_value(&t, c->rule.p, c->rule.len, OUTPUT_LABEL_MAX);
 	buf_printf(&b, ",\"rule\":");
 	json_str(&b, t.data ? t.data : "", t.len);
-	buf_printf(&b, ",\"kind\":\"%s\",\"state\":\"%s\",\"record_id\":\"%llu\""
-	    "},\"startsAt\":\"", ifkind_str(c->kind), ifstate_str(c->state),
+	buf_printf(&b, ",\"kind\":\"%s\",\"state\":\"%s\",\"record_id\":\"%llu\"",
+	    ifkind_str(c->kind), ifstate_str(c->state),
 	    (unsigned long long)c->record_id);
+	if (c->reconciled) {
+		buf_printf(&b, ",\"reconciled\":\"true\"");
+		s_annot(&b, "reason", c->reason.p, output_cut(c->reason.p,
+		    c->reason.len, ALERT_MAX_FIELD), OUTPUT_LABEL_MAX);
+	}
+	if (c->received_at != 0) {
+		buf_printf(&b, ",\"received_at\":\"");
+		output_time(&b, c->received_at);
+		buf_printf(&b, "\"");
+	}
+	buf_printf(&b, "},\"startsAt\":\"");
 	output_time(&b, starts);
 	buf_printf(&b, "\"");
 	obj = xstrndup(b.data, b.len);
@@ -174,8 +251,19 @@ s_slot(const struct am *a, const char *key)
 	return util_hash64(key, strlen(key)) & (a->opensize - 1);
 }
 
+/* The open entry of key, or NULL. */
+static struct amopen *
+s_open_get(const struct am *a, const char *key)
+{
+	for (struct amopen *o = a->open[s_slot(a, key)]; o; o = o->next)
+		if (strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
+
+/* Takes key, obj and dlabel. */
 static void
-s_open_put(struct am *a, char *key, char *obj)
+s_open_put(struct am *a, char *key, char *obj, char *dlabel)
 {
 	struct amopen **pp, *o;
 
@@ -200,6 +288,8 @@ s_open_put(struct am *a, char *key, char *obj)
 		if (strcmp((*pp)->key, key) == 0) {
 			free((*pp)->obj);
 			(*pp)->obj = obj;
+			free((*pp)->dlabel);
+			(*pp)->dlabel = dlabel;
 			free(key);
 			return;
 		}
@@ -207,6 +297,7 @@ s_open_put(struct am *a, char *key, char *obj)
 	o = xcalloc(1, sizeof *o);
 	o->key = key;
 	o->obj = obj;
+	o->dlabel = dlabel;
 	*pp = o;
 	a->nopen++;
 }
@@ -222,6 +313,7 @@ s_open_del(struct am *a, const char *key)
 			*pp = o->next;
 			free(o->key);
 			free(o->obj);
+			free(o->dlabel);
 			free(o);
 			a->nopen--;
 			return;
@@ -383,13 +475,28 @@ s_push(struct out_http *h, uint64_t seq, char *key, char *obj,
 	    .body = obj, .len = strlen(obj), .arg = ends_at });
 }
 
+/*
+ * The description label a change of alert key carries (malloc'd; NULL:
+ * none): while the alert is open, the one it fired with, so its label set
+ * stays one alert's; else the change's own, when the option is on.
+ */
+static char *
+s_dlabel_for(const struct am *a, const char *key, const struct alert_change *c)
+{
+	const struct amopen *o = s_open_get(a, key);
+
+	if (o)
+		return o->dlabel ? xstrdup(o->dlabel) : NULL;
+	return a->descr_label ? s_dlabel(c) : NULL;
+}
+
 static int
 s_emit(struct output *o, const struct alert_change *c, const char *json,
     size_t len)
 {
 	struct out_http *h = o->priv;
 	struct am *a = h->ctx;
-	char *key, *obj;
+	char *key, *obj, *dlabel;
 
 	(void)json;
 	(void)len;
@@ -404,14 +511,16 @@ s_emit(struct output *o, const struct alert_change *c, const char *json,
 		return 0;
 	}
 	key = s_key(c);
-	obj = s_render(c);
 	pthread_mutex_lock(&h->mu);
+	dlabel = s_dlabel_for(a, key, c);
+	obj = s_render(c, dlabel);
 	if (c->status == ALERT_RESOLVED) {
 		s_open_del(a, key);
+		free(dlabel);
 		s_push(h, c->seq, key, obj, c->ends_at > 0 ? c->ends_at :
 		    c->raised_at);
 	} else {
-		s_open_put(a, xstrdup(key), xstrdup(obj));
+		s_open_put(a, xstrdup(key), xstrdup(obj), dlabel);
 		s_push(h, c->seq, key, obj, 0);
 	}
 	out_http_taken(h, c->seq);
@@ -425,8 +534,11 @@ s_seed(struct output *o, const struct alert_change *opened)
 	struct out_http *h = o->priv;
 	struct am *a = h->ctx;
 
+	char *key = s_key(opened), *dlabel;
+
 	pthread_mutex_lock(&h->mu);
-	s_open_put(a, s_key(opened), s_render(opened));
+	dlabel = s_dlabel_for(a, key, opened);
+	s_open_put(a, key, s_render(opened, dlabel), dlabel);
 	a->next_resend = 0;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
@@ -442,6 +554,8 @@ s_reconf(struct output *o, const void *opts)
 	pthread_mutex_lock(&h->mu);
 	if (c->resend_ms > 0)
 		a->resend_ms = c->resend_ms;
+	/* Alerts open now keep the labels they fired with (s_dlabel_for). */
+	a->descr_label = c->description_label == 1;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 }
@@ -459,6 +573,7 @@ s_am_free(void *ctx)
 			nx = x->next;
 			free(x->key);
 			free(x->obj);
+			free(x->dlabel);
 			free(x);
 		}
 	}
@@ -517,6 +632,7 @@ s_new(const void *opts, const struct mq_opts *zopts, char *err, size_t errlen)
 		url = xasprintf("%.*s%s", (int)ulen, c->url, api);
 	a = xcalloc(1, sizeof *a);
 	a->resend_ms = c->resend_ms > 0 ? c->resend_ms : 60000;
+	a->descr_label = c->description_label == 1;
 	a->opensize = 64;
 	a->open = xcalloc(a->opensize, sizeof *a->open);
 	o = out_http_new(&s_ops, &s_backend, a, url, err, errlen);

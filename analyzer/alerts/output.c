@@ -68,6 +68,29 @@ output_label_value(struct buf *b, const void *data, size_t len, size_t max)
 	}
 }
 
+size_t
+output_cut(const void *data, size_t len, size_t max)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	if (len <= max)
+		return len;
+	/* Step by characters so that a valid one is never split; an invalid
+	 * byte is one step (it becomes U+FFFD wherever it goes). */
+	while (i < max) {
+		uint32_t cp;
+		size_t n = json_utf8(p + i, len - i, &cp);
+
+		if (n == 0)
+			n = 1;
+		if (i + n > max)
+			break;
+		i += n;
+	}
+	return i;
+}
+
 void
 output_time(struct buf *b, int64_t ms)
 {
@@ -97,6 +120,16 @@ s_key_str(struct buf *b, const char *key, const struct alert_str *v)
 	s_appends(b, key);
 	s_append(b, "\":", 2);
 	json_str(b, v->p, v->len);
+}
+
+/* A string of device bytes, at most max of them. */
+static void
+s_key_cut(struct buf *b, const char *key, const struct alert_str *v, size_t max)
+{
+	s_append(b, ",\"", 2);
+	s_appends(b, key);
+	s_append(b, "\":", 2);
+	json_str(b, v->p, output_cut(v->p, v->len, max));
 }
 
 static void
@@ -146,7 +179,12 @@ output_json(struct buf *b, const struct alert_change *c)
 	s_key_time(b, "starts_at", c->starts_at);
 	s_key_time(b, "ends_at", c->ends_at);
 	s_key_time(b, "raised_at", c->raised_at);
+	s_key_time(b, "received_at", c->received_at);
 	s_appends(b, c->late ? ",\"late\":true" : ",\"late\":false");
+	s_appends(b, c->reconciled ? ",\"reconciled\":true" :
+	    ",\"reconciled\":false");
+	s_key_cut(b, "reason", &c->reason, ALERT_MAX_FIELD);
+	s_key_cut(b, "description", &c->description, OUTPUT_DESCR_MAX);
 	s_key_str(b, "line", &c->line);
 	s_append(b, "}", 1);
 }

@@ -37,6 +37,9 @@
 #define OUTPUT_MAX_QUEUE    20000u	/* per HTTP output */
 #define OUTPUT_LABEL_MAX    256u	/* bytes of an Alertmanager label value */
 #define OUTPUT_ANNOT_MAX    4096u	/* bytes of an annotation */
+/* Bytes of an interface description any output takes: the engine's cut,
+ * applied again, as outputs trust no length they are handed. */
+#define OUTPUT_DESCR_MAX    ALERT_MAX_DESCR
 #define OUTPUT_BACKOFF_MIN  1000u	/* ms */
 #define OUTPUT_BACKOFF_MAX  60000u
 
@@ -168,10 +171,23 @@ size_t output_set_backlog(const struct output_set *s);
 /*
  * The JSON object of a change, one line: seq, alert, status, device,
  * interface, state, kind, rule, event, severity, platform, device_time,
- * device_time_raw, record_id, starts_at, ends_at, raised_at, late (true:
- * an episode revealed by an event that arrived after newer ones), line.
+ * device_time_raw, record_id, starts_at, ends_at, raised_at, received_at
+ * (when the collector read the line or table: the time, or null when
+ * unknown), late (true: an episode revealed by an event that arrived after
+ * newer ones), reconciled (true: made by a snapshot of the device's
+ * interface table, not a line), reason (why that snapshot was taken:
+ * "start", "periodic", "wrap"...; always present, "" when not
+ * reconciled), description (the interface's, at most OUTPUT_DESCR_MAX
+ * bytes of it; always present, "" when none), line. Times are RFC 3339
+ * UTC with milliseconds. Every key is always present, so consumers need
+ * no defaults.
  */
 void output_json(struct buf *b, const struct alert_change *c);
+/*
+ * How many of p's len bytes to keep to stay within max: len when it fits,
+ * else cut where no valid UTF-8 character is split.
+ */
+size_t output_cut(const void *p, size_t len, size_t max);
 /*
  * A label value: valid UTF-8 without control characters (each invalid byte
  * or control character becomes U+FFFD), at most max bytes (cut at a

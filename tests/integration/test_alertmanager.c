@@ -195,7 +195,7 @@ static char *
 s_am_alerts(void)
 {
 	long status;
-	char *body = s_get("/api/v2/alerts", &status), path[128], cmd[1024];
+	char *body = s_get("/api/v2/alerts", &status), path[128], cmd[4096];
 	char *out = calloc(1, 65536);
 	FILE *p;
 	size_t n;
@@ -205,16 +205,22 @@ s_am_alerts(void)
 	snprintf(path, sizeof path, "%s/alerts.json", A.dir);
 	s_write(path, body);
 	free(body);
+	/* Descriptions are shown as their first 40 characters, their length
+	 * and whether the rest is the test's padding ("x"). */
 	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c '"
 	    "import json,sys,datetime as d\n"
 	    "now=d.datetime.now(d.timezone.utc)\n"
+	    "f=lambda v: None if v is None else ascii(v[:40])+\" %%d %%s\"%%(len(v),"
+	    "v[40:]==\"x\"*(len(v)-40))\n"
 	    "for a in json.load(open(sys.argv[1])):\n"
-	    "  l=a[\"labels\"]\n"
+	    "  l=a[\"labels\"];n=a[\"annotations\"]\n"
 	    "  e=d.datetime.strptime(a[\"endsAt\"][:19],\"%%Y-%%m-%%dT%%H:%%M:%%S\")"
 	    ".replace(tzinfo=d.timezone.utc)\n"
 	    "  print(l[\"alertname\"],l[\"device\"],ascii(l[\"interface\"]),l[\"severity\"],"
 	    "a[\"status\"][\"state\"],\"future\" if e>now else \"past\","
-	    "a[\"startsAt\"][:19],ascii(a[\"annotations\"][\"description\"]))\n"
+	    "a[\"startsAt\"][:19],ascii(n.get(\"line\")),sorted(l),"
+	    "\"label\",f(l.get(\"description\")),\"annotation\",f(n.get(\"description\")),"
+	    "n.get(\"reconciled\"),n.get(\"reason\"),n.get(\"received_at\"))\n"
 	    "' '%s' 2>&1", path);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
@@ -361,10 +367,12 @@ Test(alertmanager, down_fires_and_up_resolves_in_a_real_alertmanager)
 
 /* The same through the daemon: EVENTS in, Alertmanager out. */
 static void
-s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
+s_send_descr(void *dealer, const char *device, uint64_t id, enum ifstate st,
+    int64_t ts, struct wire_bytes descr)
 {
 	struct wire_event ev;
 	struct wire_events m;
+	struct wire_capture cap = { s_w("description"), descr };
 	struct buf b;
 
 	memset(&ev, 0, sizeof ev);
@@ -379,9 +387,14 @@ s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
 	ev.ts_ms = ts;
 	ev.ts_raw = s_w("Nov 22 00:48:05.123");
 	ev.line = s_w("%LINK-3-UPDOWN: Interface Gi0/1, changed state to down");
+	ev.rx_ms = ts + 500;
+	if (descr.len > 0) {
+		ev.captures = &cap;
+		ev.ncaptures = 1;
+	}
 	memset(&m, 0, sizeof m);
 	m.key.collector = s_w("c1");
-	m.key.device = s_w("edge-7");
+	m.key.device = s_w(device);
 	m.key.first_id = m.key.last_id = id;
 	m.events = &ev;
 	m.nevents = 1;
@@ -397,6 +410,12 @@ s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
 		cr_assert_lt(tries, 9, "no ack from loghaul-alerts");
 	}
 	buf_free(&b);
+}
+
+static void
+s_send(void *dealer, uint64_t id, enum ifstate st, int64_t ts)
+{
+	s_send_descr(dealer, "edge-7", id, st, ts, s_w(""));
 }
 
 Test(alertmanager, through_the_daemon)
@@ -433,6 +452,194 @@ Test(alertmanager, through_the_daemon)
 	free(out);
 	s_send(dealer, 2, IF_UP, t + 1000);
 	out = s_am_wait(s_gone, 30, NULL);
+	free(out);
+	zmq_close(dealer);
+	zmq_ctx_term(ctx);
+	{
+		int st = proc_stop(&A.stage, SIGTERM, 15);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+}
+
+/* ---- descriptions ---- */
+
+/*
+ * A device's interface description at its most hostile: quotes, braces and
+ * a backslash that would end a JSON string or open an object, a terminal
+ * escape, a newline, invalid UTF-8, UTF-8, a NUL; padded with "x" to 10 KiB.
+ */
+static const char s_hostile[] = "to \"core-1\" {}\\ \x1b[31m\n\xff\xfe caf\xc3\xa9 \0nul ";
+static char s_descr10k[10240];
+
+static struct wire_bytes
+s_descr(void)
+{
+	memcpy(s_descr10k, s_hostile, sizeof s_hostile - 1);
+	memset(s_descr10k + sizeof s_hostile - 1, 'x',
+	    sizeof s_descr10k - (sizeof s_hostile - 1));
+	return (struct wire_bytes){ s_descr10k, sizeof s_descr10k };
+}
+
+/*
+ * What Alertmanager shows of it: the first 256 bytes (the cut), control
+ * characters and invalid bytes as U+FFFD; the annotation is 255 characters,
+ * the label, at most 256 bytes, 245. First 40 characters, length, and
+ * whether the rest is the padding.
+ */
+#define HOSTILE40 "'to \"core-1\" {}\\\\ \\ufffd[31m\\ufffd\\ufffd\\ufffd caf\\xe9 " \
+	"\\ufffdnul xxxxx'"
+#define HOSTILE_LABEL HOSTILE40 " 245 True"
+#define HOSTILE_ANNOT HOSTILE40 " 255 True"
+
+static int
+s_edge8_firing(const char *out)
+{
+	return strstr(out, "InterfaceDown edge-8 'GigabitEthernet0/3' critical "
+	    "active future") != NULL;
+}
+
+static int
+s_edge8_gone(const char *out)
+{
+	return strstr(out, "InterfaceDown edge-8") == NULL;
+}
+
+static struct alert_change *
+s_snap_change(uint64_t seq, enum alert_status st, int64_t t,
+    struct wire_bytes descr)
+{
+	struct alert_change *c = alert_change_new();
+
+	c->seq = seq;
+	c->status = st;
+	c->type = ALERT_T_DOWN;
+	c->state = st == ALERT_RESOLVED ? IF_UP : IF_DOWN;
+	c->kind = IFK_SNAPSHOT;
+	alert_str_set(&c->device, "edge-8", 6, SIZE_MAX);
+	alert_str_set(&c->interface, "GigabitEthernet0/3", 18, SIZE_MAX);
+	alert_str_set(&c->rule, "snapshot", 8, SIZE_MAX);
+	alert_str_set(&c->event, "interface_snapshot", 18, SIZE_MAX);
+	alert_str_set(&c->severity, "critical", 8, SIZE_MAX);
+	alert_str_set(&c->platform, "cisco_ios", 9, SIZE_MAX);
+	c->record_id = 1000 + seq;
+	c->device_time = t;
+	c->starts_at = t;
+	c->ends_at = st == ALERT_RESOLVED ? t + 1000 : 0;
+	c->raised_at = util_wallms();
+	c->received_at = t + 500;
+	c->reconciled = 1;
+	alert_str_set(&c->reason, "wrap", 4, SIZE_MAX);
+	/* Uncut: the output must bound it itself. */
+	alert_str_set(&c->description, descr.ptr, descr.len, SIZE_MAX);
+	return c;
+}
+
+/* The time as output_time() writes it (what Alertmanager echoes). */
+static void
+s_time(char *dst, size_t len, int64_t ms)
+{
+	struct buf t;
+
+	buf_init(&t, 0);
+	output_time(&t, ms);
+	snprintf(dst, len, "%s", t.data);
+	buf_free(&t);
+}
+
+Test(alertmanager, hostile_description_reaches_alertmanager_as_one_annotation_and_label)
+{
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
+	int64_t t = util_wallms() - 600000;
+	char url[64], err[256], want[1024], rx[40], *out;
+
+	s_am_start();
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", A.port);
+	conf_output_set_ms(&co, "resend", 1000);
+	conf_output_set_str(&co, "url", url);
+	outconf_enum(&co, "description_label", "true");
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	conf_output_clear(&co);
+	output_set_push(s, s_snap_change(1, ALERT_FIRING, t, s_descr()));
+	output_set_pump(s, UINT64_MAX, util_wallms());
+	out = s_am_wait(s_edge8_firing, 30, s);
+	s_time(rx, sizeof rx, t + 500);
+	snprintf(want, sizeof want, "None ['alertname', 'description', 'device', "
+	    "'interface', 'severity'] label " HOSTILE_LABEL " annotation "
+	    HOSTILE_ANNOT " true wrap %s\n", rx);
+	cr_assert_not_null(strstr(out, want), "want: %s\nAlertmanager holds:\n%s",
+	    want, out);
+	free(out);
+
+	/* The description changed before the resolution: it still ends the
+	 * alert that fired (same label set), which then goes. */
+	output_set_push(s, s_snap_change(2, ALERT_RESOLVED, t, s_w("changed")));
+	output_set_pump(s, UINT64_MAX, util_wallms());
+	out = s_am_wait(s_edge8_gone, 30, s);
+	free(out);
+	output_set_free(&s);
+}
+
+/*
+ * Through the daemon the description comes as the event's capture
+ * "description" (a snapshot row's, or a rule's), which the alert stage
+ * keeps per interface; the receive time is the event's rx_ms.
+ */
+static int
+s_edge6_firing(const char *out)
+{
+	return strstr(out, "InterfaceDown edge-6 'Gi0/1\"{}\\ufffd\\ufffd' "
+	    "critical active future") != NULL;
+}
+
+static int
+s_edge6_gone(const char *out)
+{
+	return strstr(out, "InterfaceDown edge-6") == NULL;
+}
+
+Test(alertmanager, description_capture_through_the_daemon)
+{
+	char conf[128], logp[128], text[1024], ep[128], ready[160], bin[512];
+	char want[1024], rx[40], *out;
+	char *const argv[] = { proc_bin(bin, sizeof bin, "loghaul-alerts"),
+	    (char *)(uintptr_t)"--config", conf, NULL };
+	void *ctx, *dealer;
+	int zero = 0;
+	int64_t t = util_wallms() - 600000;
+
+	s_am_start();
+	snprintf(conf, sizeof conf, "%s/loghaul.yaml", A.dir);
+	snprintf(logp, sizeof logp, "%s/stage.log", A.dir);
+	snprintf(ep, sizeof ep, "ipc://%s/alerts.sock", A.dir);
+	snprintf(text, sizeof text,
+	    "alerts:\n  listen: %s\n  state_dir: %s/state\n"
+	    "  outputs:\n"
+	    "    - {type: alertmanager, url: \"http://127.0.0.1:%d\", resend: 1s,"
+	    " description_label: true}\n",
+	    ep, A.dir, A.port);
+	s_write(conf, text);
+	snprintf(ready, sizeof ready, "%s/stage.ready", A.dir);
+	cr_assert_eq(proc_spawn(&A.stage, argv, logp, ready, NULL), 0);
+	cr_assert_eq(proc_wait_ready(&A.stage, 10), 0,
+	    "loghaul-alerts did not start");
+	ctx = zmq_ctx_new();
+	dealer = zmq_socket(ctx, ZMQ_DEALER);
+	zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
+	cr_assert_eq(zmq_connect(dealer, ep), 0);
+
+	s_send_descr(dealer, "edge-6", 1, IF_DOWN, t, s_descr());
+	out = s_am_wait(s_edge6_firing, 30, NULL);
+	s_time(rx, sizeof rx, t + 500);
+	snprintf(want, sizeof want, "['alertname', 'description', 'device', "
+	    "'interface', 'severity'] label " HOSTILE_LABEL " annotation "
+	    HOSTILE_ANNOT " None None %s\n", rx);
+	cr_assert_not_null(strstr(out, want), "want: %s\nAlertmanager holds:\n%s",
+	    want, out);
+	free(out);
+	s_send_descr(dealer, "edge-6", 2, IF_UP, t + 1000, s_w(""));
+	out = s_am_wait(s_edge6_gone, 30, NULL);
 	free(out);
 	zmq_close(dealer);
 	zmq_ctx_term(ctx);

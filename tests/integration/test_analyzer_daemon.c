@@ -341,3 +341,110 @@ Test(analyzer_daemon, one_interface_one_name_one_alert, .timeout = 60)
 	alert_free(&e);
 	cr_assert_eq(s_stop(&r), 0);
 }
+
+/*
+ * A snapshot record's rows leave the analyzer as IFK_SNAPSHOT events after
+ * the line events of the records before it, with canonical names, their
+ * reason and description captures (any bytes) and the batch's rx_ms, as
+ * every line event has. 1000 described rows need more captures than the
+ * worker's first array holds: the batch is matched again, larger, and the
+ * names copied on the first pass must not leak into the second.
+ */
+Test(analyzer_daemon, snapshot_rows_become_events, .timeout = 60)
+{
+	enum { NROWS = 1003 };
+	static const char hostile[] = "to \"core\"\0{}\\\x1b\xff";
+	static struct wire_ifrow rows[NROWS];
+	static char names[NROWS][16], descrs[NROWS][16];
+	const char *line = "000001: Nov 22 00:48:05.001 UTC: %LINK-3-UPDOWN: "
+	    "Interface Gi0/1, changed state to down";
+	struct wire_rec recs[2];
+	struct wire_batch wb = {
+		.key = { .collector = wire_str("test/0"), .device = wire_str("r001"),
+		    .first_id = 1, .last_id = 2 },
+		.platform = wire_str("cisco_ios"), .rx_ms = INT64_C(1765000000456),
+		.nrecs = 2, .recs = recs,
+	};
+	const struct wire_event *ev;
+	const struct wire_bytes *c;
+	struct wire_msg wm;
+	zmq_msg_t msg;
+	struct rig r;
+	struct buf b;
+
+	memset(recs, 0, sizeof recs);
+	recs[0].id = 1;
+	recs[0].kind = REC_LINE;
+	recs[0].line = wire_str(line);
+	recs[1].id = 2;
+	recs[1].kind = REC_SNAPSHOT;
+	recs[1].ts_ms = INT64_C(1765000000400);
+	recs[1].tag = wire_str("wrap");
+	recs[1].ifs = rows;
+	recs[1].nifs = NROWS;
+	rows[0] = (struct wire_ifrow){ wire_str("Gi0/1"),
+	    { hostile, sizeof hostile - 1 }, WIRE_IFROW_UP, WIRE_IFROW_UP };
+	rows[1] = (struct wire_ifrow){ wire_str("Gi0/2"), wire_str(""),
+	    WIRE_IFROW_DOWN, WIRE_IFROW_DOWN };
+	rows[2] = (struct wire_ifrow){ wire_str("Gi0/3"), wire_str("no state"),
+	    WIRE_IFROW_UP, WIRE_IFROW_UNKNOWN };
+	for (size_t i = 3; i < NROWS; i++) {
+		snprintf(names[i], sizeof names[i], "Gi1/%zu", i);
+		snprintf(descrs[i], sizeof descrs[i], "port %zu", i);
+		rows[i] = (struct wire_ifrow){ wire_str(names[i]),
+		    wire_str(descrs[i]), WIRE_IFROW_UP, WIRE_IFROW_DOWN };
+	}
+	buf_init(&b, 0);
+	cr_assert_eq(wire_encode_batch(&b, &wb), CERR_OK);
+	s_start(&r);
+	s_send(&r, b.data, b.len);
+	s_events(&r, &wm, &msg);
+	/* the line's event, then every row but the one without a state */
+	cr_assert_eq(wm.u.events.nevents, 1 + NROWS - 1, "%zu events",
+	    wm.u.events.nevents);
+	ev = wm.u.events.events;
+	cr_assert_eq(ev[0].kind, IFK_LINK);
+	cr_assert_eq(ev[0].id, 1);
+	cr_assert_eq(ev[0].rx_ms, wb.rx_ms, "line events carry the batch's rx_ms");
+
+	cr_assert_eq(ev[1].kind, IFK_SNAPSHOT);
+	cr_assert_eq(ev[1].id, 2);
+	cr_assert_eq(ev[1].state, IF_UP);
+	cr_assert_eq(ev[1].ts_ms, recs[1].ts_ms);
+	cr_assert_eq(ev[1].rx_ms, wb.rx_ms);
+	cr_assert(wire_bytes_eq(ev[1].rule, wire_str("snapshot")));
+	cr_assert(wire_bytes_eq(ev[1].event, wire_str("interface_snapshot")));
+	cr_assert(wire_bytes_eq(ev[1].platform, wire_str("cisco_ios")));
+	cr_assert(wire_bytes_eq(ev[1].interface, wire_str("GigabitEthernet0/1")));
+	cr_assert_eq(ev[1].line.len, 0);
+	cr_assert_eq(ev[1].ts_raw.len, 0);
+	cr_assert_not_null(c = s_capture(&ev[1], "reason"));
+	cr_assert(wire_bytes_eq(*c, wire_str("wrap")));
+	cr_assert_not_null(c = s_capture(&ev[1], "description"));
+	cr_assert_eq(c->len, sizeof hostile - 1, "every byte, the NUL too");
+	cr_assert_eq(memcmp(c->ptr, hostile, c->len), 0);
+	cr_assert_not_null(c = s_capture(&ev[1], "interface_raw"));
+	cr_assert(wire_bytes_eq(*c, wire_str("Gi0/1")));
+
+	cr_assert_eq(ev[2].state, IF_ADMIN_DOWN);
+	cr_assert(wire_bytes_eq(ev[2].interface, wire_str("GigabitEthernet0/2")));
+	cr_assert_null(s_capture(&ev[2], "description"));
+
+	for (size_t i = 3; i < NROWS; i++) {
+		char want[32];
+		const struct wire_event *e = &ev[i];	/* row i: event i (row 2 made none) */
+
+		snprintf(want, sizeof want, "GigabitEthernet1/%zu", i);
+		cr_assert(wire_bytes_eq(e->interface, wire_str(want)), "row %zu: %.*s",
+		    i, (int)e->interface.len, e->interface.ptr);
+		cr_assert_eq(e->state, IF_DOWN);
+		cr_assert_not_null(c = s_capture(e, "description"));
+		cr_assert(wire_bytes_eq(*c, wire_str(descrs[i])), "row %zu", i);
+		cr_assert_not_null(c = s_capture(e, "interface_raw"));
+		cr_assert(wire_bytes_eq(*c, wire_str(names[i])), "row %zu", i);
+	}
+	wire_msg_free(&wm);
+	zmq_msg_close(&msg);
+	buf_free(&b);
+	cr_assert_eq(s_stop(&r), 0);
+}

@@ -10,5 +10,11 @@
  * Caller frees it with conf_output_clear().
  */
 struct conf_output outconf(const char *type, const char *key, const char *val);
+/*
+ * Set an enum option (a CK_ENUM key of the plugin's table, as a boolean
+ * such as alertmanager's description_label is) to the value named name,
+ * as the configuration loader would.
+ */
+void outconf_enum(struct conf_output *co, const char *key, const char *name);
 
 #endif

@@ -234,7 +234,7 @@ Test(conf, unknown_keys)
 	err = s_fail_mem("alerts:\n  outputs:\n    - type: alertmanager\n"
 	    "      url: http://127.0.0.1:9093\n      path: /tmp/x\n");
 	cr_assert(strstr(err, ":5: key 'alerts.outputs[0].path': unknown key "
-	    "(known keys: type, url, resend)"), "%s", err);
+	    "(known keys: type, url, resend, description_label)"), "%s", err);
 	err = s_fail_mem("collector: {interval: 1s}\ncollector: {interval: 2s}\n");
 	cr_assert(strstr(err, ":2: key 'collector': duplicate key (first at line 1)"),
 	    "%s", err);

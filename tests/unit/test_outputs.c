@@ -207,10 +207,10 @@ Test(outputs, json_line_has_every_field_and_real_json_parses_it)
 	    "o[\"record_id\"], o[\"seq\"], o[\"device_time\"], o[\"ends_at\"], "
 	    "o[\"alert\"], o[\"raised_at\"])\n", path);
 	cr_assert_str_eq(out,
-	    "['alert', 'device', 'device_time', 'device_time_raw', 'ends_at', "
-	    "'event', 'interface', 'kind', 'late', 'line', 'platform', 'raised_at', "
-	    "'record_id', 'rule', 'seq', 'severity', 'starts_at', 'state', "
-	    "'status']\n"
+	    "['alert', 'description', 'device', 'device_time', 'device_time_raw', "
+	    "'ends_at', 'event', 'interface', 'kind', 'late', 'line', 'platform', "
+	    "'raised_at', 'reason', 'received_at', 'reconciled', 'record_id', "
+	    "'rule', 'seq', 'severity', 'starts_at', 'state', 'status']\n"
 	    "'Gi0/1\"},\"status\":\"resolved\\n../\\x00\\x1b[31m\\ufffd'\n"
 	    "'%LINK-3-UPDOWN\\x00 \\x1b]0;owned\\x07 \\ufffd( {\"x\":1}'\n"
 	    "firing down link critical 1007 7 2023-11-14T22:13:20.000Z None "
@@ -711,6 +711,8 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 	conf_output_clear(&co);
 	fire = s_change(1, ALERT_FIRING, "edge-1", name, sizeof name - 1);
 	fire->starts_at = starts = util_wallms() - 60000;
+	/* Without description_label the description is no label. */
+	alert_str_set(&fire->description, "to \"core\"}\n", 11, 256);
 	output_set_push(s, fire);	/* the set owns it now */
 	w = (struct want){ &h, 1, s };
 	cr_assert(s_pump_until(s, s_have_n, &w, 20));
@@ -743,7 +745,8 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 		    "print(a[\"labels\"]==b[\"labels\"], a[\"startsAt\"]==b[\"startsAt\"])\n"
 		    "print(t(a[\"endsAt\"])>now, t(b[\"endsAt\"])<=now+d.timedelta(seconds=1))\n"
 		    "print(t(b[\"endsAt\"])>=t(b[\"startsAt\"]))\n"
-		    "print(ascii(a[\"annotations\"][\"summary\"]))\n", path);
+		    "print(ascii(a[\"annotations\"][\"summary\"]))\n"
+		    "print(ascii(a[\"annotations\"][\"description\"]))\n", path);
 		cr_assert_str_eq(out,
 		    "[('alertname', 'InterfaceDown'), ('device', 'edge-1'), "
 		    "('interface', 'Gi0/1\"}\\ufffd\\ufffd\\ufffd'), "
@@ -751,7 +754,8 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 		    "True True\n"
 		    "True True\n"
 		    "True\n"
-		    "'Gi0/1\"}\\ufffd\\ufffd\\ufffd on edge-1 is down'\n");
+		    "'Gi0/1\"}\\ufffd\\ufffd\\ufffd on edge-1 is down'\n"
+		    "'to \"core\"}\\ufffd'\n");
 		free(out);
 		s_rmrf(dir);
 		free(dir);
@@ -810,4 +814,348 @@ Test(outputs, bad_output_configs_are_refused)
 	conf_output_clear(&co);
 	cr_assert_eq(output_set_count(s), 0);
 	output_set_free(&s);
+}
+
+/* ---- descriptions: device text in every output ---- */
+
+/*
+ * Interface descriptions a device may set, and how each output shows them
+ * (Python's ascii() of the decoded value): JSON lines, the webhook and
+ * ZeroMQ keep every character (escaped), Alertmanager shows control
+ * characters as U+FFFD; invalid UTF-8 becomes U+FFFD everywhere. The long
+ * one is checked apart (s_py_descr).
+ */
+#define L(s) s, sizeof s - 1
+static const struct {
+	const char *p;
+	size_t      n;
+	const char *json;
+	const char *am;
+} s_descr[] = {
+	/* an attempt to close the string and add labels */
+	{ L("up\"},\"labels\":{\"alertname\":\"Evil\"},\"x\":{\"y\":\"\\"),
+	  "'up\"},\"labels\":{\"alertname\":\"Evil\"},\"x\":{\"y\":\"\\\\'",
+	  "'up\"},\"labels\":{\"alertname\":\"Evil\"},\"x\":{\"y\":\"\\\\'" },
+	{ L("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+	  "'caf\\xe9 \\u20ac \\U0001f600'", "'caf\\xe9 \\u20ac \\U0001f600'" },
+	{ L("\x1b[2J\x07\n\r\t|\xc2\x9b"),
+	  "'\\x1b[2J\\x07\\n\\r\\t|\\x9b'",
+	  "'\\ufffd[2J\\ufffd\\ufffd\\ufffd\\ufffd|\\ufffd'" },
+	{ L("\xff\xfe\xc3\x28\xed\xa0\x80"),
+	  "'\\ufffd\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd'",
+	  "'\\ufffd\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffd'" },
+	{ L("a\0b\0"), "'a\\x00b\\x00'", "'a\\ufffdb\\ufffd'" },
+	{ NULL, 10240, "(True, 171)", "(True, 171)" },	/* 10 KiB, below */
+	{ L(""), "''", "None" },
+};
+#undef L
+#define NDESCR (sizeof s_descr / sizeof s_descr[0])
+
+/* 10 KiB of "aé": cut at 256 bytes it is 85 "aé" and one "a" (171 characters),
+ * the next "é" not split. */
+static char s_long[10240];
+
+static void
+s_descr_set(struct alert_change *c, size_t i)
+{
+	const char *p = s_descr[i].p;
+
+	if (p == NULL) {
+		for (size_t k = 0; k < sizeof s_long; k += 3)
+			memcpy(s_long + k, "a\xc3\xa9", sizeof s_long - k < 3 ?
+			    sizeof s_long - k : 3);
+		p = s_long;
+	}
+	/* No cut here: outputs must bound what they are handed. */
+	alert_str_set(&c->description, p, s_descr[i].n, SIZE_MAX);
+}
+
+/* Change i of the description set: if<i>, odd ones made by a snapshot. */
+static struct alert_change *
+s_descr_change(uint64_t seq, size_t i)
+{
+	char ifname[16];
+	struct alert_change *c;
+
+	snprintf(ifname, sizeof ifname, "if%zu", i);
+	c = s_change(seq, ALERT_FIRING, "edge-9", ifname, strlen(ifname));
+	s_descr_set(c, i);
+	if (i % 2) {
+		c->reconciled = 1;
+		alert_str_set(&c->reason, "wrap", 4, 256);
+		c->received_at = T0 + 20;
+	}
+	return c;
+}
+
+/* What every JSON-object output (jsonl, webhook, zmq) must show. */
+static char *
+s_descr_want_json(void)
+{
+	struct buf b;
+	char *r;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < NDESCR; i++)
+		buf_printf(&b, "if%zu %s %s %s %s\n", i, i % 2 ? "True" : "False",
+		    i % 2 ? "'wrap'" : "''",
+		    i % 2 ? "2023-11-14T22:13:20.020Z" : "None", s_descr[i].json);
+	r = strdup(b.data);
+	buf_free(&b);
+	return r;
+}
+
+/* Python's reading of a file of JSON objects, one per line. */
+static char *
+s_py_descr(const char *path)
+{
+	return s_py("import json,sys\n"
+	    "f=lambda d: ascii(d) if len(d)<60 else (d==\"a\\xe9\"*85+\"a\",len(d))\n"
+	    "for l in open(sys.argv[1]).read().splitlines():\n"
+	    "  o=json.loads(l)\n"
+	    "  print(o[\"interface\"],o[\"reconciled\"],ascii(o[\"reason\"]),"
+	    "o[\"received_at\"],f(o[\"description\"]))\n", path);
+}
+
+/* Every line of a JSON-lines text is at most max bytes. */
+static void
+s_assert_lines_bounded(const char *txt, size_t max)
+{
+	for (const char *p = txt; *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		cr_assert_leq(n, max, "a line of %zu bytes", n);
+		p += n + (nl != NULL);
+	}
+}
+
+Test(outputs, jsonl_descriptions_are_valid_json_bounded_with_every_field)
+{
+	char *dir = s_tmpdir(), path[512], *txt, *out, *want;
+	struct output_set *s;
+
+	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
+	s = s_jsonl_set(path, 1);
+	for (size_t i = 0; i < NDESCR; i++)
+		output_set_push(s, s_descr_change(i + 1, i));
+	output_set_pump(s, UINT64_MAX, T0);
+	txt = s_slurp(path, NULL);
+	cr_assert_eq(s_count_lines(txt), (int)NDESCR, "NUL or newline split a line");
+	/* 256 description bytes, at most 6 JSON bytes each, and the rest */
+	s_assert_lines_bounded(txt, 2048);
+	out = s_py_descr(path);
+	want = s_descr_want_json();
+	cr_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	free(txt);
+	output_set_free(&s);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, webhook_bodies_carry_the_same_fields)
+{
+	struct hsrv h = { 0 };
+	struct output_set *s;
+	struct conf_output co = outconf("webhook", NULL, NULL);
+	char url[128], err[256], *dir = s_tmpdir(), path[512], *out, *want;
+	struct want w;
+	FILE *f;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", h.port);
+	conf_output_set_str(&co, "url", url);
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	conf_output_clear(&co);
+	for (size_t i = 0; i < NDESCR; i++)
+		output_set_push(s, s_descr_change(i + 1, i));
+	w = (struct want){ &h, NDESCR, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 30), "got %zu posts",
+	    s_hsrv_count(&h));
+	snprintf(path, sizeof path, "%s/bodies", dir);
+	f = fopen(path, "w");
+	pthread_mutex_lock(&h.mu);
+	for (size_t i = 0; i < h.n; i++) {
+		cr_assert_null(strchr(h.bodies[i], '\n'));
+		fprintf(f, "%s\n", h.bodies[i]);
+	}
+	pthread_mutex_unlock(&h.mu);
+	fclose(f);
+	out = s_py_descr(path);
+	want = s_descr_want_json();
+	cr_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+	s_rmrf(dir);
+	free(dir);
+}
+
+Test(outputs, zmq_messages_carry_the_same_fields)
+{
+	char *dir = s_tmpdir(), ep[512], path[512], *out, *want;
+	static char msg[65536];
+	struct output_set *s = output_set_new(NULL);
+	struct conf_output co = outconf("zmq", NULL, NULL);
+	void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
+	int tmo = 5000, got = 0;
+	uint64_t seq = 1;
+	char err[256];
+	FILE *f;
+
+	snprintf(ep, sizeof ep, "ipc://%s/pub.sock", dir);
+	conf_output_set_str(&co, "endpoint", ep);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	conf_output_clear(&co);
+	zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+	zmq_setsockopt(sub, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+	cr_assert_eq(zmq_connect(sub, ep), 0);
+	/* PUB drops until the subscription arrives: publish until it has. */
+	for (int i = 0; i < 200 && !got; i++) {
+		zmq_pollitem_t pi = { sub, 0, ZMQ_POLLIN, 0 };
+
+		output_set_push(s, s_simple(seq++, ALERT_FIRING));
+		output_set_pump(s, UINT64_MAX, T0);
+		got = zmq_poll(&pi, 1, 50) == 1;
+	}
+	cr_assert(got, "nothing published");
+	for (;;) {
+		zmq_pollitem_t pi = { sub, 0, ZMQ_POLLIN, 0 };
+		if (zmq_poll(&pi, 1, 200) != 1)
+			break;
+		cr_assert_geq(zmq_recv(sub, msg, sizeof msg, 0), 0);
+	}
+	/* Subscribed now: nothing more is dropped. */
+	for (size_t i = 0; i < NDESCR; i++)
+		output_set_push(s, s_descr_change(seq++, i));
+	output_set_pump(s, UINT64_MAX, T0);
+	snprintf(path, sizeof path, "%s/msgs", dir);
+	f = fopen(path, "w");
+	for (size_t i = 0; i < NDESCR; i++) {
+		int n = zmq_recv(sub, msg, sizeof msg, 0);
+		cr_assert_eq(n, 6, "topic of message %zu", i);
+		cr_assert(memcmp(msg, "edge-9", 6) == 0);
+		n = zmq_recv(sub, msg, sizeof msg - 1, 0);
+		cr_assert_gt(n, 0);
+		cr_assert_lt(n, 2048, "bounded");
+		msg[n] = '\0';
+		cr_assert_eq(strlen(msg), (size_t)n, "a NUL in the JSON");
+		fprintf(f, "%s\n", msg);
+	}
+	fclose(f);
+	out = s_py_descr(path);
+	want = s_descr_want_json();
+	cr_assert_str_eq(out, want);
+	free(want);
+	free(out);
+	zmq_close(sub);
+	output_set_free(&s);
+	zmq_ctx_term(ctx);
+	s_rmrf(dir);
+	free(dir);
+}
+
+/*
+ * Python's reading of Alertmanager posts (one JSON array per line): the
+ * last object of each interface, by interface.
+ */
+static char *
+s_py_am(const char *path)
+{
+	return s_py("import json,sys\n"
+	    "f=lambda d: ascii(d) if d is None or len(d)<60 else "
+	    "(d==\"a\\xe9\"*85+\"a\",len(d))\n"
+	    "last={}\n"
+	    "for l in open(sys.argv[1]).read().splitlines():\n"
+	    "  for a in json.loads(l):\n"
+	    "    last[a[\"labels\"][\"interface\"]]=a\n"
+	    "for k in sorted(last):\n"
+	    "  a=last[k];l=a[\"labels\"];n=a[\"annotations\"]\n"
+	    "  assert all(type(v) is str for v in list(l.values())+list(n.values()))\n"
+	    "  print(k,sorted(l),f(l.get(\"description\")),f(n.get(\"description\")),"
+	    "n.get(\"reconciled\"),n.get(\"reason\"),n.get(\"received_at\"),"
+	    "\"line\" in n)\n", path);
+}
+
+static void
+s_dump_bodies(struct hsrv *h, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f);
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < h->n; i++) {
+		cr_assert_null(strchr(h->bodies[i], '\n'));
+		fprintf(f, "%s\n", h->bodies[i]);
+	}
+	pthread_mutex_unlock(&h->mu);
+	fclose(f);
+}
+
+Test(outputs, alertmanager_descriptions_are_annotations_and_optional_labels)
+{
+	struct hsrv h = { 0 };
+	struct output_set *s;
+	struct conf_output co = outconf("alertmanager", NULL, NULL);
+	char url[128], err[256], *dir = s_tmpdir(), path[512], *out;
+	struct alert_change *res;
+	struct buf want;
+	struct want w;
+
+	s_hsrv_start(&h);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d", h.port);
+	conf_output_set_ms(&co, "resend", 600000);
+	conf_output_set_str(&co, "url", url);
+	outconf_enum(&co, "description_label", "true");
+	s = output_set_new(NULL);
+	cr_assert_eq(output_set_configure(s, &co, 1, 1, err, sizeof err), 0, "%s",
+	    err);
+	conf_output_clear(&co);
+	for (size_t i = 0; i < NDESCR; i++)
+		output_set_push(s, s_descr_change(i + 1, i));
+	w = (struct want){ &h, 1, s };
+	cr_assert(s_pump_until(s, s_have_n, &w, 30));
+	snprintf(path, sizeof path, "%s/posts", dir);
+	s_dump_bodies(&h, path);
+	out = s_py_am(path);
+	buf_init(&want, 0);
+	for (size_t i = 0; i < NDESCR; i++) {
+		int none = s_descr[i].n == 0;
+		/* Label and annotation agree: both are short enough here. */
+		buf_printf(&want, "if%zu ['alertname', %s'device', 'interface', "
+		    "'severity'] %s %s %s %s %s True\n", i,
+		    none ? "" : "'description', ", s_descr[i].am, s_descr[i].am,
+		    i % 2 ? "true" : "None", i % 2 ? "wrap" : "None",
+		    i % 2 ? "2023-11-14T22:13:20.020Z" : "None");
+	}
+	cr_assert_str_eq(out, want.data);
+	free(out);
+
+	/*
+	 * The description changes before the alert resolves: the resolution
+	 * must carry the label the alert fired with, or Alertmanager would
+	 * see another alert and the first would go on firing.
+	 */
+	res = s_change(NDESCR + 1, ALERT_RESOLVED, "edge-9", "if1", 3);
+	alert_str_set(&res->description, "changed", 7, 256);
+	output_set_push(s, res);
+	w.n = s_hsrv_count(&h) + 1;
+	cr_assert(s_pump_until(s, s_have_n, &w, 30));
+	s_dump_bodies(&h, path);
+	out = s_py_am(path);
+	cr_assert_not_null(strstr(out, "if1 ['alertname', 'description', 'device', "
+	    "'interface', 'severity'] 'caf\\xe9 \\u20ac \\U0001f600' 'changed' None "
+	    "None None True\n"), "%s", out);
+	free(out);
+	buf_free(&want);
+	output_set_free(&s);
+	s_hsrv_stop(&h);
+	s_rmrf(dir);
+	free(dir);
 }
