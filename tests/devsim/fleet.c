@@ -220,14 +220,25 @@ fleet_reload_locked(struct fleet *fl, struct device *d, double downtime)
 {
 	int i;
 
-	journal_event(fl->jr, util_wallms(), d->name, "reload");
+	int64_t t_ms = util_wallms();
+
+	journal_event(fl->jr, t_ms, d->name, "reload");
 	ring_clear(&d->ring);
 	d->seq = 0;
 	d->logged = 0;
 	d->epoch++;
+	/*
+	 * A reload brings the links back up, and what was shut down in the
+	 * configuration stays shut. No line says so (they would be in the
+	 * buffer the reload just emptied): the journal records the change
+	 * with n 0, so that it stays the truth of every interface's state.
+	 */
 	for (i = 0; i < d->nifaces; i++) {
-		d->ifaces[i].state = IF_UP;
 		d->ifaces[i].up_at = 0;
+		if (d->ifaces[i].state != IF_DOWN)
+			continue;
+		d->ifaces[i].state = IF_UP;
+		journal_flap(fl->jr, t_ms, d->name, d->ifaces[i].name, "up", 0);
 	}
 	if (downtime > 0) {
 		d->down_until = util_monotime() + downtime;
