@@ -41,6 +41,11 @@
  *              a REC_SNAPSHOT record has one element more, its table:
  *                       [ ... line(bin) ifs: array of
  *                         [ name(bin) descr(bin) admin(uint) oper(uint) ] ]
+ *     The element count follows the kind: 7 for REC_LINE and REC_GAP, 8
+ *     for REC_SNAPSHOT, anything else is refused; a table may be empty, a
+ *     row's name may not, admin and oper are enum wire_ifrow_state. A
+ *     snapshot's line is empty, so its tag ("start", "wrap"...) can be no
+ *     ref and travels as str.
  *     rx_ms is the collector's wall clock (ms since epoch) when it had read
  *     the output the batch's records come from (one poll: a batch never
  *     mixes polls); 0 unknown. Version 3 added it and REC_SNAPSHOT.
