@@ -12,7 +12,8 @@
  *   2. msgpack_unpack() builds the object tree in a zone sized by the scan
  *      (one allocation). Its str/bin objects point into the frame.
  *   3. s_decode_*() check the exact shape and types and fill struct wire_msg
- *      with one array per message; the zone is then dropped.
+ *      with one block per message (records and their snapshot rows, or
+ *      events and their captures); the zone is then dropped.
  * That is wire_decode_ref(), which defines every refusal. A well-formed
  * BATCH frame, the bulk of the traffic, first goes through the one-pass
  * reader in wire_fast.c, which yields the same message at a third of the
@@ -145,6 +146,8 @@ struct dec {
 	enum cerr   code;	/* set by s_fail() */
 	const char *what;	/* "record", "event" or NULL */
 	size_t      idx;
+	const char *sub;	/* "row" (of record idx) or NULL */
+	size_t      subidx;
 };
 
 /*
@@ -161,7 +164,10 @@ s_fail(struct dec *d, enum cerr code, const char *fmt, ...)
 	d->code = code;
 	if (d->err == NULL || d->errlen == 0)
 		return -1;
-	if (d->what != NULL)
+	if (d->what != NULL && d->sub != NULL)
+		n = snprintf(d->err, d->errlen, "%s %zu: %s %zu: ", d->what,
+		    d->idx, d->sub, d->subidx);
+	else if (d->what != NULL)
 		n = snprintf(d->err, d->errlen, "%s %zu: ", d->what, d->idx);
 	if (n < 0 || (size_t)n >= d->errlen)
 		return -1;
@@ -430,18 +436,79 @@ s_get_ref(struct dec *d, const msgpack_object *o, const char *field,
 	return 0;
 }
 
+static const char *
+s_rec_kind_name(uint64_t kind)
+{
+	switch (kind) {
+	case REC_LINE:		return "line";
+	case REC_GAP:		return "gap";
+	case REC_SNAPSHOT:	return "snapshot";
+	}
+	return "unknown";
+}
+
+/* A snapshot's table; its rows are the next ones of the message's block. */
+static int
+s_decode_rows(struct dec *d, const msgpack_object *o, struct wire_rec *r,
+    struct wire_ifrow *rows)
+{
+	const msgpack_object *items = NULL, *f = NULL;
+	size_t j, n = 0, nf = 0;
+	uint64_t admin = 0, oper = 0;
+
+	if (s_get_array(d, o, "ifs", 0, &items, &n))
+		return -1;
+	/* The scan enforces this while WIRE_MAX_IFS is WIRE_MAX_RECORDS. */
+	if (n > WIRE_MAX_IFS)
+		return s_fail(d, CERR_TOOBIG, "%zu rows pass %u", n, WIRE_MAX_IFS);
+	d->sub = "row";
+	for (j = 0; j < n; j++) {
+		struct wire_ifrow *w = &rows[j];
+
+		d->subidx = j;
+		if (s_get_array(d, &items[j], "row", WIRE_IFROW_FIELDS, &f, &nf) ||
+		    s_get_bin(d, &f[0], "name", &w->name) ||
+		    s_get_bin(d, &f[1], "descr", &w->descr) ||
+		    s_get_uint(d, &f[2], "admin", WIRE_IFROW_MAX, &admin) ||
+		    s_get_uint(d, &f[3], "oper", WIRE_IFROW_MAX, &oper))
+			return -1;
+		if (w->name.len == 0)
+			return s_fail(d, CERR_PARSE, "name is empty");
+		w->admin = (enum wire_ifrow_state)admin;
+		w->oper = (enum wire_ifrow_state)oper;
+	}
+	d->sub = NULL;
+	r->nifs = n;
+	r->ifs = n ? rows : NULL;
+	return 0;
+}
+
+/*
+ * A REC_LINE or REC_GAP record has WIRE_REC_FIELDS, a REC_SNAPSHOT one its
+ * rows as well: the count must match the kind, so each record has one
+ * encoding.
+ */
 static int
 s_decode_rec(struct dec *d, const msgpack_object *o, uint64_t first_id,
-    struct wire_rec *r)
+    struct wire_rec *r, struct wire_ifrow *rows)
 {
 	const msgpack_object *f = NULL;
-	size_t n = 0;
+	size_t n = 0, want;
 	uint64_t kind = 0, delta = 0;
 
-	if (s_get_array(d, o, "record", WIRE_REC_FIELDS, &f, &n) ||
-	    s_get_uint(d, &f[0], "id", UINT64_MAX, &delta) ||
-	    s_get_uint(d, &f[1], "kind", REC_GAP, &kind) ||
-	    s_get_int(d, &f[2], "ts_ms", &r->ts_ms) ||
+	if (s_get_array(d, o, "record", 0, &f, &n))
+		return -1;
+	if (n != WIRE_REC_FIELDS && n != WIRE_SNAP_FIELDS)
+		return s_fail(d, CERR_PARSE, "record has %zu fields, expected %d "
+		    "(%d for a snapshot)", n, WIRE_REC_FIELDS, WIRE_SNAP_FIELDS);
+	if (s_get_uint(d, &f[0], "id", UINT64_MAX, &delta) ||
+	    s_get_uint(d, &f[1], "kind", REC_KIND_MAX, &kind))
+		return -1;
+	want = kind == REC_SNAPSHOT ? WIRE_SNAP_FIELDS : WIRE_REC_FIELDS;
+	if (n != want)
+		return s_fail(d, CERR_PARSE, "a %s record has %zu fields, "
+		    "expected %zu", s_rec_kind_name(kind), n, want);
+	if (s_get_int(d, &f[2], "ts_ms", &r->ts_ms) ||
 	    s_get_bin(d, &f[6], "line", &r->line) ||
 	    (f[3].type == MSGPACK_OBJECT_ARRAY ?
 	    s_get_ref(d, &f[3], "ts_raw", r->line, 0, &r->ts_raw) :
@@ -453,7 +520,32 @@ s_decode_rec(struct dec *d, const msgpack_object *o, uint64_t first_id,
 		return -1;
 	r->id = first_id + delta;	/* mod 2^64, as encoded */
 	r->kind = (enum rec_kind)kind;
+	r->nifs = 0;
+	r->ifs = NULL;
+	if (kind == REC_SNAPSHOT)
+		return s_decode_rows(d, &f[7], r, rows);
 	return 0;
+}
+
+/*
+ * Rows share one allocation with the records: count them first. Counted
+ * from the shape alone, so a record refused later may count rows no record
+ * uses; each row is at least five values, so WIRE_MAX_VALUES bounds them.
+ */
+static size_t
+s_count_rows(const msgpack_object *recs, size_t n)
+{
+	size_t i, total = 0;
+
+	for (i = 0; i < n; i++) {
+		const msgpack_object *o = &recs[i];
+
+		if (o->type == MSGPACK_OBJECT_ARRAY &&
+		    o->via.array.size == WIRE_SNAP_FIELDS &&
+		    o->via.array.ptr[7].type == MSGPACK_OBJECT_ARRAY)
+			total += o->via.array.ptr[7].via.array.size;
+	}
+	return total;
 }
 
 /* The frame's fields after "LH", version and type. */
@@ -462,14 +554,17 @@ s_decode_batch(struct dec *d, const msgpack_object *f, struct wire_msg *msg)
 {
 	struct wire_batch *b = &msg->u.batch;
 	const msgpack_object *recs = NULL;
-	size_t i, nrecs = 0;
+	struct wire_ifrow *rows;
+	size_t i, nrecs = 0, nrows, used = 0;
+	char *block;
 
 	if (s_get_str(d, &f[0], "collector", &b->key.collector) ||
 	    s_get_str(d, &f[1], "device", &b->key.device) ||
 	    s_get_str(d, &f[2], "platform", &b->platform) ||
 	    s_get_uint(d, &f[3], "first_id", UINT64_MAX, &b->key.first_id) ||
 	    s_get_uint(d, &f[4], "last_id", UINT64_MAX, &b->key.last_id) ||
-	    s_get_array(d, &f[5], "records", 0, &recs, &nrecs))
+	    s_get_int(d, &f[5], "rx_ms", &b->rx_ms) ||
+	    s_get_array(d, &f[6], "records", 0, &recs, &nrecs))
 		return -1;
 	/* The scan enforces this already; the decoder must not depend on it. */
 	if (nrecs > WIRE_MAX_RECORDS)
@@ -477,16 +572,22 @@ s_decode_batch(struct dec *d, const msgpack_object *f, struct wire_msg *msg)
 		    WIRE_MAX_RECORDS);
 	if (nrecs == 0)
 		return 0;
-	/* Not calloc: s_decode_rec sets every field. */
-	b->recs = malloc(nrecs * sizeof *b->recs);
-	if (b->recs == NULL)
+	nrows = s_count_rows(recs, nrecs);
+	/* Not calloc: s_decode_rec and s_decode_rows set every field. */
+	block = malloc(nrecs * sizeof(struct wire_rec) +
+	    nrows * sizeof(struct wire_ifrow));
+	if (block == NULL)
 		return s_fail(d, CERR_NOMEM, "out of memory for %zu records", nrecs);
-	msg->priv_ = b->recs;
+	msg->priv_ = block;
+	b->recs = (struct wire_rec *)(void *)block;
+	rows = (struct wire_ifrow *)(void *)(block + nrecs * sizeof(struct wire_rec));
 	d->what = "record";
 	for (i = 0; i < nrecs; i++) {
 		d->idx = i;
-		if (s_decode_rec(d, &recs[i], b->key.first_id, &b->recs[i]))
+		if (s_decode_rec(d, &recs[i], b->key.first_id, &b->recs[i],
+		    rows + used))
 			return -1;	/* wire_decode frees priv_ */
+		used += b->recs[i].nifs;
 	}
 	d->what = NULL;
 	b->nrecs = nrecs;
@@ -509,11 +610,12 @@ s_decode_event(struct dec *d, const msgpack_object *o, struct wire_event *x,
 	    s_get_str(d, &f[3], "platform", &x->platform) ||
 	    s_get_bin(d, &f[4], "interface", &x->interface) ||
 	    s_get_uint(d, &f[5], "state", IF_ADMIN_DOWN, &state) ||
-	    s_get_uint(d, &f[6], "kind", IFK_ADMIN, &kind) ||
+	    s_get_uint(d, &f[6], "kind", IFK_MAX, &kind) ||
 	    s_get_str(d, &f[7], "severity", &x->severity) ||
 	    s_get_int(d, &f[8], "ts_ms", &x->ts_ms) ||
 	    s_get_bin(d, &f[9], "ts_raw", &x->ts_raw) ||
-	    s_get_bin(d, &f[10], "line", &x->line))
+	    s_get_bin(d, &f[10], "line", &x->line) ||
+	    s_get_int(d, &f[12], "rx_ms", &x->rx_ms))
 		return -1;
 	x->state = (enum ifstate)state;
 	x->kind = (enum ifkind)kind;
@@ -675,7 +777,7 @@ enum cerr
 wire_decode_ref(const void *data, size_t len, struct wire_msg *msg, char *err,
     size_t errlen)
 {
-	struct dec d = { err, errlen, CERR_OK, NULL, 0 };
+	struct dec d = { err, errlen, CERR_OK, NULL, 0, NULL, 0 };
 	struct scan sc = { 0, 0 };
 	msgpack_zone zone;
 	msgpack_object root;

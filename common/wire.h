@@ -41,6 +41,11 @@
  *              a REC_SNAPSHOT record has one element more, its table:
  *                       [ ... line(bin) ifs: array of
  *                         [ name(bin) descr(bin) admin(uint) oper(uint) ] ]
+ *     The element count follows the kind: 7 for REC_LINE and REC_GAP, 8
+ *     for REC_SNAPSHOT, anything else is refused; a table may be empty, a
+ *     row's name may not, admin and oper are enum wire_ifrow_state. A
+ *     snapshot's line is empty, so its tag ("start", "wrap"...) can be no
+ *     ref and travels as str.
  *     rx_ms is the collector's wall clock (ms since epoch) when it had read
  *     the output the batch's records come from (one poll: a batch never
  *     mixes polls); 0 unknown. Version 3 added it and REC_SNAPSHOT.
@@ -106,7 +111,8 @@
 /*
  * MessagePack values per frame. Decoding costs memory per value, not per
  * byte, so this bounds what one hostile 16 MiB frame can make us allocate.
- * A full batch (65536 records) is about 0.5 M values.
+ * A full batch (65536 records) is about 0.5 M values; a snapshot row is
+ * five, so a frame holds at most ~419 K rows in all its tables.
  */
 #define WIRE_MAX_VALUES   (2u * 1024 * 1024)
 
@@ -271,10 +277,13 @@ enum cerr wire_encode_events(struct buf *out, const struct wire_events *ev);
  * or CERR_PROTO (CERR_NOMEM if memory runs out), writes a one-line reason
  * into err (when errlen > 0) and leaves nothing to free (wire_msg_free() on
  * it is still harmless). Cost: a well-formed BATCH frame is read in one
- * pass with one allocation (the records array kept in *msg); any other
- * frame takes one pass to check it, msgpack-c's parse, and two allocations
- * (msgpack's zone, freed before returning, and the records or events
- * array). Line bytes are never copied.
+ * pass with one allocation (the records array kept in *msg; snapshot rows
+ * go behind the records in the same block, which grows by doubling as
+ * tables arrive, so a frame with rows may realloc it, at most to the rows
+ * WIRE_MAX_VALUES allows); any other frame takes one pass to check it,
+ * msgpack-c's parse, and two allocations (msgpack's zone, freed before
+ * returning, and one block for the records and their rows, or the events
+ * and their captures). Line and row bytes are never copied.
  */
 enum cerr wire_decode(const void *data, size_t len, struct wire_msg *msg,
     char *err, size_t errlen);

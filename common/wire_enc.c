@@ -154,6 +154,34 @@ s_check(enum cerr *rv, struct wire_bytes s, int is_str)
 		*rv = CERR_INVAL;
 }
 
+/* Only a snapshot has rows; each has a name and states in range. */
+static enum cerr
+s_check_rows(const struct wire_rec *r, size_t *bytes)
+{
+	enum cerr rv = CERR_OK;
+	size_t j;
+
+	if (r->nifs == 0)
+		return CERR_OK;
+	if (r->kind != REC_SNAPSHOT || r->ifs == NULL)
+		return CERR_INVAL;
+	if (r->nifs > WIRE_MAX_IFS)
+		return CERR_TOOBIG;
+	for (j = 0; j < r->nifs && rv == CERR_OK; j++) {
+		const struct wire_ifrow *w = &r->ifs[j];
+
+		if (w->name.len == 0 || (unsigned)w->admin > WIRE_IFROW_MAX ||
+		    (unsigned)w->oper > WIRE_IFROW_MAX)
+			return CERR_INVAL;
+		s_check(&rv, w->name, 0);
+		s_check(&rv, w->descr, 0);
+		*bytes += w->name.len + w->descr.len;
+		if (*bytes > WIRE_MAX_FRAME)
+			return CERR_TOOBIG;
+	}
+	return rv;
+}
+
 static enum cerr
 s_check_batch(const struct wire_batch *b)
 {
@@ -172,17 +200,34 @@ s_check_batch(const struct wire_batch *b)
 	for (i = 0; i < b->nrecs && rv == CERR_OK; i++) {
 		const struct wire_rec *r = &b->recs[i];
 
-		if (r->kind != REC_LINE && r->kind != REC_GAP)
+		if ((unsigned)r->kind > REC_KIND_MAX)
 			return CERR_INVAL;
 		s_check(&rv, r->ts_raw, 0);
 		s_check(&rv, r->tag, 1);
 		s_check(&rv, r->line, 0);
 		bytes += r->line.len + r->ts_raw.len + r->tag.len;
+		if (rv == CERR_OK)
+			rv = s_check_rows(r, &bytes);
 		/* Fail fast rather than pack megabytes only to drop them. */
 		if (bytes > WIRE_MAX_FRAME)
 			return CERR_TOOBIG;
 	}
 	return rv;
+}
+
+static void
+s_pack_rows(struct enc *e, const struct wire_rec *r)
+{
+	size_t j;
+
+	s_pack_array(e, r->nifs);
+	for (j = 0; j < r->nifs && e->rc == 0; j++) {
+		s_pack_array(e, WIRE_IFROW_FIELDS);
+		s_pack_bin(e, r->ifs[j].name);
+		s_pack_bin(e, r->ifs[j].descr);
+		s_pack_uint(e, (uint64_t)r->ifs[j].admin);
+		s_pack_uint(e, (uint64_t)r->ifs[j].oper);
+	}
 }
 
 enum cerr
@@ -201,11 +246,13 @@ wire_encode_batch(struct buf *out, const struct wire_batch *b)
 	s_pack_str(&e, b->platform);
 	s_pack_uint(&e, b->key.first_id);
 	s_pack_uint(&e, b->key.last_id);
+	s_pack_int(&e, b->rx_ms);
 	s_pack_array(&e, b->nrecs);
 	for (i = 0; i < b->nrecs && e.rc == 0; i++) {
 		const struct wire_rec *r = &b->recs[i];
 
-		s_pack_array(&e, WIRE_REC_FIELDS);
+		s_pack_array(&e, r->kind == REC_SNAPSHOT ? WIRE_SNAP_FIELDS :
+		    WIRE_REC_FIELDS);
 		s_pack_uint(&e, r->id - b->key.first_id);	/* mod 2^64 */
 		s_pack_uint(&e, (uint64_t)r->kind);
 		s_pack_int(&e, r->ts_ms);
@@ -215,6 +262,8 @@ wire_encode_batch(struct buf *out, const struct wire_batch *b)
 		if (!s_pack_ref(&e, r->tag, r->line))
 			s_pack_str(&e, r->tag);
 		s_pack_bin(&e, r->line);
+		if (r->kind == REC_SNAPSHOT)
+			s_pack_rows(&e, r);
 	}
 	return s_enc_end(&e);
 }
@@ -256,7 +305,7 @@ s_check_events(const struct wire_events *ev)
 		const struct wire_event *x = &ev->events[i];
 
 		if ((unsigned)x->state > IF_ADMIN_DOWN ||
-		    (unsigned)x->kind > IFK_ADMIN)
+		    (unsigned)x->kind > IFK_MAX)
 			return CERR_INVAL;
 		s_check(&rv, x->rule, 1);
 		s_check(&rv, x->event, 1);
@@ -318,6 +367,7 @@ wire_encode_events(struct buf *out, const struct wire_events *ev)
 			s_pack_bin(&e, x->captures[j].name);
 			s_pack_bin(&e, x->captures[j].value);
 		}
+		s_pack_int(&e, x->rx_ms);
 	}
 	return s_enc_end(&e);
 }

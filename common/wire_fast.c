@@ -219,14 +219,98 @@ rd_resolve(uint64_t off, uint64_t len, struct wire_bytes line,
 	return 0;
 }
 
-static inline int
-rd_rec(struct rd *r, uint64_t first_id, struct wire_rec *x)
-{
-	uint64_t n, kind, delta, ts_off, ts_len, tag_off, tag_len;
+/*
+ * Where a frame's snapshot rows go while it is read: behind the records in
+ * the same block, grown by doubling (so a frame of many small snapshots
+ * costs amortized linear copying). Rows are placed in record order; their
+ * pointers are set once the block stops moving.
+ */
+struct rows {
+	char    *block;		/* nrecs records, then cap rows */
+	size_t   nrecs;
+	size_t   used;
+	size_t   cap;
+	uint64_t values;	/* the frame's MessagePack values so far */
+};
 
-	if (rd_array(r, &n) < 0 || n != 7 ||
+/*
+ * Room for n more rows. The caller has counted them into w->values, so
+ * used + n rows fit the value budget, which also caps the doubling.
+ */
+static int
+rows_reserve(struct rows *w, uint64_t n)
+{
+	const size_t most = WIRE_MAX_VALUES / (1 + WIRE_IFROW_FIELDS);
+	size_t cap = w->cap ? w->cap : 16;
+	char *p;
+
+	if (n <= w->cap - w->used)
+		return 0;
+	while (cap - w->used < n)
+		cap *= 2;
+	if (cap > most)
+		cap = most > w->used + n ? most : w->used + n;
+	p = realloc(w->block, w->nrecs * sizeof(struct wire_rec) +
+	    cap * sizeof(struct wire_ifrow));
+	if (p == NULL)
+		return -1;
+	w->block = p;
+	w->cap = cap;
+	return 0;
+}
+
+/*
+ * A snapshot's table. The count is checked against the bytes left and the
+ * frame's value budget before anything is allocated for it.
+ */
+static inline int
+rd_rows(struct rd *r, struct rows *w, size_t *nifs)
+{
+	struct wire_ifrow *rows;
+	uint64_t n, j, f, admin, oper;
+
+	if (rd_array(r, &n) < 0 || n > WIRE_MAX_IFS ||
+	    n > (uint64_t)(r->end - r->p) / WIRE_IFROW_MIN_BYTES)
+		return -1;
+	w->values += 1 + n * (1 + WIRE_IFROW_FIELDS);
+	if (w->values > WIRE_MAX_VALUES || rows_reserve(w, n) < 0)
+		return -1;
+	rows = (struct wire_ifrow *)(void *)(w->block +
+	    w->nrecs * sizeof(struct wire_rec)) + w->used;
+	for (j = 0; j < n; j++) {
+		if (rd_array(r, &f) < 0 || f != WIRE_IFROW_FIELDS ||
+		    rd_bin(r, &rows[j].name) < 0 || rows[j].name.len == 0 ||
+		    rd_bin(r, &rows[j].descr) < 0 ||
+		    rd_uint(r, WIRE_IFROW_MAX, &admin) < 0 ||
+		    rd_uint(r, WIRE_IFROW_MAX, &oper) < 0)
+			return -1;
+		rows[j].admin = (enum wire_ifrow_state)admin;
+		rows[j].oper = (enum wire_ifrow_state)oper;
+	}
+	w->used += n;
+	*nifs = (size_t)n;
+	return 0;
+}
+
+/* Record i of the block; rd_rows() may move the block, so not kept. */
+static inline struct wire_rec *
+rows_rec(struct rows *w, size_t i)
+{
+	return (struct wire_rec *)(void *)w->block + i;
+}
+
+static inline int
+rd_rec(struct rd *r, uint64_t first_id, struct rows *w, size_t i)
+{
+	struct wire_rec *x = rows_rec(w, i);
+	uint64_t n, kind, delta, ts_off, ts_len, tag_off, tag_len;
+	size_t nifs = 0;
+
+	if (rd_array(r, &n) < 0 ||
+	    (n != WIRE_REC_FIELDS && n != WIRE_SNAP_FIELDS) ||
 	    rd_uint(r, UINT64_MAX, &delta) < 0 ||
-	    rd_uint(r, REC_GAP, &kind) < 0 ||
+	    rd_uint(r, REC_KIND_MAX, &kind) < 0 ||
+	    n != (kind == REC_SNAPSHOT ? WIRE_SNAP_FIELDS : WIRE_REC_FIELDS) ||
 	    rd_int(r, &x->ts_ms) < 0 ||
 	    rd_field(r, 0, &x->ts_raw, &ts_off, &ts_len) < 0 ||
 	    rd_uint(r, UINT64_MAX, &x->seq) < 0 ||
@@ -238,8 +322,18 @@ rd_rec(struct rd *r, uint64_t first_id, struct wire_rec *x)
 	    (rd_resolve(tag_off, tag_len, x->line, &x->tag) < 0 ||
 	    memchr(x->tag.ptr, '\0', x->tag.len) != NULL))
 		return -1;
+	/* the record's array and fields, and the two values of each ref */
+	w->values += 1 + WIRE_REC_FIELDS + 2 * (ts_off != UINT64_MAX) +
+	    2 * (tag_off != UINT64_MAX);
 	x->id = first_id + delta;	/* mod 2^64, as encoded */
 	x->kind = (enum rec_kind)kind;
+	x->nifs = 0;
+	x->ifs = NULL;
+	if (kind != REC_SNAPSHOT)
+		return 0;
+	if (rd_rows(r, w, &nifs) < 0)
+		return -1;
+	rows_rec(w, i)->nifs = nifs;
 	return 0;
 }
 
@@ -250,11 +344,14 @@ wire_decode_batch_fast(const void *data, size_t len, struct wire_msg *msg)
 	struct wire_batch *b = &msg->u.batch;
 	struct wire_bytes magic;
 	struct wire_rec *recs;
+	struct wire_ifrow *rows;
+	struct rows w = { NULL, 0, 0, 0, 0 };
 	uint64_t n, version, type, nrecs, i;
 
 	/* An empty batch sets no record field: start from a zeroed message. */
 	memset(msg, 0, sizeof *msg);
-	if (rd_array(&r, &n) < 0 || n != 9 || rd_str(&r, &magic) < 0 ||
+	if (rd_array(&r, &n) < 0 || n != WIRE_BATCH_FIELDS ||
+	    rd_str(&r, &magic) < 0 ||
 	    magic.len != 2 || memcmp(magic.ptr, WIRE_MAGIC, 2) != 0 ||
 	    rd_uint(&r, UINT64_MAX, &version) < 0 || version != WIRE_VERSION ||
 	    rd_uint(&r, UINT64_MAX, &type) < 0 || type != WIRE_BATCH ||
@@ -263,6 +360,7 @@ wire_decode_batch_fast(const void *data, size_t len, struct wire_msg *msg)
 	    rd_str(&r, &b->platform) < 0 ||
 	    rd_uint(&r, UINT64_MAX, &b->key.first_id) < 0 ||
 	    rd_uint(&r, UINT64_MAX, &b->key.last_id) < 0 ||
+	    rd_int(&r, &b->rx_ms) < 0 ||
 	    rd_array(&r, &nrecs) < 0)
 		goto fail;
 	msg->type = WIRE_BATCH;
@@ -274,19 +372,33 @@ wire_decode_batch_fast(const void *data, size_t len, struct wire_msg *msg)
 	/* A record takes at least 8 bytes: a lying count allocates nothing. */
 	if (nrecs > (uint64_t)(r.end - r.p) / 8)
 		goto fail;
-	/* Not calloc: rd_rec sets every field. */
-	if ((recs = malloc(nrecs * sizeof *recs)) == NULL)
+	/*
+	 * Not calloc: rd_rec sets every field. The block moves while a
+	 * snapshot's rows are added: records are addressed through it.
+	 */
+	w.nrecs = (size_t)nrecs;
+	if ((w.block = malloc(w.nrecs * sizeof *recs)) == NULL)
 		goto fail;
+	w.values = 1 + WIRE_BATCH_FIELDS;	/* the frame and its fields */
 	for (i = 0; i < nrecs; i++)
-		if (rd_rec(&r, b->key.first_id, &recs[i]) < 0)
+		if (rd_rec(&r, b->key.first_id, &w, (size_t)i) < 0)
 			break;
-	if (i < nrecs || r.p != r.end) {
-		free(recs);
+	/* The scan's limit, which a frame of line records cannot reach. */
+	if (i < nrecs || r.p != r.end || w.values > WIRE_MAX_VALUES) {
+		free(w.block);
 		goto fail;
 	}
+	recs = (struct wire_rec *)(void *)w.block;
+	rows = (struct wire_ifrow *)(void *)(recs + nrecs);
+	for (i = 0; i < nrecs && w.used > 0; i++) {
+		if (recs[i].nifs > 0) {
+			recs[i].ifs = rows;
+			rows += recs[i].nifs;
+		}
+	}
 	b->recs = recs;
-	b->nrecs = nrecs;
-	msg->priv_ = recs;
+	b->nrecs = (size_t)nrecs;
+	msg->priv_ = w.block;
 	return 0;
 
 fail:

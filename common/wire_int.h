@@ -15,11 +15,18 @@
 #include "common/wire.h"
 
 /* Fields of each frame and element, as wire.h describes them. */
-#define WIRE_BATCH_FIELDS  9	/* "LH" version type + 6 */
+#define WIRE_BATCH_FIELDS  10	/* "LH" version type + 7 */
 #define WIRE_ACK_FIELDS    7	/* "LH" version type + 4 */
 #define WIRE_EVENTS_FIELDS 8	/* "LH" version type + 5 */
 #define WIRE_REC_FIELDS    7
-#define WIRE_EVENT_FIELDS  12
+#define WIRE_SNAP_FIELDS   8	/* a REC_SNAPSHOT record: + its rows */
+#define WIRE_IFROW_FIELDS  4
+#define WIRE_EVENT_FIELDS  13
+/*
+ * The fewest bytes a row can take: fixarray, bin8 of one byte, empty bin8,
+ * two fixints. A row count larger than the bytes left / this is a lie.
+ */
+#define WIRE_IFROW_MIN_BYTES 8
 
 /*
  * n (1, 2, 4 or 8) big-endian bytes as a number, for both decoders' length

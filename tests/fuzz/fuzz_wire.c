@@ -42,6 +42,30 @@ s_same_key(const struct wire_key *a, const struct wire_key *b)
 		s_die("ids");
 }
 
+/* A snapshot's rows; ifs is NULL exactly when there are none. */
+static void
+s_same_rows(const struct wire_rec *x, const struct wire_rec *y)
+{
+	size_t j;
+
+	if (x->nifs != y->nifs || (x->ifs == NULL) != (x->nifs == 0) ||
+	    (y->ifs == NULL) != (y->nifs == 0))
+		s_die("nifs");
+	if (x->nifs > 0 && x->kind != REC_SNAPSHOT)
+		s_die("rows on a record that is not a snapshot");
+	for (j = 0; j < x->nifs; j++) {
+		if (x->ifs[j].admin != y->ifs[j].admin ||
+		    x->ifs[j].oper != y->ifs[j].oper ||
+		    (unsigned)x->ifs[j].admin > WIRE_IFROW_MAX ||
+		    (unsigned)x->ifs[j].oper > WIRE_IFROW_MAX)
+			s_die("row states");
+		if (x->ifs[j].name.len == 0)
+			s_die("row without a name");
+		s_same_bytes(x->ifs[j].name, y->ifs[j].name, "row name");
+		s_same_bytes(x->ifs[j].descr, y->ifs[j].descr, "row descr");
+	}
+}
+
 static void
 s_same_batch(const struct wire_batch *a, const struct wire_batch *b)
 {
@@ -49,6 +73,8 @@ s_same_batch(const struct wire_batch *a, const struct wire_batch *b)
 
 	s_same_key(&a->key, &b->key);
 	s_same_bytes(a->platform, b->platform, "platform");
+	if (a->rx_ms != b->rx_ms)
+		s_die("rx_ms");
 	if (a->nrecs != b->nrecs)
 		s_die("nrecs");
 	for (i = 0; i < a->nrecs; i++) {
@@ -60,6 +86,7 @@ s_same_batch(const struct wire_batch *a, const struct wire_batch *b)
 		s_same_bytes(x->ts_raw, y->ts_raw, "ts_raw");
 		s_same_bytes(x->tag, y->tag, "tag");
 		s_same_bytes(x->line, y->line, "line");
+		s_same_rows(x, y);
 	}
 }
 
@@ -75,7 +102,8 @@ s_same_events(const struct wire_events *a, const struct wire_events *b)
 		const struct wire_event *x = &a->events[i], *y = &b->events[i];
 
 		if (x->id != y->id || x->state != y->state || x->kind != y->kind ||
-		    x->ts_ms != y->ts_ms || x->ncaptures != y->ncaptures)
+		    x->ts_ms != y->ts_ms || x->rx_ms != y->rx_ms ||
+		    x->ncaptures != y->ncaptures)
 			s_die("event numbers");
 		s_same_bytes(x->rule, y->rule, "rule");
 		s_same_bytes(x->event, y->event, "event");
