@@ -588,9 +588,6 @@ s_upstream_apply(struct conf_ctx *ctx, const struct conf_key *k,
 		e = ydoc_err(v, ctx->err, ctx->errlen,
 		    "cannot derive the ack endpoint of '%s' (push port + 1); "
 		    "name it: {push: %s, acks: ENDPOINT}", ent.push, ent.push);
-	if (e == CERR_OK && strcmp(ent.acks, ent.push) == 0)
-		e = ydoc_err(v, ctx->err, ctx->errlen,
-		    "acks must not be the push endpoint '%s'", ent.push);
 	if (e != CERR_OK) {
 		free(ent.push);
 		free(ent.acks);
