@@ -16,6 +16,7 @@
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
+#include "tests/support/proc.h"
 
 /* Faulty devices of the fleet test; the others must be harvested exactly. */
 static const struct {
@@ -561,12 +562,14 @@ Test(collector, sighup_reload_and_refusal, .timeout = 120)
 	struct devsim *ds = devsim_start(args, err, sizeof err);
 	struct pipeline_opts po = { .analyzers = 1 };
 	struct ch_conf o = { .push = "tcp://127.0.0.1:*",
-	    .acks = "tcp://127.0.0.1:*", .hosts = "hosts-a.yaml" };
+	    .acks = "tcp://127.0.0.1:*", .hosts = "hosts-a.yaml",
+	    .collector_extra = "  metrics: 127.0.0.1:0\n" };
 	struct pipeline *p;
 	size_t nwant, ngot;
 	pid_t pid;
 	FILE *f;
-	int pport, aport;
+	int pport, aport, mport;
+	double acked = 0;
 
 	cr_assert_not_null(ds, "%s", err);
 	/* First only r001 and r002. */
@@ -626,6 +629,12 @@ Test(collector, sighup_reload_and_refusal, .timeout = 120)
 	ngot = pipeline_actual(p, &got);
 	cr_expect_eq(ngot, nwant);
 	cr_expect_str_eq(got, want, "--- got\n%s--- want\n%s", got, want);
+	/* The analyzer's acks reached the ack port its entry named. */
+	mport = pipeline_port(p, PL_COLLECTOR, 0, "metrics", 10);
+	cr_assert_gt(mport, 0, "no metrics port in the ready file");
+	cr_expect_eq(proc_metric(mport, "loghaul_collector_batches_acked_total",
+	    &acked), 0);
+	cr_expect_gt(acked, 0, "no batch acknowledged");
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 	free(want);
 	free(got);
