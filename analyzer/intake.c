@@ -706,12 +706,8 @@ s_open(struct intake *in, char *err, size_t errlen)
 	for (size_t i = 0; i < in->nups; i++) {
 		struct upstream *u = &in->ups[i];
 		u->ep = xstrdup(in->conf->analyzer.collectors.v[i]);
-		u->ack_ep = wire_ack_endpoint(u->ep);
-		if (u->ack_ep == NULL) {
-			snprintf(err, errlen, "analyzer.collectors: cannot derive the "
-			    "ack endpoint of '%s'", u->ep);
-			return -1;
-		}
+		/* named or derived by the configuration (conf.h) */
+		u->ack_ep = xstrdup(in->conf->analyzer.collector_acks.v[i]);
 		u->pull = mq_socket(ZMQ_PULL, s_opts_for(&o, &plain, u->ep), err,
 		    errlen);
 		if (u->pull == NULL || mq_connect(u->pull, u->ep, err, errlen) != 0)

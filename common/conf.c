@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/secret.h"
 #include "common/util.h"
+#include "common/wire.h"
 #include "common/ydoc.h"
 
 #define NO_OFF	CONF_NO_OFF
@@ -130,10 +131,26 @@ static const struct conf_key collector_keys[] = {
 	{ 0 }
 };
 
+/* One entry of analyzer.collectors written as a mapping. */
+struct upstream_entry {
+	char *push, *acks;
+};
+
+static const struct conf_key upstream_keys[] = {
+	CONF_KREQ("push", CK_ENDPOINT, offsetof(struct upstream_entry, push),
+	    "the collector's push endpoint"),
+	K("acks", CK_ENDPOINT, offsetof(struct upstream_entry, acks), NULL, 0,
+	    0, "its ack endpoint (default: derived from push)"),
+	{ 0 }
+};
+
 static const struct conf_key analyzer_keys[] = {
-	K("collectors", CK_ENDPOINTV, C(analyzer.collectors),
-	    "tcp://127.0.0.1:5550", 1, 0,
-	    "collector PUSH endpoints to connect to"),
+	{ .name = "collectors", .type = CK_UPSTREAMV,
+	  .off = C(analyzer.collectors), .aux_off = C(analyzer.collector_acks),
+	  .def = "tcp://127.0.0.1:5550", .min = 1, .sub = upstream_keys,
+	  .flag_off = NO_OFF,
+	  .desc = "collectors to connect to: push endpoints, or "
+	    "{push: EP, acks: EP} to name the ack endpoint" },
 	K("rules", CK_GLOBV, C(analyzer.rules), "/etc/loghaul/rules/*.yaml",
 	    0, 0, "rule files (glob patterns)"),
 	K("alerts", CK_ENDPOINT, C(analyzer.alerts), "tcp://127.0.0.1:5560",
@@ -414,6 +431,10 @@ s_table_free(const struct conf_key *tbl, void *base)
 		case CK_ENDPOINTV: case CK_GLOBV:
 			s_strv_free(s_field(base, k->off));
 			break;
+		case CK_UPSTREAMV:
+			s_strv_free(s_field(base, k->off));
+			s_strv_free(s_field(base, k->aux_off));
+			break;
 		case CK_PLUGINS:
 			s_outputs_free(base);
 			break;
@@ -481,6 +502,15 @@ s_table_defaults(const struct conf_key *tbl, void *base, const char *dir)
 		case CK_ENDPOINTV:
 			s_strv_push(s_field(base, k->off), xstrdup(k->def));
 			break;
+		case CK_UPSTREAMV: {
+			char *acks = wire_ack_endpoint(k->def);
+
+			if (acks == NULL)
+				fatalx("conf: bad default for %s", k->name);
+			s_strv_push(s_field(base, k->off), xstrdup(k->def));
+			s_strv_push(s_field(base, k->aux_off), acks);
+			break;
+		}
 		case CK_GLOBV:
 			s_strv_push(s_field(base, k->off),
 			    ydoc_abspath(dir, k->def));
@@ -537,32 +567,70 @@ s_endpoint_apply(struct conf_ctx *ctx, const struct ydoc_node *v, char **out)
 	return CERR_OK;
 }
 
-/* A string or a list of strings, each checked by type. */
+/*
+ * One entry of a CK_UPSTREAMV list: an endpoint, whose ack endpoint is
+ * derived, or a mapping that may name it. A collector whose ack endpoint
+ * cannot be derived (a port bound as 0, port 65535) must have it named.
+ */
+static enum cerr
+s_upstream_apply(struct conf_ctx *ctx, const struct conf_key *k,
+    const struct ydoc_node *v, char **push, char **acks)
+{
+	struct upstream_entry ent = { NULL, NULL };
+	enum cerr e;
+
+	if (ydoc_kind(v) == YDOC_MAP)
+		e = s_table_apply(ctx, k->sub, &ent, v);
+	else
+		e = s_endpoint_apply(ctx, v, &ent.push);
+	if (e == CERR_OK && ent.acks == NULL &&
+	    (ent.acks = wire_ack_endpoint(ent.push)) == NULL)
+		e = ydoc_err(v, ctx->err, ctx->errlen,
+		    "cannot derive the ack endpoint of '%s' (push port + 1); "
+		    "name it: {push: %s, acks: ENDPOINT}", ent.push, ent.push);
+	if (e != CERR_OK) {
+		free(ent.push);
+		free(ent.acks);
+		return e;
+	}
+	*push = ent.push;
+	*acks = ent.acks;
+	return CERR_OK;
+}
+
+/*
+ * A string or a list of strings, each checked by type; for CK_UPSTREAMV
+ * the entries may be mappings too, and their ack endpoints go to .aux_off.
+ */
 static enum cerr
 s_strv_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
     const struct ydoc_node *v)
 {
-	struct conf_strv nv = { NULL, 0 };
+	struct conf_strv nv = { NULL, 0 }, aux = { NULL, 0 };
 	struct ydoc_node item;
 	size_t cnt = ydoc_kind(v) == YDOC_SEQ ? ydoc_len(v) : 1;
 	enum cerr e = CERR_OK;
 
-	if (ydoc_kind(v) == YDOC_MAP)
+	if (ydoc_kind(v) == YDOC_MAP && k->type != CK_UPSTREAMV)
 		return ydoc_err(v, ctx->err, ctx->errlen,
 		    "expected a list of strings, got a mapping");
 	for (size_t i = 0; i < cnt && e == CERR_OK; i++) {
-		char *s = NULL;
+		char *s = NULL, *a = NULL;
 
 		if (ydoc_kind(v) == YDOC_SEQ)
 			ydoc_item(v, i, &item);
 		else
 			item = *v;
-		if (k->type == CK_ENDPOINTV)
+		if (k->type == CK_UPSTREAMV)
+			e = s_upstream_apply(ctx, k, &item, &s, &a);
+		else if (k->type == CK_ENDPOINTV)
 			e = s_endpoint_apply(ctx, &item, &s);
 		else
 			e = ydoc_path(&item, &s, ctx->err, ctx->errlen);
 		if (e == CERR_OK)
 			s_strv_push(&nv, s);
+		if (e == CERR_OK && a)
+			s_strv_push(&aux, a);
 	}
 	if (e == CERR_OK && nv.n < (size_t)k->min)
 		e = ydoc_err(v, ctx->err, ctx->errlen,
@@ -570,10 +638,15 @@ s_strv_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
 		    k->min == 1 ? "y" : "ies");
 	if (e != CERR_OK) {
 		s_strv_free(&nv);
+		s_strv_free(&aux);
 		return e;
 	}
 	s_strv_free(s_field(base, k->off));
 	*(struct conf_strv *)s_field(base, k->off) = nv;
+	if (k->type == CK_UPSTREAMV) {
+		s_strv_free(s_field(base, k->aux_off));
+		*(struct conf_strv *)s_field(base, k->aux_off) = aux;
+	}
 	return CERR_OK;
 }
 
@@ -661,6 +734,7 @@ s_key_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
 			*(int *)s_field(base, k->off) = iv;
 		return e;
 	case CK_ENDPOINTV:
+	case CK_UPSTREAMV:
 	case CK_GLOBV:
 		return s_strv_apply(ctx, k, base, v);
 	case CK_PLUGINS:

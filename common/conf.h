@@ -36,7 +36,9 @@
  *     backoff: {min: 1s, max: 5m}
  *     clock: {check: 1h, skew_warn: 10s}   # device clocks: first session, after failures, this often
  *   analyzer:
- *     collectors: [tcp://127.0.0.1:5550]
+ *     collectors: [tcp://127.0.0.1:5550]   # acks derived: push port + 1
+ *     # or name a collector's ack endpoint:
+ *     #   - {push: tcp://10.0.0.5:5550, acks: tcp://10.0.0.5:6000}
  *     rules: [/etc/loghaul/rules/loghaul-*.yaml]   # globs
  *     alerts: tcp://127.0.0.1:5560
  *     workers: 1
@@ -126,7 +128,8 @@ struct conf {
 	} collector;
 
 	struct {
-		struct conf_strv collectors;
+		struct conf_strv collectors;	/* their push endpoints */
+		struct conf_strv collector_acks;	/* and their ack endpoints, entry for entry */
 		struct conf_strv rules;	/* globs, already made absolute */
 		char    *alerts;
 		int      workers;

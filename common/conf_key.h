@@ -7,7 +7,7 @@
  *
  * A row: name, type, offset in the struct the table fills, default (file
  * syntax; NULL: unset), range (CK_INT, CK_U32, CK_DURATION: [min, max];
- * CK_ENDPOINTV: at least min entries), description. A table ends with a
+ * CK_ENDPOINTV, CK_UPSTREAMV: at least min entries), description. A table ends with a
  * zeroed row.
  */
 #ifndef LOGHAUL_CONF_KEY_H
@@ -30,6 +30,10 @@ enum ck_type {
 	CK_DURATION,	/* uint64_t milliseconds in [min, max] */
 	CK_ENUM,	/* int: index in .names */
 	CK_ENDPOINTV,	/* struct conf_strv of endpoints, at least .min */
+	CK_UPSTREAMV,	/* CK_ENDPOINTV whose entries may also be {push: EP,
+			 * acks: EP}; each entry's ack endpoint (named, or
+			 * derived by wire_ack_endpoint()) fills the
+			 * struct conf_strv at .aux_off, entry for entry */
 	CK_GLOBV,	/* struct conf_strv of path patterns, made absolute */
 	CK_PLUGINS,	/* a list of {type: NAME, ...}, each read by NAME's plugin */
 };
@@ -45,6 +49,7 @@ struct conf_key {
 	int                    required;
 	const struct conf_key *sub;	/* CK_SECTION */
 	size_t                 flag_off;	/* CK_SECTION: 1 here if present */
+	size_t                 aux_off;	/* CK_UPSTREAMV: the ack endpoints */
 	const char *const     *names;	/* CK_ENUM */
 	const char            *desc;
 };

@@ -3,10 +3,11 @@
 string, then SSH protocol messages in the wrong order or with lying packet
 lengths (RFC 4253 binary packets, unencrypted: no key exchange ever ends).
 
-    ssh_rogue.py PORT_FILE VARIANT...
+    ssh_rogue.py VARIANT... --ready-file PATH
 
 One listening socket on 127.0.0.1 (port 0) per VARIANT; once all listen,
-"VARIANT PORT" lines are written to PORT_FILE (atomically, by rename).
+PATH gets "pid=PID" and "VARIANT=PORT" lines (atomically, by rename), as
+the daemons' ready files do (tests/support/proc.h reads them).
 Variants:
     channel_data_first   SSH_MSG_CHANNEL_DATA before any KEXINIT
     auth_success_first   SSH_MSG_USERAUTH_SUCCESS before any KEXINIT
@@ -113,22 +114,29 @@ START = time.monotonic()
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    if "--ready-file" not in args or args.index("--ready-file") + 1 >= len(args):
         sys.stderr.write(__doc__)
         return 2
-    lines = []
-    for variant in sys.argv[2:]:
+    at = args.index("--ready-file")
+    ready = args[at + 1]
+    variants = args[:at] + args[at + 2:]
+    if not variants:
+        sys.stderr.write(__doc__)
+        return 2
+    lines = ["pid=%d\n" % os.getpid()]
+    for variant in variants:
         script(variant, random.Random(0))    # unknown names stop here
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.bind(("127.0.0.1", 0))
         s.listen(16)
-        lines.append("%s %d\n" % (variant, s.getsockname()[1]))
+        lines.append("%s=%d\n" % (variant, s.getsockname()[1]))
         threading.Thread(target=listen, args=(s, variant),
                          daemon=True).start()
-    tmp = sys.argv[1] + ".tmp"
+    tmp = ready + ".tmp"
     with open(tmp, "w") as f:
         f.write("".join(lines))
-    os.rename(tmp, sys.argv[1])
+    os.rename(tmp, ready)
     while time.monotonic() - START < LIFETIME:
         time.sleep(0.5)
     return 0

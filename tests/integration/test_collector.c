@@ -16,6 +16,7 @@
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
+#include "tests/support/proc.h"
 
 /* Faulty devices of the fleet test; the others must be harvested exactly. */
 static const struct {
@@ -548,26 +549,29 @@ Test(collector, print_write_failure_stops_without_advancing, .timeout = 60)
 /*
  * SIGHUP: a valid new configuration (more devices) is taken after a drain,
  * on the same TCP ports; a broken one is refused and the running one kept.
- * Nothing is lost across the restart.
+ * Nothing is lost across the restart. The collector binds port 0 for push
+ * and acks at its first start; the analyzer and the reloaded collector are
+ * given the ports it reported.
  */
 Test(collector, sighup_reload_and_refusal, .timeout = 120)
 {
 	const char *args[] = { "--devices", "4", "--rate", "2", "--seed", "13",
 	    "--prefill", "3", "--flap-every", "2", "--buffer-size", "256k",
 	    "--platforms", "cisco_ios,cisco_nxos,arista_eos,cisco_xr", NULL };
-	char err[512], push[64], *cfg, *log, *want = NULL, *got = NULL;
+	char err[512], push[64], acks[64], *cfg, *log, *want = NULL, *got = NULL;
 	struct devsim *ds = devsim_start(args, err, sizeof err);
 	struct pipeline_opts po = { .analyzers = 1 };
-	struct ch_conf o = { .push = push, .hosts = "hosts-a.yaml" };
+	struct ch_conf o = { .push = "tcp://127.0.0.1:*",
+	    .acks = "tcp://127.0.0.1:*", .hosts = "hosts-a.yaml",
+	    .collector_extra = "  metrics: 127.0.0.1:0\n" };
 	struct pipeline *p;
 	size_t nwant, ngot;
 	pid_t pid;
 	FILE *f;
-	int port = ch_free_port_pair();
+	int pport, aport, mport;
+	double acked = 0;
 
 	cr_assert_not_null(ds, "%s", err);
-	cr_assert_gt(port, 0);
-	snprintf(push, sizeof push, "tcp://127.0.0.1:%d", port);
 	/* First only r001 and r002. */
 	{
 		char *hp = xasprintf("%s/hosts-a.yaml", devsim_dir(ds));
@@ -588,8 +592,19 @@ Test(collector, sighup_reload_and_refusal, .timeout = 120)
 	cr_assert_not_null(p, "%s", err);
 	cfg = ch_config(devsim_dir(ds), "loghaul.yaml", &o);
 	cr_assert_str_eq(cfg, pipeline_config(p));
-	cr_assert_eq(pipeline_start_all(p), 0);
+	cr_assert_eq(pipeline_start(p, PL_COLLECTOR, 0), 0);
 	pid = pipeline_pid(p, PL_COLLECTOR, 0);
+	pport = pipeline_port(p, PL_COLLECTOR, 0, "push", 20);
+	aport = pipeline_port(p, PL_COLLECTOR, 0, "acks", 20);
+	cr_assert_gt(pport, 0, "no push port in the ready file");
+	cr_assert_gt(aport, 0, "no acks port in the ready file");
+	snprintf(push, sizeof push, "tcp://127.0.0.1:%d", pport);
+	snprintf(acks, sizeof acks, "tcp://127.0.0.1:%d", aport);
+	o.push = push;
+	o.acks = acks;
+	free(ch_config(devsim_dir(ds), "loghaul.yaml", &o));
+	cr_assert_eq(pipeline_start(p, PL_ALERTS, 0), 0);
+	cr_assert_eq(pipeline_start(p, PL_ANALYZER, 0), 0);
 	log = xasprintf("%s/collector-0.log", devsim_dir(ds));
 	sleep(3);
 	o.hosts = NULL;
@@ -614,6 +629,12 @@ Test(collector, sighup_reload_and_refusal, .timeout = 120)
 	ngot = pipeline_actual(p, &got);
 	cr_expect_eq(ngot, nwant);
 	cr_expect_str_eq(got, want, "--- got\n%s--- want\n%s", got, want);
+	/* The analyzer's acks reached the ack port its entry named. */
+	mport = pipeline_port(p, PL_COLLECTOR, 0, "metrics", 10);
+	cr_assert_gt(mport, 0, "no metrics port in the ready file");
+	cr_expect_eq(proc_metric(mport, "loghaul_collector_batches_acked_total",
+	    &acked), 0);
+	cr_expect_gt(acked, 0, "no batch acknowledged");
 	cr_expect_eq(pipeline_stop(p, PL_COLLECTOR, 0), 0, "SIGTERM: exit 0");
 	free(want);
 	free(got);

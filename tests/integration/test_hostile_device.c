@@ -23,13 +23,11 @@
  * message, a line cut short or a poll that failed half way.
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +37,7 @@
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
+#include "tests/support/proc.h"
 #include "tests/support/sshd.h"
 
 enum { HS_BIG, HS_ENDLESS, HS_TRICKLE, HS_NOTAIL, HS_NOPROMPT, HS__N };
@@ -77,20 +76,16 @@ static const char *const ds_devs[] = { "r001", "r002" };
 static struct {
 	struct devsim *ds;
 	struct sshd   *sd;
-	pid_t          rogue;
+	struct proc    rogue;
 	int            rport[NROGUE];
 	const char    *dir;
 	int            run;
-} hd = { .rogue = -1 };
+} hd;
 
 static void
 hd_fini(void)
 {
-	if (hd.rogue > 0) {
-		kill(hd.rogue, SIGTERM);
-		ch_wait(hd.rogue, 10);
-		hd.rogue = -1;
-	}
+	proc_stop(&hd.rogue, SIGTERM, 10);
 	sshd_stop(&hd.sd);
 	devsim_stop(&hd.ds);
 }
@@ -106,8 +101,7 @@ static void
 hd_setup(const char *const *args)
 {
 	const char *src = getenv("LOGHAUL_SRC");
-	char *cmds[HS__N], err[2048], *kh, *pf;
-	double end;
+	char *cmds[HS__N], err[2048], *kh;
 
 	cr_assert_not_null(src, "LOGHAUL_SRC not set");
 	hd.ds = devsim_start(args, err, sizeof err);
@@ -125,52 +119,28 @@ hd_setup(const char *const *args)
 	cr_assert_eq(sshd_known_hosts(hd.sd, kh), 0);
 	free(kh);
 
-	pf = hd_path("rogue.ports");
 	{
-		const char *argv[NROGUE + 4];
+		char *argv[NROGUE + 3];
 		char *script = xasprintf("%s/tests/integration/ssh_rogue.py", src);
 		char *logp = hd_path("rogue.log");
+		char *ready = hd_path("rogue.ready");
 
-		argv[0] = "/usr/bin/python3";
+		argv[0] = (char *)(uintptr_t)"/usr/bin/python3";
 		argv[1] = script;
-		argv[2] = pf;
 		for (size_t i = 0; i < NROGUE; i++)
-			argv[3 + i] = rogue_variants[i];
-		argv[NROGUE + 3] = NULL;
-		hd.rogue = fork();
-		if (hd.rogue == 0) {
-			int fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			execv(argv[0], (char *const *)(uintptr_t)argv);
-			_exit(127);
-		}
+			argv[2 + i] = (char *)(uintptr_t)rogue_variants[i];
+		argv[NROGUE + 2] = NULL;
+		cr_assert_eq(proc_spawn(&hd.rogue, argv, logp, ready, NULL), 0);
+		cr_assert_eq(proc_wait_ready(&hd.rogue, 10), 0,
+		    "ssh_rogue.py wrote no %s (log: %s)", ready, logp);
 		free(script);
 		free(logp);
+		free(ready);
 	}
-	cr_assert_gt(hd.rogue, 0);
-	end = util_monotime() + 10;
-	while (access(pf, R_OK) != 0 && util_monotime() < end)
-		ch_msleep(20);
-	{
-		FILE *f = fopen(pf, "r");
-		char name[64];
-		int port;
-
-		cr_assert_not_null(f, "ssh_rogue.py wrote no %s", pf);
-		while (fscanf(f, "%63s %d", name, &port) == 2)
-			for (size_t i = 0; i < NROGUE; i++)
-				if (strcmp(name, rogue_variants[i]) == 0)
-					hd.rport[i] = port;
-		fclose(f);
-	}
-	for (size_t i = 0; i < NROGUE; i++)
+	for (size_t i = 0; i < NROGUE; i++) {
+		hd.rport[i] = proc_ready_value(&hd.rogue, rogue_variants[i]);
 		cr_assert_gt(hd.rport[i], 0, "no port for %s", rogue_variants[i]);
-	free(pf);
+	}
 }
 
 /*

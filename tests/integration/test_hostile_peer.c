@@ -134,11 +134,12 @@ hp_start(const char *extra, const char *aextra)
 	hp.p = pipeline_new(hp.ds, &o, err, sizeof err);
 	cr_assert_not_null(hp.p, "%s", err);
 	hp_add_metrics(pipeline_config(hp.p));
+	cr_assert_eq(pipeline_start_all(hp.p), 0);
 	ep = pipeline_push_endpoint(hp.p);
 	cr_assert(strncmp(ep, "tcp://127.0.0.1:", 16) == 0, "%s", ep);
 	hp.port[EP_PUSH] = atoi(ep + 16);
-	hp.port[EP_ACK] = hp.port[EP_PUSH] + 1;
-	cr_assert_eq(pipeline_start_all(hp.p), 0);
+	hp.port[EP_ACK] = pipeline_port(hp.p, PL_COLLECTOR, 0, "acks", 40);
+	cr_assert_gt(hp.port[EP_ACK], 0, "no collector ack port");
 	hp.port[EP_INTAKE] = hp_listen_port(pipeline_config(hp.p));
 	cr_assert_gt(hp.port[EP_INTAKE], 0);
 	hp.port[EP_CMETRICS] = pipeline_port(hp.p, PL_COLLECTOR, 0, "metrics", 40);

@@ -7,18 +7,16 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
+#include "tests/support/proc.h"
 
 /* The script's own watchdog is 170 s; this is the outer bound. */
 #define NETNS_LIMIT_S	200
@@ -27,50 +25,22 @@
  * Run argv with stdout and stderr to logpath (NULL: /dev/null); its exit
  * status, or -1 if it could not run or was still running after limit_s
  * (then it gets SIGTERM, so the script's trap cleans up, and later SIGKILL).
+ * SIGTERM too if the test dies.
  */
 static int
 s_run(char *const argv[], const char *logpath, int limit_s)
 {
-	double deadline = util_monotime() + limit_s;
-	struct timespec nap = { 0, 100 * 1000000L };
-	int status, termed = 0;
-	pid_t pid = fork();
+	struct proc_opts o = { .out = logpath, .err = logpath, .truncate = 1,
+	    .deathsig = SIGTERM };
+	struct proc p;
+	int status;
 
-	if (pid < 0)
+	if (proc_start(&p, argv, &o) != 0)
 		return -1;
-	if (pid == 0) {
-		int fd = open(logpath ? logpath : "/dev/null",
-		    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0)
-			return -1;
-		if (!termed && util_monotime() > deadline) {
-			kill(pid, SIGTERM);
-			termed = 1;
-			deadline = util_monotime() + 30;
-		} else if (termed && util_monotime() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		nanosleep(&nap, NULL);
-	}
-	if (termed)
+	if ((status = proc_wait_exit(&p, limit_s)) < 0) {
+		proc_stop(&p, SIGTERM, 30);
 		return -1;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 

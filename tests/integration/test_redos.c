@@ -13,18 +13,17 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
 #define REDOS_LINES	5000
 #define REDOS_RULE	"redos_config_source"
@@ -166,39 +165,18 @@ static int
 s_run(char *const *argv, const char *in_path, const char *out_path,
     const char *err_path, int timeout_s)
 {
-	double deadline = util_monotime() + timeout_s;
+	struct proc_opts o = { .in = in_path, .out = out_path, .err = err_path,
+	    .truncate = 1 };
+	struct proc p;
 	int status;
-	pid_t pid = fork();
 
-	if (pid < 0)
+	if (proc_start(&p, argv, &o) != 0)
 		return -1;
-	if (pid == 0) {
-		int in = open(in_path, O_RDONLY);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (in < 0 || out < 0 || err < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(err, 2);
-		execv(argv[0], argv);
-		_exit(127);
+	if ((status = proc_wait_exit(&p, timeout_s)) < 0) {
+		proc_stop(&p, SIGKILL, 0);
+		return -1;
 	}
-	for (;;) {
-		struct timespec ts = { 0, 20 * 1000000L };
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0 || util_monotime() > deadline) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return proc_exit_code(status);
 }
 
 /* What --test-rules said about one input line. */

@@ -59,10 +59,15 @@ ch_config(const char *dir, const char *name, const struct ch_conf *o)
 		fprintf(f, "  max_backlog: %d\n", o->max_backlog);
 	if (o->processes > 1)
 		fprintf(f, "  processes: %d\n", o->processes);
+	if (o->acks)
+		fprintf(f, "  acks: %s\n", o->acks);
 	if (o->collector_extra)
 		fputs(o->collector_extra, f);
 	/* process i of n pushes on push.i (collector_shard_endpoint) */
-	if (o->push)
+	if (o->push && o->acks)
+		fprintf(f, "analyzer:\n  collectors: [{push: %s, acks: %s}",
+		    o->push, o->acks);
+	else if (o->push)
 		fprintf(f, "analyzer:\n  collectors: [%s", o->push);
 	else
 		fprintf(f, "analyzer:\n  collectors: [ipc://%s/push", dir);
@@ -79,43 +84,6 @@ ch_config(const char *dir, const char *name, const struct ch_conf *o)
 		return NULL;
 	}
 	return path;
-}
-
-static int
-s_port_free(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-int
-ch_free_port_pair(void)
-{
-	for (int tries = 0; tries < 50; tries++) {
-		struct sockaddr_in a = { .sin_family = AF_INET };
-		socklen_t al = sizeof a;
-		int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-		    getsockname(fd, (struct sockaddr *)&a, &al) != 0) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		port = ntohs(a.sin_port);
-		close(fd);
-		if (port < 65535 && s_port_free(port) && s_port_free(port + 1))
-			return port;
-	}
-	return -1;
 }
 
 char *

@@ -36,6 +36,8 @@ struct ch_conf {
 	int         processes;		/* collector.processes (1) */
 	/* collector.push, and the analyzers' only collector (ipc in dir) */
 	const char *push;
+	/* collector.acks, named in the analyzers' entry too (NULL: derived) */
+	const char *acks;
 	/* More lines for the collector section, each "  key: value\n". */
 	const char *collector_extra;
 };
@@ -47,9 +49,6 @@ struct ch_conf {
  * the path (caller frees), NULL if it cannot be written.
  */
 char *ch_config(const char *dir, const char *name, const struct ch_conf *o);
-
-/* A loopback TCP port that is free, with the one after it (-1: none). */
-int   ch_free_port_pair(void);
 
 /* $LOGHAUL_BIN/name (build/bin/name without it); caller frees. */
 char *ch_bin(const char *name);

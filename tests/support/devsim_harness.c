@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -20,8 +19,8 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
-extern char **environ;
 
 struct devsim_dev {
 	char name[16];
@@ -31,19 +30,10 @@ struct devsim_dev {
 
 struct devsim {
 	char              dir[64];
-	pid_t             pid;
+	struct proc       proc;
 	struct devsim_dev *devs;
 	size_t            ndevs;
 };
-
-static void
-s_msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 char *
 devsim_slurp(const char *path, size_t *lenp)
@@ -133,11 +123,10 @@ devsim_start(const char *const *extra, char *err, size_t errlen)
 {
 	struct devsim *ds = xcalloc(1, sizeof(*ds));
 	const char *bindir = getenv("LOGHAUL_BIN");
-	char bin[4096], ready[128], tail[1600];
+	char bin[4096], logp[128], tail[1600];
+	struct proc_opts o = { .truncate = 1, .deathsig = SIGTERM };
 	size_t n = 0, i;
 	const char **argv;
-	double deadline;
-	int status;
 
 	snprintf(ds->dir, sizeof(ds->dir), "/tmp/loghaul-devsim-XXXXXX");
 	if (mkdtemp(ds->dir) == NULL) {
@@ -155,56 +144,31 @@ devsim_start(const char *const *extra, char *err, size_t errlen)
 	for (i = 0; i < n; i++)
 		argv[3 + i] = extra[i];
 
-	ds->pid = fork();
-	if (ds->pid < 0) {
+	/* devsim must not outlive a test that crashed or timed out */
+	snprintf(logp, sizeof(logp), "%s/devsim.log", ds->dir);
+	o.out = o.err = logp;
+	if (proc_start(&ds->proc, (char *const *)(uintptr_t)argv, &o) != 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		free(argv);
 		s_rmtree(ds->dir);
 		free(ds);
 		return NULL;
 	}
-	if (ds->pid == 0) {
-		char logp[128];
-		int fd;
-
-		/* devsim must not outlive a test that crashed or timed out */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		snprintf(logp, sizeof(logp), "%s/devsim.log", ds->dir);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			close(fd);
-		}
-		execv(bin, (char *const *)(uintptr_t)argv);
-		fprintf(stderr, "exec %s: %s\n", bin, strerror(errno));
-		_exit(127);
-	}
 	free(argv);
 
-	snprintf(ready, sizeof(ready), "%s/ready", ds->dir);
-	deadline = util_monotime() + 20.0;
-	while (access(ready, F_OK) != 0) {
-		if (waitpid(ds->pid, &status, WNOHANG) == ds->pid) {
-			s_log_tail(ds, tail, sizeof(tail));
-			snprintf(err, errlen, "devsim exited (status %d) before ready: %s",
-			    WIFEXITED(status) ? WEXITSTATUS(status) : -1, tail);
-			ds->pid = -1;
-			devsim_stop(&ds);
-			return NULL;
-		}
-		if (util_monotime() > deadline) {
-			s_log_tail(ds, tail, sizeof(tail));
-			snprintf(err, errlen, "devsim not ready within 20 s: %s", tail);
-			devsim_stop(&ds);
-			return NULL;
-		}
-		s_msleep(20);
+	/* devsim writes DIR/ready itself (it has no --ready-file) */
+	snprintf(ds->proc.ready, sizeof(ds->proc.ready), "%s/ready", ds->dir);
+	if (proc_wait_ready(&ds->proc, 20.0) != 0) {
+		s_log_tail(ds, tail, sizeof(tail));
+		if (ds->proc.pid == 0)
+			snprintf(err, errlen, "devsim exited (status %d) before "
+			    "ready: %s", WIFEXITED(ds->proc.status) ?
+			    WEXITSTATUS(ds->proc.status) : -1, tail);
+		else
+			snprintf(err, errlen, "devsim not ready within 20 s: %s",
+			    tail);
+		devsim_stop(&ds);
+		return NULL;
 	}
 	if (s_load_ports(ds) < 0) {
 		snprintf(err, errlen, "devsim wrote no usable %s/ports", ds->dir);
@@ -218,29 +182,13 @@ int
 devsim_stop(struct devsim **dsp)
 {
 	struct devsim *ds = *dsp;
-	int status = 0, rc = -1;
-	double deadline;
+	int status, rc = -1;
 
 	if (ds == NULL)
 		return 0;
-	if (ds->pid > 0) {
-		kill(ds->pid, SIGTERM);
-		deadline = util_monotime() + 10.0;
-		for (;;) {
-			pid_t w = waitpid(ds->pid, &status, WNOHANG);
-
-			if (w == ds->pid) {
-				rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-				break;
-			}
-			if (w < 0 || util_monotime() > deadline) {
-				kill(ds->pid, SIGKILL);
-				waitpid(ds->pid, &status, 0);
-				rc = -1;
-				break;
-			}
-			s_msleep(20);
-		}
+	if (ds->proc.pid > 0) {
+		status = proc_stop(&ds->proc, SIGTERM, 10.0);
+		rc = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	}
 	if (getenv("LOGHAUL_KEEP_TMP") == NULL)
 		s_rmtree(ds->dir);
@@ -261,7 +209,7 @@ devsim_dir(const struct devsim *ds)
 pid_t
 devsim_pid(const struct devsim *ds)
 {
-	return ds->pid;
+	return ds->proc.pid;
 }
 
 size_t
@@ -652,58 +600,18 @@ int
 devsim_run(const char *const *argv, const char *const *env_extra,
     const char *out_path, const char *err_path, int timeout_s)
 {
-	pid_t pid;
+	struct proc_opts o = { .out = out_path, .err = err_path, .truncate = 1,
+	    .env = env_extra, .session = 1 };
+	struct proc p;
 	int status;
-	double deadline;
 
-	pid = fork();
-	if (pid < 0)
+	if (proc_start(&p, (char *const *)(uintptr_t)argv, &o) != 0)
 		return -1;
-	if (pid == 0) {
-		int fd;
-		size_t i;
-
-		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		if (out_path && (fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
-			dup2(fd, 1);
-			close(fd);
-		}
-		if (err_path && (fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0) {
-			dup2(fd, 2);
-			close(fd);
-		}
-		for (i = 0; env_extra && env_extra[i]; i++)
-			putenv((char *)(uintptr_t)env_extra[i]);
-		execve(argv[0], (char *const *)(uintptr_t)argv, environ);
-		_exit(127);
+	if ((status = proc_wait_exit(&p, timeout_s)) < 0) {
+		proc_stop(&p, SIGKILL, 0);
+		return -1;
 	}
-	deadline = util_monotime() + timeout_s;
-	for (;;) {
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid)
-			break;
-		if (w < 0)
-			return -1;
-		if (util_monotime() > deadline) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			return -1;
-		}
-		s_msleep(20);
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+	return proc_exit_code(status);
 }
 
 int

@@ -1,14 +1,12 @@
-/* net.h — small TCP helpers for tests that start servers on 127.0.0.1. */
+/*
+ * net.h — small TCP helpers for tests that start servers on 127.0.0.1.
+ * There is no "free port" helper: a port released to be handed on can be
+ * taken meanwhile. Servers bind port 0 and report it (proc.h,
+ * --ready-file), or are served by inetd.h.
+ */
 #ifndef LOGHAUL_TEST_NET_H
 #define LOGHAUL_TEST_NET_H
 
-/*
- * A port on 127.0.0.1 nothing listens on right now (bound, read, closed).
- * Racy: another process may take it before the one it is handed to binds
- * it. Prefer port 0 and --ready-file (proc.h), inetd.h for servers that
- * cannot report their port, or net_refused_port() for a refused port.
- */
-int net_free_port(void);
 /*
  * A port on 127.0.0.1 that refuses connections for as long as *fd is open:
  * bound, never listening, so nothing else can take it meanwhile. The

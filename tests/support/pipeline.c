@@ -26,8 +26,8 @@ struct pipeline {
 	char  aconfig[600];	/* the analyzers' (same as config unless asked) */
 	char  alerts[600];
 	char  push_ep[600], alerts_ep[600];
-	int   tcp_port;
-	int   alerts_pending;	/* tcp: the stage's port is not known yet */
+	/* tcp: the stage's and the collector's ports are not known yet */
+	int   alerts_pending, collector_pending;
 	pid_t pids[PL__ROLES][PL_MAX_ANALYZERS];
 };
 
@@ -45,6 +45,13 @@ s_msleep(long ms)
 
 	nanosleep(&ts, NULL);
 }
+
+/*
+ * Over tcp every daemon binds port 0 ("*"); pipeline_start reads the ports
+ * from its ready file and writes them into the configurations in place of
+ * TCP_ANY, key by key (s_set_port).
+ */
+#define TCP_ANY	"tcp://127.0.0.1:*"
 
 /* Write one config file; extra (may be NULL) is appended as it is. */
 static int
@@ -64,17 +71,17 @@ s_write_config(struct pipeline *p, const char *path, const char *extra,
 	    "ssh:\n  known_hosts: known_hosts\n  timeouts: {connect: 5s, command: 10s}\n"
 	    "collector:\n  interval: %s\n  max_sessions: 32\n  processes: %d\n"
 	    "  state_dir: state\n  push: %s\n  ack_timeout: %s\n"
-	    "  backoff: {min: 200ms, max: 2s}\n"
-	    "analyzer:\n  collectors: [", o->interval ? o->interval : "1s",
+	    "  backoff: {min: 200ms, max: 2s}\n", o->interval ? o->interval : "1s",
 	    nproc, p->push_ep, o->ack_timeout ? o->ack_timeout : "3s");
-	for (int i = 0; i < nproc; i++) {
-		if (p->tcp_port)
-			fprintf(f, "%stcp://127.0.0.1:%d", i ? ", " : "",
-			    p->tcp_port + 2 * i);
-		else
-			fprintf(f, "%sipc://%s/push%s%.0d", i ? ", " : "", p->dir,
-			    i ? "." : "", i);
-	}
+	if (o->tcp)
+		fprintf(f, "  acks: %s\n"
+		    "analyzer:\n  collectors: [{push: %s, acks: %s}", TCP_ANY,
+		    TCP_ANY, TCP_ANY);
+	else
+		fprintf(f, "analyzer:\n  collectors: [");
+	for (int i = 0; i < nproc && !o->tcp; i++)
+		fprintf(f, "%sipc://%s/push%s%.0d", i ? ", " : "", p->dir,
+		    i ? "." : "", i);
 	fprintf(f, "]\n  alerts: %s\n  rules: [%s/analyzer/rules/*.yaml]\n"
 	    "alerts:\n  listen: %s\n  state_dir: alert-state\n"
 	    "  flap: {changes: %d, window: 60s, stable: 120s}\n"
@@ -104,21 +111,15 @@ pipeline_new(struct devsim *ds, const struct pipeline_opts *o, char *err,
 	    o->analyzer_extra_yaml ? "loghaul-analyzer.yaml" : "loghaul.yaml");
 	snprintf(p->alerts, sizeof p->alerts, "%s/alerts.jsonl", p->dir);
 	if (o->tcp) {
-		/*
-		 * push and its ack port (+1) for each process (process i: push
-		 * + 2i). Only the first pair is checked free: further
-		 * processes' ports are hoped so. The alert stage binds any free
-		 * port; its first start names it (pipeline_start).
-		 */
-		if ((p->tcp_port = ch_free_port_pair()) < 0) {
-			snprintf(err, errlen, "no free pair of loopback ports");
+		/* Process i of several would bind push + 2i: not from "*". */
+		if (o->collector_processes > 1) {
+			snprintf(err, errlen, "tcp: one collector process only");
 			free(p);
 			return NULL;
 		}
-		snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d",
-		    p->tcp_port);
-		snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:*");
-		p->alerts_pending = 1;
+		snprintf(p->push_ep, sizeof p->push_ep, TCP_ANY);
+		snprintf(p->alerts_ep, sizeof p->alerts_ep, TCP_ANY);
+		p->alerts_pending = p->collector_pending = 1;
 	} else {
 		/* ipc endpoints in devsim's private directory: no ports to collide */
 		snprintf(p->push_ep, sizeof p->push_ep, "ipc://%s/push", p->dir);
@@ -142,6 +143,7 @@ s_ready_path(const struct pipeline *p, enum pl_role role, int i, char *out,
 }
 
 static int s_alerts_bound(struct pipeline *p);
+static int s_collector_bound(struct pipeline *p);
 
 int
 pipeline_start(struct pipeline *p, enum pl_role role, int i)
@@ -154,13 +156,15 @@ pipeline_start(struct pipeline *p, enum pl_role role, int i)
 
 	snprintf(logp, sizeof logp, "%s/%s-%d.log", p->dir, pl_name[role], i);
 	s_ready_path(p, role, i, ready, sizeof ready);
-	if (role == PL_ANALYZER && p->alerts_pending)
-		return -1;	/* tcp: start the alert stage first */
+	if (role == PL_ANALYZER && (p->alerts_pending || p->collector_pending))
+		return -1;	/* tcp: start the alert stage and collector first */
 	if (proc_spawn(&pr, argv, logp, ready, p->dir) != 0)
 		return -1;
 	p->pids[role][i] = pr.pid;
 	if (role == PL_ALERTS && p->alerts_pending)
 		return s_alerts_bound(p);
+	if (role == PL_COLLECTOR && p->collector_pending)
+		return s_collector_bound(p);
 	return 0;
 }
 
@@ -180,26 +184,48 @@ pipeline_port(const struct pipeline *p, enum pl_role role, int i,
 	return port;
 }
 
-/* Every "tcp://127.0.0.1:*" of the file at path becomes ep. */
+/*
+ * In the file at path, every "KEY: TCP_ANY" of the keys given (NULL
+ * ended) gets port instead of "*": in place, since a test may have added
+ * to the file since it was written.
+ */
 static int
-s_set_alerts_ep(const char *path, const char *ep)
+s_set_port_in(const char *path, const char *const *keys, int port)
 {
-	static const char any[] = "tcp://127.0.0.1:*";
 	size_t len;
-	char *text = ch_slurp(path, &len), *p, *q;
+	char *text = ch_slurp(path, &len), *p, *q, any[64];
 	FILE *f;
 
-	if (text == NULL || (f = fopen(path, "w")) == NULL) {
-		free(text);
+	if (text == NULL)
 		return -1;
+	for (; *keys; keys++) {
+		snprintf(any, sizeof any, "%s: " TCP_ANY, *keys);
+		if ((f = fopen(path, "w")) == NULL)
+			break;
+		for (p = text; (q = strstr(p, any)) != NULL; p = q + strlen(any)) {
+			fwrite(p, 1, (size_t)(q - p) + strlen(any) - 1, f);
+			fprintf(f, "%d", port);
+		}
+		fputs(p, f);
+		free(text);
+		text = NULL;
+		if (fclose(f) != 0 || (text = ch_slurp(path, &len)) == NULL)
+			return -1;
 	}
-	for (p = text; (q = strstr(p, any)) != NULL; p = q + sizeof any - 1) {
-		fwrite(p, 1, (size_t)(q - p), f);
-		fputs(ep, f);
-	}
-	fputs(p, f);
 	free(text);
-	return fclose(f) == 0 ? 0 : -1;
+	return *keys ? -1 : 0;
+}
+
+/* s_set_port_in both configurations. */
+static int
+s_set_port(struct pipeline *p, const char *const *keys, int port)
+{
+	if (s_set_port_in(p->config, keys, port) != 0)
+		return -1;
+	if (strcmp(p->aconfig, p->config) != 0 &&
+	    s_set_port_in(p->aconfig, keys, port) != 0)
+		return -1;
+	return 0;
 }
 
 /*
@@ -209,17 +235,34 @@ s_set_alerts_ep(const char *path, const char *ep)
 static int
 s_alerts_bound(struct pipeline *p)
 {
+	static const char *const keys[] = { "listen", "alerts", NULL };
 	int port = pipeline_port(p, PL_ALERTS, 0, "listen", 20);
 
-	if (port <= 0)
+	if (port <= 0 || s_set_port(p, keys, port) != 0)
 		return -1;
 	snprintf(p->alerts_ep, sizeof p->alerts_ep, "tcp://127.0.0.1:%d", port);
 	p->alerts_pending = 0;
-	/* In place: a test may have added to the files since. */
-	if (s_set_alerts_ep(p->config, p->alerts_ep) != 0 ||
-	    (strcmp(p->aconfig, p->config) != 0 &&
-	    s_set_alerts_ep(p->aconfig, p->alerts_ep) != 0))
+	return 0;
+}
+
+/*
+ * tcp: the same for the collector's push and ack ports, which the
+ * analyzers' entry for it names (analyzer.collectors: {push, acks}); a
+ * restarted collector binds them again.
+ */
+static int
+s_collector_bound(struct pipeline *p)
+{
+	static const char *const push[] = { "push", NULL };
+	static const char *const acks[] = { "acks", NULL };
+	int pport = pipeline_port(p, PL_COLLECTOR, 0, "push", 20);
+	int aport = pipeline_port(p, PL_COLLECTOR, 0, "acks", 20);
+
+	if (pport <= 0 || aport <= 0 || s_set_port(p, push, pport) != 0 ||
+	    s_set_port(p, acks, aport) != 0)
 		return -1;
+	snprintf(p->push_ep, sizeof p->push_ep, "tcp://127.0.0.1:%d", pport);
+	p->collector_pending = 0;
 	return 0;
 }
 
@@ -228,10 +271,14 @@ pipeline_start_all(struct pipeline *p)
 {
 	if (pipeline_start(p, PL_ALERTS, 0) != 0)
 		return -1;
+	/* tcp: the analyzers are told the collector's ports once it has them */
+	if (p->collector_pending && pipeline_start(p, PL_COLLECTOR, 0) != 0)
+		return -1;
 	for (int i = 0; i < p->o.analyzers; i++)
 		if (pipeline_start(p, PL_ANALYZER, i) != 0)
 			return -1;
-	return pipeline_start(p, PL_COLLECTOR, 0);
+	return p->pids[PL_COLLECTOR][0] > 0 ? 0 :
+	    pipeline_start(p, PL_COLLECTOR, 0);
 }
 
 pid_t

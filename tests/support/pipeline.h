@@ -37,15 +37,17 @@ struct pipeline_opts {
 	/* appended to a second config that only the analyzers read (their
 	 * own CURVE keys, say); NULL: they read the same one */
 	const char *analyzer_extra_yaml;
-	int         tcp;		/* tcp on 127.0.0.1 instead of ipc */
+	int         tcp;		/* tcp on 127.0.0.1 instead of ipc (one
+					 * collector process) */
 };
 
 struct pipeline *pipeline_new(struct devsim *ds, const struct pipeline_opts *o,
     char *err, size_t errlen);
 /*
- * Start instance i of a role; 0 or -1. Over tcp the alert stage binds any
- * free port at its first start, which then goes into the configuration:
- * start it before the analyzers.
+ * Start instance i of a role; 0 or -1. Over tcp the alert stage and the
+ * collector bind any free ports at their first start, which then go into
+ * the configurations (for the analyzers and for their own restarts): start
+ * both before the analyzers.
  */
 int   pipeline_start(struct pipeline *p, enum pl_role role, int i);
 int   pipeline_start_all(struct pipeline *p);
@@ -69,7 +71,7 @@ int   pipeline_wait_exit(struct pipeline *p, enum pl_role role, int i,
     double timeout_s, int *status);
 void  pipeline_stop_all(struct pipeline **p);
 const char *pipeline_config(const struct pipeline *p);
-/* The collector's (process 0) data endpoint. */
+/* The collector's (process 0) data endpoint (tcp: once it started). */
 const char *pipeline_push_endpoint(const struct pipeline *p);
 const char *pipeline_alerts_path(const struct pipeline *p);
 

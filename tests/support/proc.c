@@ -36,13 +36,19 @@ proc_bin(char *buf, size_t len, const char *name)
 	return buf;
 }
 
-/* In the child: fd 0 from /dev/null, fd to path appended (NULL: /dev/null). */
+/* In the child: fd from path (NULL: /dev/null), appended or emptied. */
 static void
-s_redirect(int fd, const char *path)
+s_redirect(int fd, const char *path, int truncate)
 {
-	int f = path ? open(path, O_WRONLY | O_CREAT | O_APPEND, 0644) :
-	    open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+	int f;
 
+	if (fd == STDIN_FILENO)
+		f = open(path ? path : "/dev/null", O_RDONLY);
+	else if (path)
+		f = open(path, O_WRONLY | O_CREAT |
+		    (truncate ? O_TRUNC : O_APPEND), 0644);
+	else
+		f = open("/dev/null", O_WRONLY);
 	if (f >= 0 && f != fd) {
 		dup2(f, fd);
 		close(f);
@@ -50,21 +56,24 @@ s_redirect(int fd, const char *path)
 }
 
 int
-proc_spawn_io(struct proc *p, char *const argv[], const char *out,
-    const char *errp, const char *ready, const char *cwd)
+proc_start(struct proc *p, char *const argv[], const struct proc_opts *o)
 {
+	static const struct proc_opts none;
 	char *args[PROC_MAX_ARGS + 3];
 	size_t n = 0;
 
+	if (o == NULL)
+		o = &none;
 	memset(p, 0, sizeof *p);
-	snprintf(p->log, sizeof p->log, "%s", errp ? errp : "");
-	snprintf(p->ready, sizeof p->ready, "%s", ready ? ready : "");
+	p->session = o->session;
+	snprintf(p->log, sizeof p->log, "%s", o->err ? o->err : "");
+	snprintf(p->ready, sizeof p->ready, "%s", o->ready ? o->ready : "");
 	for (; argv[n] && n < PROC_MAX_ARGS; n++)
 		args[n] = argv[n];
-	if (ready) {
-		unlink(ready);
+	if (o->ready) {
+		unlink(o->ready);
 		args[n++] = (char *)(uintptr_t)"--ready-file";
-		args[n++] = (char *)(uintptr_t)ready;
+		args[n++] = (char *)(uintptr_t)o->ready;
 	}
 	args[n] = NULL;
 	p->pid = fork();
@@ -73,16 +82,35 @@ proc_spawn_io(struct proc *p, char *const argv[], const char *out,
 		return -1;
 	}
 	if (p->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		s_redirect(STDIN_FILENO, NULL);
-		s_redirect(STDOUT_FILENO, out);
-		s_redirect(STDERR_FILENO, errp);
-		if (cwd && chdir(cwd) != 0)
+		if (o->session)
+			setsid();
+		prctl(PR_SET_PDEATHSIG, o->deathsig ? o->deathsig : SIGKILL);
+		s_redirect(STDIN_FILENO, o->in, 0);
+		s_redirect(STDOUT_FILENO, o->out, o->truncate);
+		/* one file for both: one open file description, one offset */
+		if (o->out && o->err && strcmp(o->out, o->err) == 0)
+			dup2(STDOUT_FILENO, STDERR_FILENO);
+		else
+			s_redirect(STDERR_FILENO, o->err, o->truncate);
+		if (o->cwd && chdir(o->cwd) != 0)
 			_exit(127);
-		execv(args[0], args);
+		for (size_t i = 0; o->env && o->env[i]; i++)
+			putenv((char *)(uintptr_t)o->env[i]);
+		execvp(args[0], args);
+		fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
 		_exit(127);
 	}
 	return 0;
+}
+
+int
+proc_spawn_io(struct proc *p, char *const argv[], const char *out,
+    const char *errp, const char *ready, const char *cwd)
+{
+	struct proc_opts o = { .out = out, .err = errp, .ready = ready,
+	    .cwd = cwd };
+
+	return proc_start(p, argv, &o);
 }
 
 int
@@ -137,13 +165,50 @@ proc_ready_value(const struct proc *p, const char *name)
 }
 
 int
+proc_wait_exit(struct proc *p, double timeout_s)
+{
+	double deadline = util_monotime() + timeout_s;
+
+	if (p->pid <= 0)
+		return -1;
+	for (;;) {
+		pid_t w = waitpid(p->pid, &p->status, WNOHANG);
+
+		if (w == p->pid) {
+			p->pid = 0;
+			return p->status;
+		}
+		if ((w < 0 && errno != EINTR) || util_monotime() > deadline)
+			return -1;
+		s_msleep(20);
+	}
+}
+
+int
+proc_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+/* sig to the process, and to its group when it leads a session. */
+static void
+s_kill(const struct proc *p, int sig)
+{
+	if (p->session)
+		kill(-p->pid, sig);
+	kill(p->pid, sig);
+}
+
+int
 proc_stop(struct proc *p, int sig, double grace_s)
 {
 	double deadline = util_monotime() + grace_s;
 
 	if (p->pid <= 0)
 		return -1;
-	kill(p->pid, sig);
+	s_kill(p, sig);
 	while (util_monotime() < deadline) {
 		pid_t w = waitpid(p->pid, &p->status, WNOHANG);
 
@@ -153,7 +218,7 @@ proc_stop(struct proc *p, int sig, double grace_s)
 		}
 		s_msleep(20);
 	}
-	kill(p->pid, SIGKILL);
+	s_kill(p, SIGKILL);
 	waitpid(p->pid, &p->status, 0);
 	p->pid = 0;
 	return p->status;

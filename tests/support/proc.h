@@ -23,12 +23,37 @@
 struct proc {
 	pid_t pid;		/* 0: not running (or reaped) */
 	int   status;		/* wait(2) status once reaped */
+	int   session;		/* leads its own session: stopped as a group */
 	char  log[512];
-	char  ready[1024];	/* "" without a ready file */
+	/*
+	 * "" without a ready file. A program that writes a ready file of its
+	 * own, where it chooses, gets that path set here after the start.
+	 */
+	char  ready[1024];
+};
+
+/* proc_start's choices; a zeroed struct: proc_spawn(p, argv, NULL, NULL, NULL). */
+struct proc_opts {
+	const char        *in;		/* stdin (NULL: /dev/null) */
+	const char        *out, *err;	/* appended (NULL: /dev/null) */
+	int                truncate;	/* out and err emptied first */
+	const char        *ready;	/* adds "--ready-file READY" to argv */
+	const char        *cwd;		/* NULL: the test's */
+	const char *const *env;		/* "NAME=VALUE" entries added, NULL ended */
+	int                deathsig;	/* when the test dies (0: SIGKILL); a
+					 * script that cleans up wants SIGTERM */
+	int                session;	/* setsid(): no terminal, and the
+					 * whole group is signalled */
 };
 
 /* $LOGHAUL_BIN/name into buf (asserts LOGHAUL_BIN is set); returns buf. */
 char *proc_bin(char *buf, size_t len, const char *name);
+
+/*
+ * Start argv[0] with argv (without a slash it is looked up in PATH), as o
+ * says. 0, or -1 when it cannot fork.
+ */
+int  proc_start(struct proc *p, char *const argv[], const struct proc_opts *o);
 
 /*
  * Start argv[0] with argv, stdin from /dev/null, stdout and stderr
@@ -48,12 +73,22 @@ int  proc_spawn_io(struct proc *p, char *const argv[], const char *out,
  */
 int  proc_wait_ready(struct proc *p, double timeout_s);
 
+/*
+ * Wait up to timeout_s for the process to end by itself: its wait(2)
+ * status, or -1 while it still runs (left running) or was not running.
+ */
+int  proc_wait_exit(struct proc *p, double timeout_s);
+
+/* A wait(2) status as a shell reports it: the exit code, or 128+signal. */
+int  proc_exit_code(int status);
+
 /* The value of NAME=N in the ready file, or -1. */
 int  proc_ready_value(const struct proc *p, const char *name);
 
 /*
- * Send sig, wait up to grace_s for the exit, then SIGKILL. Returns the
- * wait(2) status, or -1 when it was not running.
+ * Send sig (to its group too with o.session), wait up to grace_s for the
+ * exit, then SIGKILL. Returns the wait(2) status, or -1 when it was not
+ * running.
  */
 int  proc_stop(struct proc *p, int sig, double grace_s);
 
