@@ -136,6 +136,7 @@ struct cursor_pos {
 struct cursor_stats {
 	uint64_t records;	/* records marked sent (gaps included) */
 	uint64_t gaps[CURSOR_GAP__COUNT];	/* gap records marked sent, by cause */
+	uint64_t snapshots;	/* snapshot records marked sent */
 	uint64_t acked_batches;
 	uint64_t grown;		/* sent entries that later gained lines */
 	uint64_t load_errors;	/* unreadable or corrupt cursor files */
@@ -277,6 +278,37 @@ enum cerr cursor_mark_sent(struct cursor *c, struct cursor_batch *b,
  * (a duplicate or stale ack: ignore it).
  */
 enum cerr cursor_mark_acked(struct cursor *c, uint64_t last_id);
+
+/*
+ * Snapshots (REC_SNAPSHOT: the device's interface table, collector.h). A
+ * snapshot record takes the next id, like a record of the buffer, so that
+ * it stays ordered after the records sent before it; it moves the sent
+ * position's counter only (the buffer position stays where it was) and is
+ * in flight, acked and persisted like a batch of one record.
+ *
+ *   id = cursor_snapshot_id(c);     encode the record under id, push it
+ *   cursor_add_snapshot(c, id);     then mark it sent, as cursor_mark_sent
+ *
+ * cursor_snapshot_id() returns 0 when the epoch's ids are used up (call
+ * cursor_next_epoch() first). cursor_add_snapshot() returns CERR_OK,
+ * CERR_INVAL when id is not the next id (something was sent in between),
+ * or CERR_AGAIN when CURSOR_MAX_INFLIGHT batches are unacked. Batches made
+ * before it and not yet marked sent are stale afterwards.
+ *
+ * Ids and restarts. Ids stay a pure function of (acked cursor, buffer,
+ * snapshots acked), so an unacked snapshot followed by a restart (or a
+ * cursor_rewind()) is forgotten: its id is handed out again, to the first
+ * record made after the restart. If the snapshot did reach the alert stage
+ * (only its ack was lost), that record is one whose id the stage has seen
+ * for every interface the snapshot listed, and a log line for one of them
+ * is taken for a duplicate; lines sent after the snapshot (and acked, but
+ * not yet written to the cursor file when the process died: at most about a
+ * second) come again one id lower, older than what the stage applied, and
+ * change no state. The collector takes a start snapshot right after the
+ * first poll of a restart, which puts every interface's state right again.
+ */
+uint64_t  cursor_snapshot_id(const struct cursor *c);
+enum cerr cursor_add_snapshot(struct cursor *c, uint64_t id);
 
 /* Forget what is in flight: sent = acked. The next poll re-reads from there. */
 void cursor_rewind(struct cursor *c);
