@@ -282,30 +282,30 @@ enum cerr cursor_mark_acked(struct cursor *c, uint64_t last_id);
 /*
  * Snapshots (REC_SNAPSHOT: the device's interface table, collector.h). A
  * snapshot record takes the next id, like a record of the buffer, so that
- * it stays ordered after the records sent before it; it moves the sent
- * position's counter only (the buffer position stays where it was) and is
- * in flight, acked and persisted like a batch of one record.
+ * it stays ordered after the records sent before it; it moves the
+ * counter only (the buffer position stays where it was).
  *
- *   id = cursor_snapshot_id(c);     encode the record under id, push it
- *   cursor_add_snapshot(c, id);     then mark it sent, as cursor_mark_sent
+ *   id = cursor_snapshot_id(c);       when nothing is in flight
+ *   cursor_add_snapshot(c, id);       counted as delivered
+ *   cursor_save(c, ...);              (or a cursor_save_stage() round)
+ *   encode the record under id, send it
+ *
+ * Ids and restarts. A snapshot's id is written to the cursor file before
+ * the record is sent: cursor_add_snapshot() moves the acked position's
+ * counter over it at once, which is why it wants nothing in flight (the
+ * acked position would otherwise jump over unacked records). So an id is
+ * never handed out twice: ids re-read after a restart stay those of the
+ * same lines, and the lines after a snapshot keep theirs. A crash between
+ * the write and the send only skips the id (ids need only grow). The
+ * process that sent a snapshot sends it again until it is acked (as any
+ * batch); a restarted one does not (its cursor says delivered), and takes
+ * a start snapshot instead, which tells the same and newer.
  *
  * cursor_snapshot_id() returns 0 when the epoch's ids are used up (call
  * cursor_next_epoch() first). cursor_add_snapshot() returns CERR_OK,
- * CERR_INVAL when id is not the next id (something was sent in between),
- * or CERR_AGAIN when CURSOR_MAX_INFLIGHT batches are unacked. Batches made
- * before it and not yet marked sent are stale afterwards.
- *
- * Ids and restarts. Ids stay a pure function of (acked cursor, buffer,
- * snapshots acked), so an unacked snapshot followed by a restart (or a
- * cursor_rewind()) is forgotten: its id is handed out again, to the first
- * record made after the restart. If the snapshot did reach the alert stage
- * (only its ack was lost), that record is one whose id the stage has seen
- * for every interface the snapshot listed, and a log line for one of them
- * is taken for a duplicate; lines sent after the snapshot (and acked, but
- * not yet written to the cursor file when the process died: at most about a
- * second) come again one id lower, older than what the stage applied, and
- * change no state. The collector takes a start snapshot right after the
- * first poll of a restart, which puts every interface's state right again.
+ * CERR_INVAL when id is not the next id, or CERR_AGAIN while batches are
+ * in flight. Batches made before it and not yet marked sent are stale
+ * afterwards.
  */
 uint64_t  cursor_snapshot_id(const struct cursor *c);
 enum cerr cursor_add_snapshot(struct cursor *c, uint64_t id);
