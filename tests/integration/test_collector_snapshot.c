@@ -81,8 +81,10 @@ st_spawn(struct st *t, const char *name, const char *snap_interval,
 	    .hosts = hosts, .collector_extra = extra };
 	char *cfg, *cfgname = xasprintf("%s.yaml", name);
 
-	snprintf(extra, sizeof extra, "  snapshot_interval: %s\n%s",
-	    snap_interval, t->metrics ? "  metrics: 127.0.0.1:0\n" : "");
+	/* full reads only when needed: a snapshot must not cause one */
+	snprintf(extra, sizeof extra, "  snapshot_interval: %s\n"
+	    "  full_read_every: 0\n%s", snap_interval,
+	    t->metrics ? "  metrics: 127.0.0.1:0\n" : "");
 	cfg = ch_config(devsim_dir(t->ds), cfgname, &co);
 	cr_assert_not_null(cfg);
 	free(t->out);
@@ -327,7 +329,10 @@ Test(collector_snapshot, start_then_gap_then_lines, .timeout = 120)
 	st_free(&t);
 }
 
-/* Periodic snapshots every second; none with snapshot_interval 0. */
+/*
+ * Periodic snapshots every second, which leave incremental reads
+ * incremental; none with snapshot_interval 0.
+ */
 Test(collector_snapshot, periodic_and_off, .timeout = 120)
 {
 	struct st t;
@@ -337,6 +342,11 @@ Test(collector_snapshot, periodic_and_off, .timeout = 120)
 	st_wait(&t, "r001", WIRE_SNAP_PERIODIC, 3, 30);
 	st_wait(&t, "r002", WIRE_SNAP_PERIODIC, 3, 30);
 	st_term(&t);
+	/* a snapshot's id keeps the incremental filter valid */
+	cr_expect_eq(ch_count_in(t.log, "device=r001 poll ok read=full"), 1);
+	cr_expect_eq(ch_count_in(t.log, "device=r002 poll ok read=full"), 1);
+	cr_expect_gt(ch_count_in(t.log, "device=r001 poll ok read=incremental"),
+	    3);
 	cr_expect_eq(st_count(&t, "r001", WIRE_SNAP_START), 1);
 	cr_expect_eq(st_count(&t, "r002", WIRE_SNAP_START), 1);
 	st_assert_order(&t, "r001");
