@@ -71,9 +71,11 @@ enum dev_read {
 /*
  * Which command a device's poll in progress runs: the log (or its
  * incremental filter), or a snapshot's interface table, or (Junos) the
- * table's descriptions (device_snap.c).
+ * table's descriptions (device_snap.c), or the clock on an exec channel
+ * (clockcheck.c).
  */
-enum dev_phase { DEV_PHASE_LOG, DEV_PHASE_TABLE, DEV_PHASE_DESCR };
+enum dev_phase { DEV_PHASE_LOG, DEV_PHASE_TABLE, DEV_PHASE_DESCR,
+	DEV_PHASE_CLOCK };
 
 /* The cursor's last entry, as the filter of the next incremental read. */
 #define DEV_NEEDLE_MAX	256
@@ -146,6 +148,7 @@ struct dev {
 	/* clockcheck.c */
 	double                 clock_next;	/* monotonic: next clock check */
 	int                    clock_measured, clock_warned, clock_zone_hint;
+	int                    clock_due;	/* exec channel: a clock poll */
 	int64_t                clock_skew_ms;
 	struct devtime_zone    zone;	/* a zone word learned from the clock */
 	char                   zone_name[32];
@@ -276,6 +279,12 @@ void  dev_incr_counter_moved(struct dev *d, uint32_t from);
 void  dev_clock_want(struct collector *c, struct dev *d, double now);
 /* After a poll: measure the clock's answer if there was one. */
 void  dev_clock_take(struct collector *c, struct dev *d);
+/* Exec channel, end of the device's turn: start the clock poll if one is
+ * due; 1 if started. */
+int   dev_clock_start(struct collector *c, struct dev *d, double now);
+/* The clock poll finished: measure its answer. */
+void  dev_clock_done(struct collector *c, struct dev *d, const char *out,
+    size_t len);
 
 /* push.c */
 int   push_open(struct collector *c, char *err, size_t errlen);

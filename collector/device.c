@@ -392,6 +392,10 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 			    "%llu-%llu", d->host->name, d->held,
 			    (unsigned long long)d->pend_head->first_id,
 			    (unsigned long long)d->pend_head->last_id);
+		} else if (d->held > 0 && d->snap_ready && push_has_room(c)) {
+			/* Its snapshot's id is being written: ordinary too. */
+			log_debug("device=%s %zu records wait for the device's "
+			    "snapshot to be pushed", d->host->name, d->held);
 		} else if (d->held > 0) {
 			/*
 			 * Said at warning level (rate-limited): a collector that

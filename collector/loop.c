@@ -412,19 +412,30 @@ s_reschedule(struct collector *c, struct dev *d, double now, int failed)
 /*
  * A poll of the device's turn finished with output. 1 when the turn goes
  * on with another poll, already started: the whole buffer after an
- * unproven incremental reply, or a snapshot (device_snap.c), which a log
- * poll is followed by when one is due, before any later read.
+ * unproven incremental reply, a snapshot (device_snap.c), which a log
+ * poll is followed by when one is due, before any later read, or the
+ * clock on an exec channel (clockcheck.c).
  */
 static int
 s_done(struct collector *c, struct dev *d, const char *out, size_t len,
     double now)
 {
-	if (d->phase != DEV_PHASE_LOG)
-		return dev_snap_done(c, d, out, len, now);
+	switch (d->phase) {
+	case DEV_PHASE_CLOCK:
+		dev_clock_done(c, d, out, len);
+		return 0;
+	case DEV_PHASE_TABLE:
+	case DEV_PHASE_DESCR:
+		if (dev_snap_done(c, d, out, len, now))
+			return 1;
+		return dev_clock_start(c, d, now);
+	case DEV_PHASE_LOG:
+		break;
+	}
 	/* Fallback: the whole buffer, in the same poll. */
 	if (dev_poll_done(c, d, out, len, now))
 		return sshc_start_poll(d->s, now) == 0;
-	return dev_snap_start(c, d, now);
+	return dev_snap_start(c, d, now) || dev_clock_start(c, d, now);
 }
 
 static void

@@ -367,10 +367,36 @@ Test(collector_snapshot, periodic_and_off, .timeout = 120)
 }
 
 /*
+ * An inventory of devsim's first n devices on exec channels; its name.
+ * Exec sessions are not persistent: devsim, as IOS, takes one session
+ * channel per connection.
+ */
+static const char *
+st_exec_hosts(struct st *t, int n)
+{
+	char *hp = xasprintf("%s/hosts-exec.yaml", devsim_dir(t->ds));
+	FILE *f = fopen(hp, "w");
+
+	cr_assert_not_null(f);
+	for (int i = 1; i <= n; i++) {
+		char dev[16];
+
+		snprintf(dev, sizeof dev, "r%03d", i);
+		fprintf(f, "%s:\n  hostname: 127.0.0.1\n  port: %d\n"
+		    "  username: admin\n  password: admin\n"
+		    "  platform: %s\n  data:\n    loghaul:\n"
+		    "      exec: true\n      persistent: false\n",
+		    dev, devsim_port(t->ds, dev), devsim_platform(t->ds, dev));
+	}
+	fclose(f);
+	free(hp);
+	return "hosts-exec.yaml";
+}
+
+/*
  * Junos: the rows carry the descriptions of the second command; an
  * interface without one has none. Over an exec channel as well as a
- * shell, the same table. Exec sessions are not persistent: devsim, as
- * IOS, takes one session channel per connection.
+ * shell, the same table.
  */
 static void
 st_junos(int exec)
@@ -380,32 +406,14 @@ st_junos(int exec)
 	const struct ch_snap *s;
 	const struct ch_ifrow *r;
 	const char *want = "uplink to core-1 \xc3\xa9";
-	char *hosts = NULL;
+	const char *hosts = NULL;
 
 	st_devsim(&t, "juniper_junos,cisco_ios", NULL);
 	st_ctl(&t, "descr r001 ge-0/0/1 %s", want);
 	st_ctl(&t, "descr r001 ge-0/0/2");
 	st_ctl(&t, "flap r001 ge-0/0/3 admin_down");
-	if (exec) {
-		char *hp = xasprintf("%s/hosts-exec.yaml", devsim_dir(t.ds));
-		FILE *f = fopen(hp, "w");
-
-		cr_assert_not_null(f);
-		for (int i = 1; i <= 2; i++) {
-			char dev[16];
-
-			snprintf(dev, sizeof dev, "r%03d", i);
-			fprintf(f, "%s:\n  hostname: 127.0.0.1\n  port: %d\n"
-			    "  username: admin\n  password: admin\n"
-			    "  platform: %s\n  data:\n    loghaul:\n"
-			    "      exec: true\n      persistent: false\n",
-			    dev, devsim_port(t.ds, dev),
-			    devsim_platform(t.ds, dev));
-		}
-		fclose(f);
-		free(hp);
-		hosts = "hosts-exec.yaml";
-	}
+	if (exec)
+		hosts = st_exec_hosts(&t, 2);
 	st_spawn(&t, exec ? "exec" : "shell", "0", hosts);
 	st_wait(&t, "r001", WIRE_SNAP_START, 1, 30);
 	st_wait(&t, "r002", WIRE_SNAP_START, 1, 30);
@@ -483,5 +491,45 @@ Test(collector_snapshot, refused_command_logged_once, .timeout = 120)
 	cr_expect_eq(ch_count_in(t.log, "device=r001 poll failed"), 0);
 	st_assert_order(&t, "r001");
 	st_assert_order(&t, "r002");
+	st_free(&t);
+}
+
+/*
+ * The clock check on exec-channel sessions: the clock command is a poll
+ * of its own (collector/clockcheck.c), so devices that the collector
+ * reads over exec channels get their skew measured as shell ones do.
+ */
+Test(collector_snapshot, clock_check_on_exec_channel, .timeout = 120)
+{
+	struct st t;
+	char *text = NULL;
+	double r1 = -1, r2 = -1;
+
+	st_devsim(&t, "cisco_ios,juniper_junos",
+	    "  r001: {clock_offset: 95s}\n  r002: {clock_offset: -42s}\n");
+	t.metrics = 1;
+	st_spawn(&t, "clock", "0", st_exec_hosts(&t, 2));
+	st_wait(&t, "r001", WIRE_SNAP_START, 1, 30);
+	st_wait(&t, "r002", WIRE_SNAP_START, 1, 30);
+	for (double end = util_monotime() + 20; util_monotime() < end;
+	    ch_msleep(200)) {
+		free(text);
+		text = st_metrics(&t);
+		r1 = st_value(text, "loghaul_collector_clock_skew_seconds{device="
+		    "\"r001\"}");
+		r2 = st_value(text, "loghaul_collector_clock_skew_seconds{device="
+		    "\"r002\"}");
+		if (r1 != -1 && r2 != -1)
+			break;
+	}
+	st_term(&t);
+	/* read to a few ms over loopback, the connect not included */
+	cr_expect(r1 > 93.5 && r1 < 96.5, "r001 skew %.3f s, want 95:\n%s", r1,
+	    text);
+	cr_expect(r2 > -43.5 && r2 < -40.5, "r002 skew %.3f s, want -42", r2);
+	cr_expect_gt(ch_count_in(t.log, "device=r001 clock is +95."), 0);
+	cr_expect_gt(ch_count_in(t.log, "device=r002 clock is -42."), 0);
+	cr_expect_eq(ch_count_in(t.log, "poll failed"), 0);
+	free(text);
 	st_free(&t);
 }
