@@ -10,7 +10,9 @@
  * has one batch in flight at a time, so that its batches reach the alert
  * stage in record-id order; what follows waits in the device's buffer and
  * the ack fetches it. The device's cursor is persisted only for acked
- * batches.
+ * batches. Besides its log, a device's interface table is read now and
+ * then (device_snap.c) and sent as a REC_SNAPSHOT record in the same
+ * stream of record ids.
  */
 #ifndef LOGHAUL_COLLECTOR_H
 #define LOGHAUL_COLLECTOR_H

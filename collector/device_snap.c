@@ -17,13 +17,19 @@
  *             (wrap, cleared, reload);
  *   periodic  collector.snapshot_interval passed since the last one (0:
  *             never); so it comes at the first log poll after that time.
- * Only after a log poll that left none of its records held back: the
- * snapshot must follow every record read before it.
+ * Records of that log poll that could not be pushed (no room downstream)
+ * go after the snapshot: they were read before the table, and replay what
+ * it already shows; what matters is that no line read after the table
+ * goes before it, and none does.
  *
- * The record takes the next id of the device's cursor when it is pushed
- * (cursor_add_snapshot()), and is acked like a batch. While it cannot be
- * pushed (the device's batch before it is unacked, the backlog is full),
- * it waits in the device, and so do the device's later records.
+ * The record (a batch of its own, rx_ms = ts_ms = when the table was
+ * read) takes the next id of the device's cursor once nothing of the
+ * device is in flight (cursor_add_snapshot()); the id is written to the
+ * cursor file before the record is sent (--print: at once; a daemon: the
+ * next push_flush_cursors() round, within a second), so no id is ever
+ * handed out twice (cursor.h). It is acked and sent again like any batch.
+ * While it waits (for the ack of the device's batch before it, for room,
+ * for the write), the device's later records wait too.
  *
  * Metrics: loghaul_collector_snapshots_total{device,result}: "ok" when a
  * snapshot was sent (printed), "failed" when the device refused the
@@ -108,7 +114,7 @@ s_due(const struct collector *c, const struct dev *d, double now)
 {
 	int periodic = d->snap_next > 0 && now >= d->snap_next;
 
-	if (c->print_failed || d->snap_ready || d->held > 0 ||
+	if (c->print_failed || d->snap_ready ||
 	    ifsnap_command(d->pf->id) == NULL)
 		return NULL;
 	if (d->snap_refused)
