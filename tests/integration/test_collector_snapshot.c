@@ -395,7 +395,8 @@ st_exec_hosts(struct st *t, int n)
 
 /*
  * Junos: the rows carry the descriptions of the second command; an
- * interface without one has none. Over an exec channel as well as a
+ * interface without one has none. A description's bytes come whole, also
+ * those that are not text (IOS beside it). Over an exec channel as well as a
  * shell, the same table.
  */
 static void
@@ -406,12 +407,15 @@ st_junos(int exec)
 	const struct ch_snap *s;
 	const struct ch_ifrow *r;
 	const char *want = "uplink to core-1 \xc3\xa9";
+	static const char hostile[] = "up\x01link \"to\" caf\xff";
 	const char *hosts = NULL;
 
 	st_devsim(&t, "juniper_junos,cisco_ios", NULL);
 	st_ctl(&t, "descr r001 ge-0/0/1 %s", want);
 	st_ctl(&t, "descr r001 ge-0/0/2");
 	st_ctl(&t, "flap r001 ge-0/0/3 admin_down");
+	/* bytes that are no text: --print gives them whole in base64 */
+	st_ctl(&t, "descr r002 GigabitEthernet0/5 up\\x01link \"to\" caf\\xff");
 	if (exec)
 		hosts = st_exec_hosts(&t, 2);
 	st_spawn(&t, exec ? "exec" : "shell", "0", hosts);
@@ -431,6 +435,11 @@ st_junos(int exec)
 	st_assert_row(s, "ge-0/0/1", "up", "up");
 	s = st_last(&t, &ss, "r002", WIRE_SNAP_START);
 	st_assert_row(s, "Gi0/1", "up", "up");
+	r = ch_snap_row(s, "Gi0/5");
+	cr_assert_not_null(r, "no row Gi0/5");
+	cr_expect(r->descr_len == sizeof hostile - 1 &&
+	    !memcmp(r->descr, hostile, sizeof hostile - 1), "Gi0/5: '%s'",
+	    ch_show(r->descr, r->descr_len));
 	st_assert_order(&t, "r001");
 	st_assert_order(&t, "r002");
 	ch_snaps_free(&ss);
