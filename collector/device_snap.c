@@ -159,17 +159,50 @@ s_attempted(struct collector *c, struct dev *d, double now)
 	(void)sshc_set_command(d->s, NULL);
 }
 
+/*
+ * What the device answered, for the log: its first line that says
+ * something (not blank, not the caret under the command), made printable
+ * and cut short.
+ */
 static void
-s_refused(struct collector *c, struct dev *d, const char *err, double now)
+s_reply(const char *out, size_t len, char *buf, size_t size)
 {
+	const char *p = out, *end = out + len, *nl;
+	size_t n, k = 0;
+
+	buf[0] = '\0';
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (strspn(p, " \t\r^") >= n)
+			continue;
+		for (size_t i = 0; i < n && k + 1 < size; i++)
+			buf[k++] = p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' ?
+			    p[i] : '?';
+		while (k > 0 && buf[k - 1] == '?')
+			k--;	/* a CR */
+		buf[k] = '\0';
+		return;
+	}
+}
+
+static void
+s_refused(struct collector *c, struct dev *d, const char *err,
+    const char *out, size_t len, double now)
+{
+	char reply[121];
+
 	d->snaps_failed++;
 	if (c->m.reg)
 		metrics_inc(d->m_snap_fail);
+	s_reply(out, len, reply, sizeof reply);
 	if (!d->snap_refused)
-		log_warnx("device=%s snapshot=failed command='%s' reason='%s': "
-		    "interface states come from log lines only; asked again "
-		    "every collector.snapshot_interval", d->host->name,
-		    sshc_command(d->s), err);
+		log_warnx("device=%s snapshot=failed command=\"%s\" reason=\"%s\" "
+		    "reply=\"%s\": interface states come from log lines only; "
+		    "asked again every collector.snapshot_interval",
+		    d->host->name, sshc_command(d->s), err, reply);
 	d->snap_refused = 1;
 	s_attempted(c, d, now);
 }
@@ -227,7 +260,7 @@ dev_snap_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	if (d->phase == DEV_PHASE_TABLE) {
 		d->snap_ms = util_wallms();
 		if (ifsnap_parse(p, out, len, &d->snap, err, sizeof err) != 0) {
-			s_refused(c, d, err, now);
+			s_refused(c, d, err, out, len, now);
 			return 0;
 		}
 		if (ifsnap_descr_command(p) != NULL)
@@ -236,7 +269,7 @@ dev_snap_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	} else if (ifsnap_add_descr(p, &d->snap, out, len, err,
 	    sizeof err) != 0) {
 		/* Sent without them, the rows would clear every description. */
-		s_refused(c, d, err, now);
+		s_refused(c, d, err, out, len, now);
 		return 0;
 	}
 	s_taken(c, d, now);

@@ -494,9 +494,12 @@ Test(collector_snapshot, refused_command_logged_once, .timeout = 120)
 	cr_expect_gt(ch_count_in(t.out, "\"device\":\"r001\""), before);
 	cr_expect_eq(st_count(&t, "r001", NULL), 0);
 	cr_expect_eq(ch_count_in(t.log, "device=r001 snapshot=failed"), 1);
-	cr_expect_gt(ch_count_in(t.log, "reason='"), 0);
-	cr_expect_gt(ch_count_in(t.log, "command='show interfaces "
-	    "description'"), 0);
+	cr_expect_gt(ch_count_in(t.log, "reason=\"'show interfaces description'"
+	    ": no table header"), 0);
+	cr_expect_gt(ch_count_in(t.log, "command=\"show interfaces "
+	    "description\""), 0);
+	cr_expect_gt(ch_count_in(t.log, "reply=\"% Invalid input detected at "
+	    "'^' marker.\""), 0);
 	cr_expect_eq(ch_count_in(t.log, "device=r001 poll failed"), 0);
 	st_assert_order(&t, "r001");
 	st_assert_order(&t, "r002");
