@@ -176,8 +176,12 @@ s_reply(const char *out, size_t len, char *buf, size_t size)
 		if (nl == NULL)
 			nl = end;
 		n = (size_t)(nl - p);
-		if (strspn(p, " \t\r^") >= n)
+		for (k = 0; k < n && p[k] != '\0' &&
+		    strchr(" \t\r^", p[k]) != NULL; k++)
+			;
+		if (k == n)
 			continue;
+		k = 0;
 		for (size_t i = 0; i < n && k + 1 < size; i++)
 			buf[k++] = p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' ?
 			    p[i] : '?';
