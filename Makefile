@@ -142,7 +142,7 @@ test: deps
 # Under a minute on two cores; make test stays the full suite.
 SLOW_SUITES := pipeline collector_crash collector_killpoints devsim netns \
 	hostile_device hostile_peer collector collector_faults collector_incremental \
-	devsim_iftable reconcile
+	devsim_iftable collector_snapshot reconcile
 empty :=
 space := $(empty) $(empty)
 check: deps

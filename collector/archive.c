@@ -24,6 +24,22 @@ archive_open(const char *dir, const char *device, char *err, size_t errlen)
 	return fd;
 }
 
+static void
+s_snapshot(struct buf *b, const struct wire_rec *r)
+{
+	size_t admin = 0, down = 0;
+
+	for (size_t i = 0; i < r->nifs; i++) {
+		if (r->ifs[i].admin == WIRE_IFROW_DOWN)
+			admin++;
+		else if (r->ifs[i].oper == WIRE_IFROW_DOWN)
+			down++;
+	}
+	buf_printf(b, "--- loghaul: snapshot: %.*s, %zu interfaces (%zu admin "
+	    "down, %zu down) ---\n", (int)r->tag.len, r->tag.ptr, r->nifs,
+	    admin, down);
+}
+
 int
 archive_write(int fd, const struct wire_rec *recs, size_t n)
 {
@@ -37,7 +53,9 @@ archive_write(int fd, const struct wire_rec *recs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct wire_rec *r = &recs[i];
 
-		if (r->kind == REC_GAP) {
+		if (r->kind == REC_SNAPSHOT) {
+			s_snapshot(&b, r);
+		} else if (r->kind == REC_GAP) {
 			buf_printf(&b, "--- loghaul: gap: %.*s ---\n",
 			    (int)r->line.len, r->line.ptr);
 		} else {

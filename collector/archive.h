@@ -5,6 +5,11 @@
  * device wrote it. A gap is written as a marker line, so a reader of the
  * file sees where lines were lost:
  *     --- loghaul: gap: <reason> ---
+ * An interface-table snapshot is one marker line with its counts, not its
+ * rows (the archive is the device's log, not its state; --print and the
+ * alert stage have the rows):
+ *     --- loghaul: snapshot: <reason>, <n> interfaces (<a> admin down,
+ *         <d> down) ---   (one line)
  * Files are opened O_APPEND and reopened on SIGHUP (the collector restarts
  * on its new configuration), so logrotate's default create/move works;
  * deploy/logrotate/loghaul has an example. Records re-read after a crash

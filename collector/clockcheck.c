@@ -14,6 +14,13 @@
  *     UTC (IOS logs UTC unless told "localtime"), and the fix is to say.
  * A clock answer that cannot be read is logged (rate-limited) and changes
  * nothing: records keep the zones their stamps and the inventory give.
+ *
+ * A shell session runs the clock command right after the log command
+ * (sshc_want_clock()). An exec-channel session cannot (a device such as
+ * IOS takes one channel per connection): there the clock command is a
+ * poll of its own, run at the end of the device's turn (after the log
+ * poll and any snapshot), measured from the times its exec request was
+ * sent and its output complete (sshc_cmd_times()).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -38,9 +45,42 @@ dev_clock_want(struct collector *c, struct dev *d, double now)
 	 * rebooted with its clock reset), or time for one; not every
 	 * session of a device polled with persistent: false. */
 	if (st == SSHC_S_INIT || st == SSHC_S_ERROR || now >= d->clock_next) {
-		sshc_want_clock(d->s);
+		if (sshc_exec(d->s))
+			d->clock_due = 1;
+		else
+			sshc_want_clock(d->s);
 		d->clock_next = now + (double)every / 1000.0;
 	}
+}
+
+int
+dev_clock_start(struct collector *c, struct dev *d, double now)
+{
+	if (!d->clock_due || c->print_failed)
+		return 0;
+	d->clock_due = 0;
+	if (sshc_set_command(d->s, d->pf->clock_cmd) != 0 ||
+	    sshc_start_poll(d->s, now) != 0) {
+		(void)sshc_set_command(d->s, NULL);
+		return 0;
+	}
+	d->phase = DEV_PHASE_CLOCK;
+	return 1;
+}
+
+static void s_measure(struct collector *c, struct dev *d, const char *out,
+    size_t len, int64_t sent, int64_t recv);
+
+void
+dev_clock_done(struct collector *c, struct dev *d, const char *out,
+    size_t len)
+{
+	int64_t sent, recv;
+
+	d->phase = DEV_PHASE_LOG;
+	(void)sshc_set_command(d->s, NULL);
+	sshc_cmd_times(d->s, &sent, &recv);
+	s_measure(c, d, out, len, sent, recv);
 }
 
 static void
@@ -54,15 +94,26 @@ s_fmt_offset(int min, char *out, size_t len)
 void
 dev_clock_take(struct collector *c, struct dev *d)
 {
-	struct devtime_opts o;
-	struct devclock k;
 	const char *out;
-	char err[256], off[16];
 	size_t len;
-	int64_t sent, recv, warn = (int64_t)c->conf->collector.clock_skew_warn_ms;
+	int64_t sent, recv;
 
 	out = sshc_clock_output(d->s, &len, &sent, &recv);
-	if (out == NULL)
+	if (out != NULL)
+		s_measure(c, d, out, len, sent, recv);
+}
+
+/* The clock's answer out[0..len), asked at sent and complete at recv. */
+static void
+s_measure(struct collector *c, struct dev *d, const char *out, size_t len,
+    int64_t sent, int64_t recv)
+{
+	struct devtime_opts o;
+	struct devclock k;
+	char err[256], off[16];
+	int64_t warn = (int64_t)c->conf->collector.clock_skew_warn_ms;
+
+	if (sent <= 0 || recv < sent)
 		return;
 	devtime_opts_init(&o, recv);
 	o.tz = d->tz;

@@ -10,7 +10,9 @@
  * has one batch in flight at a time, so that its batches reach the alert
  * stage in record-id order; what follows waits in the device's buffer and
  * the ack fetches it. The device's cursor is persisted only for acked
- * batches.
+ * batches. Besides its log, a device's interface table is read now and
+ * then (device_snap.c) and sent as a REC_SNAPSHOT record in the same
+ * stream of record ids.
  */
 #ifndef LOGHAUL_COLLECTOR_H
 #define LOGHAUL_COLLECTOR_H
@@ -22,6 +24,7 @@
 
 #include "collector/backoff.h"
 #include "collector/cursor.h"
+#include "collector/ifsnap.h"
 #include "collector/logparse.h"
 #include "collector/sshc.h"
 #include "common/buf.h"
@@ -66,6 +69,15 @@ enum dev_read {
 #undef DEV_READ_ENUM
 	DEV_READ__COUNT
 };
+
+/*
+ * Which command a device's poll in progress runs: the log (or its
+ * incremental filter), or a snapshot's interface table, or (Junos) the
+ * table's descriptions (device_snap.c), or the clock on an exec channel
+ * (clockcheck.c).
+ */
+enum dev_phase { DEV_PHASE_LOG, DEV_PHASE_TABLE, DEV_PHASE_DESCR,
+	DEV_PHASE_CLOCK };
 
 /* The cursor's last entry, as the filter of the next incremental read. */
 #define DEV_NEEDLE_MAX	256
@@ -118,9 +130,27 @@ struct dev {
 	struct metrics_series *m_lines, *m_bytes, *m_poll_ok, *m_poll_fail;
 	struct metrics_series *m_last_ok;
 
+	/* device_snap.c: interface-table snapshots */
+	enum dev_phase         phase;	/* of the poll in progress */
+	const char            *snap_why;	/* one is due: its tag; NULL none */
+	double                 snap_next;	/* monotonic: periodic; 0 off */
+	int                    snap_refused;	/* the device refused: periodic only */
+	int                    snap_ready;	/* taken, waits to be pushed */
+	uint64_t               snap_id;	/* its id, once taken; 0 before */
+	uint64_t               snap_save_errors;	/* cursor's, then */
+	const char            *snap_tag;	/* of the one taken */
+	int64_t                snap_ms;	/* wall clock when it was read */
+	struct ifsnap          snap;
+	struct wire_ifrow     *snap_rows;	/* borrow from snap */
+	size_t                 snap_cap;
+	uint64_t               snaps_ok, snaps_failed;
+	struct log_ratelimit   rl_snap;
+	struct metrics_series *m_snap_ok, *m_snap_fail, *m_snap_ifs;
+
 	/* clockcheck.c */
 	double                 clock_next;	/* monotonic: next clock check */
 	int                    clock_measured, clock_warned, clock_zone_hint;
+	int                    clock_due;	/* exec channel: a clock poll */
 	int64_t                clock_skew_ms;
 	struct devtime_zone    zone;	/* a zone word learned from the clock */
 	char                   zone_name[32];
@@ -134,6 +164,7 @@ struct collector_metrics {
 	struct metrics_http   *http;
 	struct metrics_family *lines, *bytes, *polls, *gaps, *last_ok;
 	struct metrics_family *clock_skew;
+	struct metrics_family *snaps, *snap_ifs;
 	struct metrics_series *poll_seconds;
 	struct metrics_series *sessions_active, *sessions_open, *backlog;
 	struct metrics_series *batches_sent, *batches_acked, *batches_resent;
@@ -221,11 +252,41 @@ void  dev_incr_note(struct collector *c, struct dev *d, size_t pushed);
 const char *dev_read_str(enum dev_read r);
 void  dev_poll_failed(struct collector *c, struct dev *d, double now);
 
+/*
+ * device_snap.c. A snapshot is its own poll on the device's session, run
+ * right after a log poll (see the file's comment for when).
+ */
+void  dev_snap_setup(struct collector *c, struct dev *d, double now);
+void  dev_snap_free(struct dev *d);
+/* After a log poll pushed (or printed) n records: a gap asks for one. */
+void  dev_snap_note(struct collector *c, struct dev *d, size_t n);
+/* The session failed: the next session starts fresh. */
+void  dev_snap_fresh(struct dev *d);
+/* After a log poll: start a snapshot poll if one is due; 1 if started. */
+int   dev_snap_start(struct collector *c, struct dev *d, double now);
+/* A snapshot poll finished: 1 when it started another (Junos). */
+int   dev_snap_done(struct collector *c, struct dev *d, const char *out,
+    size_t len, double now);
+/*
+ * Push (or print) the snapshot taken and not yet sent. Returns 0 when
+ * nothing waits any more, 1 while it must wait (for the ack of the
+ * device's batch, or room): the device's later records wait with it.
+ */
+int   dev_snap_flush(struct collector *c, struct dev *d, double now);
+/* device_incr.c: a snapshot took id counter from; keep the needle valid. */
+void  dev_incr_counter_moved(struct dev *d, uint32_t from);
+
 /* clockcheck.c */
 /* Before a poll: ask for the device's clock when a check is due. */
 void  dev_clock_want(struct collector *c, struct dev *d, double now);
 /* After a poll: measure the clock's answer if there was one. */
 void  dev_clock_take(struct collector *c, struct dev *d);
+/* Exec channel, end of the device's turn: start the clock poll if one is
+ * due; 1 if started. */
+int   dev_clock_start(struct collector *c, struct dev *d, double now);
+/* The clock poll finished: measure its answer. */
+void  dev_clock_done(struct collector *c, struct dev *d, const char *out,
+    size_t len);
 
 /* push.c */
 int   push_open(struct collector *c, char *err, size_t errlen);
@@ -252,6 +313,9 @@ const struct logparse_entry *dev_rec_entry(const struct collector *c,
 /* 0, or -1 when the records could not be written (nothing is delivered). */
 int   print_records(struct collector *c, struct dev *d,
     const struct cursor_batch *b);
+/* One snapshot record and its rows; 0 or -1 as print_records(). */
+int   print_snapshot(struct collector *c, struct dev *d,
+    const struct wire_rec *r, size_t nskipped);
 void  print_summary(struct collector *c, FILE *f);
 void  print_progress(struct collector *c, int final);
 

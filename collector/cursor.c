@@ -678,12 +678,30 @@ s_pos_incr(struct cursor_pos *pos, const struct cursor_batch *b, size_t count)
 	    b->pr_->bytes;
 }
 
+/* Remember a batch in flight up to last_id, ending at pos. */
+static void
+s_inflight_add(struct cursor *c, uint64_t last_id, const struct cursor_pos *pos)
+{
+	struct cursor_inflight *f;
+
+	if (c->ninflight == c->inflight_cap) {
+		c->inflight_cap = c->inflight_cap ? c->inflight_cap * 2 : 4;
+		c->inflight = xrealloc(c->inflight,
+		    c->inflight_cap * sizeof(*c->inflight));
+	}
+	f = &c->inflight[c->ninflight++];
+	f->last_id = last_id;
+	f->pos = *pos;
+	f->acked = 0;
+	c->sent = *pos;
+	c->gen++;
+}
+
 enum cerr
 cursor_mark_sent(struct cursor *c, struct cursor_batch *b, size_t upto)
 {
 	struct cursor_pos pos;
 	const struct cursor_src_ *s;
-	struct cursor_inflight *f;
 
 	if (b->gen_ != c->gen || b->epoch_ != c->sent.epoch || upto > b->nrecs ||
 	    upto < b->sent_ || b->pr_ == NULL || b->pr_->gen_ != b->pr_gen_)
@@ -722,18 +740,34 @@ cursor_mark_sent(struct cursor *c, struct cursor_batch *b, size_t upto)
 	}
 	c->stats.records += upto - b->sent_;
 
-	if (c->ninflight == c->inflight_cap) {
-		c->inflight_cap = c->inflight_cap ? c->inflight_cap * 2 : 4;
-		c->inflight = xrealloc(c->inflight,
-		    c->inflight_cap * sizeof(*c->inflight));
-	}
-	f = &c->inflight[c->ninflight++];
-	f->last_id = b->recs[upto - 1].id;
-	f->pos = pos;
-	f->acked = 0;
-	c->sent = pos;
+	s_inflight_add(c, b->recs[upto - 1].id, &pos);
 	b->sent_ = upto;
-	b->gen_ = ++c->gen;
+	b->gen_ = c->gen;
+	return CERR_OK;
+}
+
+uint64_t
+cursor_snapshot_id(const struct cursor *c)
+{
+	if (c->sent.counter == UINT32_MAX)
+		return 0;
+	return cursor_id(c->sent.epoch, c->sent.counter + 1);
+}
+
+enum cerr
+cursor_add_snapshot(struct cursor *c, uint64_t id)
+{
+	if (id == 0 || id != cursor_snapshot_id(c))
+		return CERR_INVAL;
+	if (c->ninflight > 0)
+		return CERR_AGAIN;
+	/* Delivered as far as the file goes: written before it is sent. */
+	c->sent.counter++;
+	c->acked = c->sent;
+	c->dirty = 1;
+	c->gen++;
+	c->stats.records++;
+	c->stats.snapshots++;
 	return CERR_OK;
 }
 

@@ -136,6 +136,7 @@ struct cursor_pos {
 struct cursor_stats {
 	uint64_t records;	/* records marked sent (gaps included) */
 	uint64_t gaps[CURSOR_GAP__COUNT];	/* gap records marked sent, by cause */
+	uint64_t snapshots;	/* snapshot records marked sent */
 	uint64_t acked_batches;
 	uint64_t grown;		/* sent entries that later gained lines */
 	uint64_t load_errors;	/* unreadable or corrupt cursor files */
@@ -277,6 +278,37 @@ enum cerr cursor_mark_sent(struct cursor *c, struct cursor_batch *b,
  * (a duplicate or stale ack: ignore it).
  */
 enum cerr cursor_mark_acked(struct cursor *c, uint64_t last_id);
+
+/*
+ * Snapshots (REC_SNAPSHOT: the device's interface table, collector.h). A
+ * snapshot record takes the next id, like a record of the buffer, so that
+ * it stays ordered after the records sent before it; it moves the
+ * counter only (the buffer position stays where it was).
+ *
+ *   id = cursor_snapshot_id(c);       when nothing is in flight
+ *   cursor_add_snapshot(c, id);       counted as delivered
+ *   cursor_save(c, ...);              (or a cursor_save_stage() round)
+ *   encode the record under id, send it
+ *
+ * Ids and restarts. A snapshot's id is written to the cursor file before
+ * the record is sent: cursor_add_snapshot() moves the acked position's
+ * counter over it at once, which is why it wants nothing in flight (the
+ * acked position would otherwise jump over unacked records). So an id is
+ * never handed out twice: ids re-read after a restart stay those of the
+ * same lines, and the lines after a snapshot keep theirs. A crash between
+ * the write and the send only skips the id (ids need only grow). The
+ * process that sent a snapshot sends it again until it is acked (as any
+ * batch); a restarted one does not (its cursor says delivered), and takes
+ * a start snapshot instead, which tells the same and newer.
+ *
+ * cursor_snapshot_id() returns 0 when the epoch's ids are used up (call
+ * cursor_next_epoch() first). cursor_add_snapshot() returns CERR_OK,
+ * CERR_INVAL when id is not the next id, or CERR_AGAIN while batches are
+ * in flight. Batches made before it and not yet marked sent are stale
+ * afterwards.
+ */
+uint64_t  cursor_snapshot_id(const struct cursor *c);
+enum cerr cursor_add_snapshot(struct cursor *c, uint64_t id);
 
 /* Forget what is in flight: sent = acked. The next poll re-reads from there. */
 void cursor_rewind(struct cursor *c);

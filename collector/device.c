@@ -80,6 +80,7 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 		    (const char *const[]){ h->name, "error" });
 		d->m_last_ok = metrics_series1(c->m.last_ok, h->name);
 	}
+	dev_snap_setup(c, d, util_monotime());
 	return 0;
 }
 
@@ -97,6 +98,7 @@ dev_teardown(struct dev *d)
 	d->npend = 0;
 	sshc_free(&d->s);
 	cursor_free(&d->cur);
+	dev_snap_free(d);
 	tzfile_free(&d->tz);
 	archive_close(&d->archive_fd);
 }
@@ -138,7 +140,7 @@ dev_find(struct collector *c, const char *name, size_t len)
  * poll makes the same records again (same ids) from the device's buffer.
  */
 static size_t
-s_push_records(struct collector *c, struct dev *d, double now)
+s_push_records(struct collector *c, struct dev *d, int64_t rx_ms, double now)
 {
 	struct cursor_batch *b = &c->cb;
 	size_t max = (size_t)c->conf->collector.batch_max_records;
@@ -155,6 +157,7 @@ s_push_records(struct collector *c, struct dev *d, double now)
 				.last_id = r[n - 1].id,
 			},
 			.platform = wire_str(d->pf->name),
+			.rx_ms = rx_ms,
 			.nrecs = n,
 			.recs = r,
 		};
@@ -167,7 +170,7 @@ s_push_records(struct collector *c, struct dev *d, double now)
 		 * a re-send) would cost that one's alert changes. The rest
 		 * waits in the device's buffer; its ack polls the device again.
 		 */
-		if (d->npend > 0 || !push_has_room(c) ||
+		if (d->npend > 0 || !push_has_room(c) || d->snap_ready ||
 		    cursor_inflight(d->cur) >= CURSOR_MAX_INFLIGHT)
 			break;
 		buf_reset(&c->frame);
@@ -211,6 +214,8 @@ s_held_why(const struct collector *c, const struct dev *d)
 		return "the backlog of unacknowledged batches is full";
 	if (d->npend > 0)
 		return "the device's last batch is not acknowledged yet";
+	if (d->snap_ready)
+		return "the device's interface snapshot waits to be pushed";
 	if (cursor_inflight(d->cur) >= CURSOR_MAX_INFLIGHT)
 		return "too many of the device's batches are unacknowledged";
 	return "no analyzer is taking batches";
@@ -339,6 +344,8 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	po.flags |= LOGPARSE_COMPLETE;
 	logparse_parse(d->pf->id, out, len, &po, &c->pr);
 
+	/* A snapshot taken before this read goes first: ids stay ordered. */
+	(void)dev_snap_flush(c, d, now);
 	e = s_advance(c, d, now_ms);
 	if (e == CERR_RANGE) {
 		/* 2^32 ids used up: a new epoch, and the same poll again. */
@@ -377,7 +384,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	if (c->print) {
 		pushed = s_print_records(c, d);
 	} else {
-		pushed = s_push_records(c, d, now);
+		pushed = s_push_records(c, d, now_ms, now);
 		d->held = c->cb.nrecs - pushed;
 		if (d->held > 0 && d->npend > 0 && push_has_room(c)) {
 			/* Waiting for the ack of its batch: ordinary flow. */
@@ -385,6 +392,10 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 			    "%llu-%llu", d->host->name, d->held,
 			    (unsigned long long)d->pend_head->first_id,
 			    (unsigned long long)d->pend_head->last_id);
+		} else if (d->held > 0 && d->snap_ready && push_has_room(c)) {
+			/* Its snapshot's id is being written: ordinary too. */
+			log_debug("device=%s %zu records wait for the device's "
+			    "snapshot to be pushed", d->host->name, d->held);
 		} else if (d->held > 0) {
 			/*
 			 * Said at warning level (rate-limited): a collector that
@@ -411,6 +422,7 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 		}
 	}
 	dev_incr_note(c, d, pushed);
+	dev_snap_note(c, d, pushed);
 	s_truncated(c, d, pushed);
 	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
 	    log_ratelimit(&d->rl))
@@ -467,6 +479,9 @@ s_failed(struct collector *c, struct dev *d, double now, enum cerr e,
 	d->polls_failed++;
 	d->last_new = 0;
 	d->held = 0;
+	/* The reconnect that follows is a fresh start (device_snap.c). */
+	d->phase = DEV_PHASE_LOG;
+	dev_snap_fresh(d);
 	if (c->m.reg)
 		metrics_inc(d->m_poll_fail);
 	if (log_ratelimit(&d->rl)) {

@@ -140,3 +140,18 @@ dev_incr_note(struct collector *c, struct dev *d, size_t pushed)
 	d->needle_epoch = p->epoch;
 	d->needle_counter = p->counter;
 }
+
+/*
+ * A snapshot record took the id after counter from: the buffer position
+ * did not move, so a needle valid before stays valid (else every snapshot
+ * would cost the next poll a full read).
+ */
+void
+dev_incr_counter_moved(struct dev *d, uint32_t from)
+{
+	const struct cursor_pos *p = cursor_sent(d->cur);
+
+	if (d->needle_len > 0 && d->needle_epoch == p->epoch &&
+	    d->needle_counter == from)
+		d->needle_counter = p->counter;
+}

@@ -113,6 +113,12 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	    "Unix time of the last successful poll", "device");
 	m->clock_skew = metrics_gauge(m->reg, "loghaul_collector_clock_skew_seconds",
 	    "Device clock minus collector clock at the last clock check", "device");
+	m->snaps = metrics_counter(m->reg, "loghaul_collector_snapshots_total",
+	    "Interface-table snapshots: ok (sent), failed (the device refused "
+	    "the command, or the record could not be encoded)", "device,result");
+	m->snap_ifs = metrics_gauge(m->reg,
+	    "loghaul_collector_snapshot_interfaces",
+	    "Interfaces in the device's last snapshot", "device");
 	m->poll_seconds = metrics_series(metrics_histogram(m->reg,
 	    "loghaul_collector_poll_duration_seconds", "Poll duration", NULL,
 	    poll_bounds, sizeof poll_bounds / sizeof poll_bounds[0]), NULL);
@@ -367,7 +373,7 @@ s_reschedule(struct collector *c, struct dev *d, double now, int failed)
 	double next;
 
 	if (c->once) {
-		if (!failed && d->held > 0) {
+		if (!failed && (d->held > 0 || d->snap_ready)) {
 			/*
 			 * No analyzer took the records (none connected yet, or
 			 * the backlog is full): poll again for the same records
@@ -379,9 +385,9 @@ s_reschedule(struct collector *c, struct dev *d, double now, int failed)
 			}
 			d->status = DEV_FAILED;
 			d->last_err = CERR_AGAIN;
-			snprintf(d->last_msg, sizeof d->last_msg, "%zu records not "
+			snprintf(d->last_msg, sizeof d->last_msg, "%zu records%s not "
 			    "delivered: no analyzer took them within ack_timeout",
-			    d->held);
+			    d->held, d->snap_ready ? " and a snapshot" : "");
 			log_warnx("device=%s %s", d->host->name, d->last_msg);
 		}
 		c->once_done++;
@@ -403,6 +409,35 @@ s_reschedule(struct collector *c, struct dev *d, double now, int failed)
 	sched_at(c->sched, d->idx, next > now ? next : now);
 }
 
+/*
+ * A poll of the device's turn finished with output. 1 when the turn goes
+ * on with another poll, already started: the whole buffer after an
+ * unproven incremental reply, a snapshot (device_snap.c), which a log
+ * poll is followed by when one is due, before any later read, or the
+ * clock on an exec channel (clockcheck.c).
+ */
+static int
+s_done(struct collector *c, struct dev *d, const char *out, size_t len,
+    double now)
+{
+	switch (d->phase) {
+	case DEV_PHASE_CLOCK:
+		dev_clock_done(c, d, out, len);
+		return 0;
+	case DEV_PHASE_TABLE:
+	case DEV_PHASE_DESCR:
+		if (dev_snap_done(c, d, out, len, now))
+			return 1;
+		return dev_clock_start(c, d, now);
+	case DEV_PHASE_LOG:
+		break;
+	}
+	/* Fallback: the whole buffer, in the same poll. */
+	if (dev_poll_done(c, d, out, len, now))
+		return sshc_start_poll(d->s, now) == 0;
+	return dev_snap_start(c, d, now) || dev_clock_start(c, d, now);
+}
+
 static void
 s_step(struct collector *c, struct dev *d, double now)
 {
@@ -421,9 +456,7 @@ s_step(struct collector *c, struct dev *d, double now)
 	switch (r) {
 	case SSHC_DONE:
 		out = sshc_output(d->s, &len);
-		if (dev_poll_done(c, d, out ? out : "", out ? len : 0, now) &&
-		    sshc_start_poll(d->s, now) == 0) {
-			/* Fallback: the whole buffer, in the same poll. */
+		if (s_done(c, d, out ? out : "", out ? len : 0, now)) {
 			s_step(c, d, now);
 			break;
 		}
@@ -443,6 +476,7 @@ s_step(struct collector *c, struct dev *d, double now)
 	case SSHC_CLOSED:
 		/* A poll that ended without output cannot happen; be safe. */
 		d->busy = 0;
+		d->phase = DEV_PHASE_LOG;
 		c->active--;
 		s_reschedule(c, d, now, 0);
 		break;
@@ -483,6 +517,9 @@ s_once_finished(const struct collector *c)
 {
 	if (c->once_done < c->ndevs)
 		return 0;
+	for (size_t i = 0; i < c->ndevs; i++)
+		if (c->devs[i].snap_ready && c->devs[i].status == DEV_OK)
+			return 0;
 	return c->print != NULL || c->backlog == 0;
 }
 
@@ -639,6 +676,13 @@ s_run_dispatch(struct collector *c, struct run *r, double now)
 		push_resend(c, now);
 	}
 	push_flush_cursors(c, 0);
+	/*
+	 * Snapshots whose id the flush just wrote, or that no analyzer took
+	 * at first (an ack pushes the one that waited for it).
+	 */
+	for (size_t i = 0; i < c->ndevs; i++)
+		if (c->devs[i].snap_ready && c->devs[i].npend == 0)
+			(void)dev_snap_flush(c, &c->devs[i], now);
 }
 
 int

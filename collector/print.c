@@ -1,6 +1,7 @@
 /*
  * print.c — the collector's human and script faces for one-shot use:
- * --print writes every new record as one JSON line on stdout, a terminal
+ * --print writes every new record as one JSON line on stdout (a snapshot
+ * as one line and one per interface), a terminal
  * gets a progress line on stderr, and --once ends with a per-device table.
  */
 #include <stdio.h>
@@ -99,6 +100,65 @@ print_records(struct collector *c, struct dev *d, const struct cursor_batch *cb)
 		buf_printf(&b, "}\n");
 		fwrite(b.data, 1, b.len, c->print);
 	}
+	rc = fflush(c->print) == 0 && !ferror(c->print) ? 0 : -1;
+	buf_free(&b);
+	return rc;
+}
+
+/* "key":"bytes" and, when they are not all UTF-8, "key_base64":"...". */
+static void
+s_bytes_field(struct buf *b, const char *key, const struct wire_bytes *w)
+{
+	buf_printf(b, ",\"%s\":", key);
+	json_str(b, w->ptr, w->len);
+	if (!s_utf8_ok(w)) {
+		buf_printf(b, ",\"%s_base64\":\"", key);
+		s_base64(b, w);
+		buf_printf(b, "\"");
+	}
+}
+
+/*
+ * A snapshot: one line for the record, then one per interface, in the
+ * device's order:
+ *   {"device":"r001","id":124,"kind":"snapshot","ts_ms":1795...,
+ *    "reason":"cleared","platform":"cisco_ios","interfaces":12,"skipped":0}
+ *   {"device":"r001","id":124,"kind":"ifrow","interface":"Gi0/1",
+ *    "admin":"up","oper":"down","descr":"uplink to core"}
+ * reason is the record's tag (start, periodic, or the gap's reason);
+ * skipped counts table rows the parser did not understand; descr is the
+ * device's bytes (with "descr_base64" when they are not UTF-8), "" when
+ * the interface has none.
+ */
+int
+print_snapshot(struct collector *c, struct dev *d, const struct wire_rec *r,
+    size_t nskipped)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "{\"device\":");
+	json_str(&b, d->host->name, strlen(d->host->name));
+	buf_printf(&b, ",\"id\":%llu,\"kind\":\"snapshot\",\"ts_ms\":%lld,"
+	    "\"reason\":", (unsigned long long)r->id, (long long)r->ts_ms);
+	json_str(&b, r->tag.ptr, r->tag.len);
+	buf_printf(&b, ",\"platform\":\"%s\",\"interfaces\":%zu,"
+	    "\"skipped\":%zu}\n", d->pf->name, r->nifs, nskipped);
+	for (size_t i = 0; i < r->nifs; i++) {
+		const struct wire_ifrow *w = &r->ifs[i];
+
+		buf_printf(&b, "{\"device\":");
+		json_str(&b, d->host->name, strlen(d->host->name));
+		buf_printf(&b, ",\"id\":%llu,\"kind\":\"ifrow\"",
+		    (unsigned long long)r->id);
+		s_bytes_field(&b, "interface", &w->name);
+		buf_printf(&b, ",\"admin\":\"%s\",\"oper\":\"%s\"",
+		    wire_ifrow_str(w->admin), wire_ifrow_str(w->oper));
+		s_bytes_field(&b, "descr", &w->descr);
+		buf_printf(&b, "}\n");
+	}
+	fwrite(b.data, 1, b.len, c->print);
 	rc = fflush(c->print) == 0 && !ferror(c->print) ? 0 : -1;
 	buf_free(&b);
 	return rc;

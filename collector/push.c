@@ -193,6 +193,9 @@ s_ack(struct collector *c, const struct wire_key *k, double now)
 	free(p);
 	cursor_mark_acked(d->cur, k->last_id);
 	FAILPOINT("push.after_ack");
+	/* A snapshot waited for this ack: it goes before any later record. */
+	if (d->npend == 0)
+		(void)dev_snap_flush(c, d, now);
 	/* Records held behind this batch: fetch them now, not next interval. */
 	if (d->held > 0 && d->npend == 0 && !d->busy && !d->queued)
 		sched_at(c->sched, d->idx, now);

@@ -177,6 +177,16 @@ const char      *sshc_output(const struct sshc *s, size_t *len);
  * answer is cut to 511 bytes; valid like sshc_output().
  */
 void             sshc_want_clock(struct sshc *s);
+/* 1 when the session runs its commands on exec channels. */
+int              sshc_exec(const struct sshc *s);
+/*
+ * The collector's wall clock (ms) when the last poll's command was sent
+ * and when its output was complete (0: not yet). On an exec channel the
+ * clock command is then a poll of its own (sshc_set_command()), measured
+ * with these.
+ */
+void             sshc_cmd_times(const struct sshc *s, int64_t *sent_ms,
+    int64_t *done_ms);
 const char      *sshc_clock_output(const struct sshc *s, size_t *len,
     int64_t *sent_ms, int64_t *recv_ms);
 /*

@@ -105,6 +105,9 @@ struct sshc {
 
 	struct buf out;		/* the last finished poll's output */
 
+	/* The last poll's command: sent, its output complete (wall ms). */
+	int64_t  cmd_sent_ms, cmd_done_ms;
+
 	/* The clock command after the log command (sshc_want_clock). */
 	int      clock_want, clock_have;
 	int64_t  clock_sent_ms, clock_recv_ms;

@@ -408,6 +408,19 @@ s_run_clock(struct sshc *s, double now)
 	return ST_DONE;
 }
 
+int
+sshc_exec(const struct sshc *s)
+{
+	return s->exec_mode;
+}
+
+void
+sshc_cmd_times(const struct sshc *s, int64_t *sent_ms, int64_t *done_ms)
+{
+	*sent_ms = s->cmd_sent_ms;
+	*done_ms = s->cmd_done_ms;
+}
+
 void
 sshc_want_clock(struct sshc *s)
 {
@@ -444,6 +457,8 @@ s_run_shell(struct sshc *s, double now)
 			    "session");
 		s->pages = 0;
 		s->run_step = RUN_READ;
+		s->cmd_sent_ms = util_wallms();
+		s->cmd_done_ms = 0;
 		if (s_send_cmd(s, sshc_command(s), now) == ST_FAIL)
 			return ST_FAIL;
 	}
@@ -475,6 +490,7 @@ s_run_shell(struct sshc *s, double now)
 	if (buf_append(&s->out, s->in.data + s->echo_end, olen) != CERR_OK)
 		return sshc_fail(s, CERR_NOMEM, "copying output");
 	buf_reset(&s->in);
+	s->cmd_done_ms = util_wallms();
 	if (s->clock_want && s->plat->clock_cmd != NULL) {
 		/* at the prompt already: the clock command goes right after */
 		s->clock_want = 0;
@@ -502,6 +518,9 @@ s_run_exec(struct sshc *s, double now)
 		if (rc != SSH_OK)
 			return sshc_fail_lib(s, "opening a session channel");
 		s->run_step = RUN_X_EXEC;
+		/* the request's first try; an SSH_AGAIN retry is no later send */
+		s->cmd_sent_ms = util_wallms();
+		s->cmd_done_ms = 0;
 		/* fallthrough */
 	case RUN_X_EXEC:
 		rc = ssh_channel_request_exec(s->ch, s->log_cmd[0] ?
@@ -523,6 +542,7 @@ s_run_exec(struct sshc *s, double now)
 		if (!ssh_is_connected(s->ssh))
 			return sshc_fail(s, CERR_EOF, "connection lost in the "
 			    "middle of the output (after %zu bytes)", s->in.len);
+		s->cmd_done_ms = util_wallms();
 		if (s->stderr_bytes > 0)
 			log_debug("device=%s state=RUN exec: %llu bytes on stderr "
 			    "dropped", s->name, (unsigned long long)s->stderr_bytes);

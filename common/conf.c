@@ -124,6 +124,9 @@ static const struct conf_key collector_keys[] = {
 	    incremental_names, "ask devices only for what follows the cursor"),
 	K("full_read_every", CK_INT, C(collector.full_read_every), "100", 0,
 	    1000000, "a full read every N polls as a check (0: only when needed)"),
+	K("snapshot_interval", CK_DURATION, C(collector.snapshot_interval_ms),
+	    "15m", 0, DAY, "read each device's interface table this often, "
+	    "besides at session start and after a gap (0: only then)"),
 	SECTION("backoff", backoff_keys, "retry delays after failures"),
 	K("metrics", CK_HOSTPORT, C(collector.metrics), NULL, 0, 0,
 	    "metrics listener (default: metrics.listen)"),

@@ -121,6 +121,8 @@ struct conf {
 		char    *archive_dir;	/* NULL: off */
 		int      incremental;	/* 0 off, 1 auto */
 		int      full_read_every;	/* polls; 0: only when needed */
+		/* interface-table snapshots besides start and gaps; 0 off */
+		uint64_t snapshot_interval_ms;
 		uint64_t backoff_min_ms, backoff_max_ms;
 		char    *metrics;	/* NULL: metrics.listen */
 		uint64_t clock_check_ms;	/* devices' clocks read this often; 0 off */

@@ -448,6 +448,12 @@ cli_run(struct sess *s, const char *line, struct cli_result *r)
 		    &r->out);
 		return;
 	}
+	if ((pr.id == C_SHOW_IFTABLE || pr.id == C_SHOW_IFDESCR) &&
+	    (s->dev->faults & FAULT(NO_IFTABLE))) {
+		/* an old release without the command's last keyword */
+		s_error(s, PE_INVALID, line, t[nt - 1].off, nt - 1, t, &r->out);
+		return;
+	}
 	r->no_more = f.no_more;
 	if (s->dev->plat == PLAT_XR && (pr.id == C_SHOW_LOG || pr.id == C_SHOW_CLOCK ||
 	    pr.id == C_SHOW_VER || pr.id == C_SHOW_PRIV || pr.id == C_SHOW_IFTABLE)) {

@@ -53,7 +53,8 @@ enum ts_style {
 	X(DROP_MID_OUTPUT, "drop_mid_output")			\
 	X(GARBAGE_BYTES,  "garbage_bytes")			\
 	X(NO_PAGING_OFF,  "no_paging_off")			\
-	X(NO_OUTPUT_FILTER, "no_output_filter")
+	X(NO_OUTPUT_FILTER, "no_output_filter")			\
+	X(NO_IFTABLE,     "no_iftable")
 
 enum fault_bit {
 #define FAULT_ENUM(n, s) FAULTB_##n,

@@ -460,6 +460,8 @@ ch_recs_load(const char *path, struct ch_recs *r)
 		struct ch_rec rec;
 		const char *why;
 
+		if (ch_snapshot_line(line))
+			continue;	/* ch_snaps_load() reads them */
 		if (s_parse_rec(line, &rec, &why) != 0) {
 			if (r->bad++ == 0)
 				snprintf(r->badmsg, sizeof r->badmsg, "%s: %.160s",
@@ -689,4 +691,233 @@ ch_show(const char *p, size_t len)
 	}
 	o[k] = '\0';
 	return o;
+}
+
+/* ---- interface-table snapshots in --print output ----------------------- */
+
+int
+ch_snapshot_line(const char *line)
+{
+	return strstr(line, ",\"kind\":\"snapshot\",") != NULL ||
+	    strstr(line, ",\"kind\":\"ifrow\",") != NULL;
+}
+
+/* One flat JSON object: each member to f (str: 1 with sval, else nval). */
+static int
+s_members(const char *line, void (*f)(void *, const char *, const struct buf *,
+    long long, int), void *arg)
+{
+	const char *p = line;
+	struct buf key, val;
+	int rc = -1;
+
+	buf_init(&key, 0);
+	buf_init(&val, 0);
+	if (*p++ != '{')
+		goto out;
+	for (;;) {
+		buf_reset(&key);
+		buf_reset(&val);
+		if (s_jstr(&p, &key) != 0 || *p++ != ':')
+			goto out;
+		buf_appendc(&key, '\0');
+		if (*p == '"') {
+			if (s_jstr(&p, &val) != 0)
+				goto out;
+			buf_appendc(&val, '\0');
+			val.len--;
+			f(arg, key.data, &val, 0, 1);
+		} else {
+			char *end;
+			long long v = strtoll(p, &end, 10);
+
+			if (end == p)
+				goto out;
+			f(arg, key.data, NULL, v, 0);
+			p = end;
+		}
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p++ != '}')
+			goto out;
+		break;
+	}
+	rc = *p == '\0' || *p == '\n' ? 0 : -1;
+out:
+	buf_free(&key);
+	buf_free(&val);
+	return rc;
+}
+
+struct s_snapline {
+	char     dev[32], kind[16], reason[16], name[128], admin[16], oper[16];
+	uint64_t id;
+	int64_t  ts_ms;
+	size_t   interfaces;
+	char    *descr;
+	size_t   descr_len;
+	int      b64;
+};
+
+static void
+s_snap_member(void *arg, const char *k, const struct buf *sv, long long nv,
+    int str)
+{
+	struct s_snapline *l = arg;
+	const char *v = str && sv->data ? sv->data : "";
+
+	if (!str) {
+		if (!strcmp(k, "id"))
+			l->id = (uint64_t)nv;
+		else if (!strcmp(k, "ts_ms"))
+			l->ts_ms = nv;
+		else if (!strcmp(k, "interfaces"))
+			l->interfaces = (size_t)nv;
+		return;
+	}
+	if (!strcmp(k, "device"))
+		snprintf(l->dev, sizeof l->dev, "%s", v);
+	else if (!strcmp(k, "kind"))
+		snprintf(l->kind, sizeof l->kind, "%s", v);
+	else if (!strcmp(k, "reason"))
+		snprintf(l->reason, sizeof l->reason, "%s", v);
+	else if (!strcmp(k, "interface"))
+		snprintf(l->name, sizeof l->name, "%s", v);
+	else if (!strcmp(k, "admin"))
+		snprintf(l->admin, sizeof l->admin, "%s", v);
+	else if (!strcmp(k, "oper"))
+		snprintf(l->oper, sizeof l->oper, "%s", v);
+	else if (!strcmp(k, "descr") && !l->b64) {
+		free(l->descr);
+		l->descr = xmalloc(sv->len + 1);
+		memcpy(l->descr, v, sv->len + 1);
+		l->descr_len = sv->len;
+	} else if (!strcmp(k, "descr_base64")) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		if (s_b64dec(v, sv->len, &b) == 0) {
+			free(l->descr);
+			l->descr = xmalloc(b.len + 1);
+			memcpy(l->descr, b.data ? b.data : "", b.len);
+			l->descr[b.len] = '\0';
+			l->descr_len = b.len;
+			l->b64 = 1;
+		}
+		buf_free(&b);
+	}
+}
+
+static void
+s_snap_add_row(struct ch_snap *sn, struct s_snapline *l)
+{
+	struct ch_ifrow *r;
+
+	sn->rows = xrealloc(sn->rows, (sn->nrows + 1) * sizeof *sn->rows);
+	r = &sn->rows[sn->nrows++];
+	memset(r, 0, sizeof *r);
+	snprintf(r->name, sizeof r->name, "%s", l->name);
+	snprintf(r->admin, sizeof r->admin, "%s", l->admin);
+	snprintf(r->oper, sizeof r->oper, "%s", l->oper);
+	r->descr = l->descr ? l->descr : xstrdup("");
+	r->descr_len = l->descr_len;
+	l->descr = NULL;
+}
+
+int
+ch_snaps_load(const char *path, struct ch_snaps *s)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	struct ch_snap *cur = NULL;
+
+	if (f == NULL)
+		return -1;
+	while (getline(&line, &cap, f) > 0) {
+		struct s_snapline l;
+
+		lineno++;
+		if (!ch_snapshot_line(line))
+			continue;
+		memset(&l, 0, sizeof l);
+		if (s_members(line, s_snap_member, &l) != 0) {
+			s->bad++;
+		} else if (!strcmp(l.kind, "snapshot")) {
+			s->v = xrealloc(s->v, (s->len + 1) * sizeof *s->v);
+			cur = &s->v[s->len++];
+			memset(cur, 0, sizeof *cur);
+			snprintf(cur->dev, sizeof cur->dev, "%s", l.dev);
+			snprintf(cur->reason, sizeof cur->reason, "%s", l.reason);
+			cur->id = l.id;
+			cur->ts_ms = l.ts_ms;
+			cur->interfaces = l.interfaces;
+			cur->line = lineno;
+		} else if (cur && !strcmp(cur->dev, l.dev) && cur->id == l.id) {
+			s_snap_add_row(cur, &l);
+		} else {
+			s->bad++;	/* a row without its record before it */
+		}
+		free(l.descr);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+void
+ch_snaps_free(struct ch_snaps *s)
+{
+	for (size_t i = 0; i < s->len; i++) {
+		for (size_t k = 0; k < s->v[i].nrows; k++)
+			free(s->v[i].rows[k].descr);
+		free(s->v[i].rows);
+	}
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+const struct ch_ifrow *
+ch_snap_row(const struct ch_snap *sn, const char *name)
+{
+	for (size_t i = 0; i < sn->nrows; i++)
+		if (!strcmp(sn->rows[i].name, name))
+			return &sn->rows[i];
+	return NULL;
+}
+
+size_t
+ch_order_load(const char *path, const char *dev, struct ch_order **out)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	struct ch_order *v = NULL;
+
+	*out = NULL;
+	if (f == NULL)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		struct s_snapline l;
+
+		memset(&l, 0, sizeof l);
+		if (s_members(line, s_snap_member, &l) != 0 ||
+		    strcmp(l.dev, dev) != 0 || !strcmp(l.kind, "ifrow")) {
+			free(l.descr);
+			continue;
+		}
+		v = xrealloc(v, (n + 1) * sizeof *v);
+		v[n].kind = !strcmp(l.kind, "snapshot") ? 's' :
+		    !strcmp(l.kind, "gap") ? 'g' : 'l';
+		v[n].id = l.id;
+		snprintf(v[n].reason, sizeof v[n].reason, "%s", l.reason);
+		n++;
+		free(l.descr);
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return n;
 }

@@ -157,4 +157,50 @@ const char *ch_show(const char *p, size_t len);
 
 void   ch_msleep(long ms);
 
+/*
+ * Interface-table snapshots as --print writes them (collector/print.c):
+ * a "snapshot" line, then one "ifrow" line per interface. ch_recs_load()
+ * leaves both out; ch_snaps_load() reads them.
+ */
+struct ch_ifrow {
+	char   name[128];
+	char   admin[16], oper[16];	/* "up", "down", "unknown" */
+	char  *descr;			/* exact bytes, NUL-terminated */
+	size_t descr_len;
+};
+
+struct ch_snap {
+	char     dev[32];
+	uint64_t id;
+	char     reason[16];	/* start, periodic, wrap, cleared, reload */
+	int64_t  ts_ms;
+	size_t   interfaces;	/* as the record line says */
+	size_t   line;		/* its line number in the file, from 1 */
+	struct ch_ifrow *rows;
+	size_t   nrows;
+};
+
+struct ch_snaps {
+	struct ch_snap *v;
+	size_t len;
+	size_t bad;		/* snapshot lines that did not parse */
+};
+
+/* 1 when a --print line is a snapshot's or one of its rows. */
+int    ch_snapshot_line(const char *line);
+/* Append the snapshots of a --print output file; -1 if unreadable. */
+int    ch_snaps_load(const char *path, struct ch_snaps *s);
+void   ch_snaps_free(struct ch_snaps *s);
+/* The row for interface name, or NULL. */
+const struct ch_ifrow *ch_snap_row(const struct ch_snap *sn, const char *name);
+
+/* dev's records and snapshots (not their rows) in file order. */
+struct ch_order {
+	char     kind;		/* 'l' line, 'g' gap, 's' snapshot */
+	uint64_t id;
+	char     reason[16];
+};
+/* How many; *out is malloc'd (caller frees). */
+size_t ch_order_load(const char *path, const char *dev, struct ch_order **out);
+
 #endif

@@ -60,3 +60,41 @@ Test(archive, unwritable_dir_is_an_error)
 	cr_assert_eq(fd, -1);
 	cr_assert_not_null(strstr(err, "/nonexistent/loghaul/edge-1.log"), "%s", err);
 }
+
+/* A snapshot is one marker line with its counts, between the lines. */
+Test(archive, snapshot_is_one_marker_line)
+{
+	char dir[] = "/tmp/lh-archive-XXXXXX", err[256], *path, *data, cmd[64];
+	struct wire_ifrow rows[3] = {
+		{ .name = { "Gi0/1", 5 }, .admin = WIRE_IFROW_UP,
+		  .oper = WIRE_IFROW_UP },
+		{ .name = { "Gi0/2", 5 }, .admin = WIRE_IFROW_UP,
+		  .oper = WIRE_IFROW_DOWN },
+		{ .name = { "Gi0/3", 5 }, .descr = { "spare", 5 },
+		  .admin = WIRE_IFROW_DOWN, .oper = WIRE_IFROW_DOWN },
+	};
+	struct wire_rec recs[2] = {
+		{ .id = 1, .kind = REC_LINE, .line = { "000001: one", 11 } },
+		{ .id = 2, .kind = REC_SNAPSHOT, .tag = { "cleared", 7 },
+		  .nifs = 3, .ifs = rows },
+	};
+	static const char want[] = "000001: one\n--- loghaul: snapshot: "
+	    "cleared, 3 interfaces (1 admin down, 1 down) ---\n";
+	size_t len;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	fd = archive_open(dir, "edge-1", err, sizeof err);
+	cr_assert_geq(fd, 0, "%s", err);
+	cr_assert_eq(archive_write(fd, recs, 2), 0);
+	archive_close(&fd);
+	path = xasprintf("%s/edge-1.log", dir);
+	data = devsim_slurp(path, &len);
+	cr_assert_not_null(data);
+	cr_assert_eq(len, sizeof want - 1, "%.*s", (int)len, data);
+	cr_assert_eq(memcmp(data, want, len), 0, "%.*s", (int)len, data);
+	free(data);
+	free(path);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}

@@ -1044,6 +1044,82 @@ Test(cursor, reread_after_crash_gives_same_ids)
 }
 
 /*
+ * A snapshot record takes the next id between the records of two polls,
+ * moves no buffer position, and counts as delivered at once (it is written
+ * before it is sent): after a restart the lines that follow keep the ids
+ * they had, after it, and a batch made before it is stale.
+ */
+Test(cursor, snapshot_ids_persist_and_order)
+{
+	struct dev d;
+	struct ring r;
+	char err[512];
+	uint64_t sid, ids[2];
+	struct cursor_pos before;
+
+	dev_init(&d, 1);
+	ring_init(&r, 100, 1);
+	ring_addn(&r, 0, 3);
+	dev_poll(&d, &r);
+	dev_deliver(&d);
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+
+	/* not while a batch is in flight: the acked position would jump it */
+	ring_addn(&r, 3, 1);
+	dev_poll(&d, &r);
+	cr_assert_eq(cursor_mark_sent(d.c, &d.b, 1), CERR_OK);
+	sid = cursor_snapshot_id(d.c);
+	cr_assert_eq(sid, cursor_id(EPOCH, 5));
+	cr_assert_eq(cursor_add_snapshot(d.c, sid), CERR_AGAIN);
+	cr_assert_eq(cursor_mark_acked(d.c, d.b.recs[0].id), CERR_OK);
+	before = *cursor_sent(d.c);
+
+	/* a batch made before the snapshot is stale once it is added */
+	ring_addn(&r, 4, 2);
+	dev_poll(&d, &r);
+	cr_assert_eq(cursor_add_snapshot(d.c, sid + 1), CERR_INVAL,
+	    "not the next id");
+	cr_assert_eq(cursor_add_snapshot(d.c, sid), CERR_OK);
+	cr_assert_eq(cursor_add_snapshot(d.c, sid), CERR_INVAL, "used already");
+	cr_assert_eq(cursor_mark_sent(d.c, &d.b, d.b.nrecs), CERR_INVAL);
+	cr_assert_eq(cursor_stats(d.c)->snapshots, 1);
+	cr_assert_eq(cursor_inflight(d.c), 0);
+	/* delivered as far as the file goes; the buffer position is kept */
+	before.counter++;
+	assert_pos_eq(cursor_sent(d.c), &before);
+	assert_pos_eq(cursor_acked(d.c), &before);
+	cr_assert(cursor_dirty(d.c));
+	cr_assert_eq(cursor_save(d.c, err, sizeof(err)), CERR_OK, "%s", err);
+
+	/* the lines that follow come after it, and keep their ids across a
+	 * crash that lost their acks */
+	dev_poll(&d, &r);
+	cr_assert_eq(d.b.nrecs, 2);
+	assert_msg(&d.b.recs[0], 4);
+	cr_assert_eq(d.b.recs[0].id, sid + 1);
+	cr_assert_eq(cursor_mark_sent(d.c, &d.b, 2), CERR_OK);
+	ids[0] = d.b.recs[0].id;
+	ids[1] = d.b.recs[1].id;
+	cursor_free(&d.c);
+	d.c = cursor_new(d.dir, "edge-1");
+	cr_assert_eq(cursor_load(d.c, NOW_MS + 5000, err, sizeof(err)), CERR_OK,
+	    "%s", err);
+	cr_assert_eq(cursor_acked(d.c)->counter, (uint32_t)sid);
+	dev_poll(&d, &r);
+	cr_assert_eq(d.b.nrecs, 2);
+	assert_msg(&d.b.recs[0], 4);
+	cr_assert_eq(d.b.recs[0].id, ids[0]);
+	cr_assert_eq(d.b.recs[1].id, ids[1]);
+	dev_deliver(&d);
+
+	/* the epoch's ids used up: a snapshot takes the next epoch's first */
+	cursor_next_epoch(d.c, NOW_MS + 10000);
+	cr_assert_eq(cursor_snapshot_id(d.c), cursor_id(EPOCH + 10, 1));
+	ring_free(&r);
+	dev_free(&d);
+}
+
+/*
  * The same property under many schedules: polls that grow the buffer,
  * batches split anywhere, acks and saves at random, crashes at random. Every
  * message must always get the same id, and the ids must follow each other.
