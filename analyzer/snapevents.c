@@ -37,6 +37,18 @@ s_capture(struct snapev *out, const char *name, struct wire_bytes v)
 	out->ev.ncaptures++;
 }
 
+/* A dot after a digit ends the port and starts a unit: "Gi0/1.100". */
+static int
+s_subif(struct wire_bytes name)
+{
+	for (size_t i = 1; i + 1 < name.len; i++)
+		if (name.ptr[i] == '.' && name.ptr[i - 1] >= '0' &&
+		    name.ptr[i - 1] <= '9' && name.ptr[i + 1] >= '0' &&
+		    name.ptr[i + 1] <= '9')
+			return 1;
+	return 0;
+}
+
 enum snapev_result
 snapev_row(const struct wire_batch *b, const char *platform,
     const struct wire_rec *r, size_t i, struct snapev *out)
@@ -52,6 +64,8 @@ snapev_row(const struct wire_batch *b, const char *platform,
 		return SNAPEV_NONAME;
 	if (st == IF_UNKNOWN)
 		return SNAPEV_UNKNOWN;
+	if (s_subif(row->name))
+		return SNAPEV_SUBIF;
 	e->id = r->id;
 	e->rule = wire_str("snapshot");
 	e->event = wire_str("interface_snapshot");

@@ -14,6 +14,12 @@
  * "interface_raw". Captures: "reason" (the record's tag: why the table
  * was read) and, when the row has one, "description" (device bytes, any).
  *
+ * Sub-interfaces and logical units (a dot after the port: Gi0/1.100,
+ * ge-0/0/1.0, Bundle-Ether1.20) make no event. The table lists them with
+ * their parent, in the state the parent's fault gives them; reconciling
+ * them would double every alert of the parent (Junos' terse table shows
+ * ge-0/0/1.0 down with ge-0/0/1), and their own log lines still alert.
+ *
  * Severity is what the platform rules give the state a line would report
  * (critical down, warning admin down, info up): the alert a reconciliation
  * opens then carries the labels the same alert opened by a line would,
@@ -47,6 +53,7 @@ enum snapev_result {
 	SNAPEV_EVENT   = 0,	/* out holds the row's event */
 	SNAPEV_UNKNOWN = 1,	/* line protocol unknown: no event */
 	SNAPEV_NONAME  = 2,	/* the row has no name: no event */
+	SNAPEV_SUBIF   = 3,	/* a sub-interface or unit: no event */
 };
 
 /*

@@ -37,7 +37,7 @@
 #include "tests/devsim/devsim.h"
 
 #define CTL_MAX_CLIENTS 32
-#define CTL_LINE_MAX    8192
+#define CTL_LINE_MAX    65536	/* a 10 KB description and its escapes */
 
 static volatile sig_atomic_t s_quit;
 static int s_sigpipe[2] = { -1, -1 };

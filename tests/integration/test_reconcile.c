@@ -25,6 +25,7 @@
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
 #include "tests/support/pipeline.h"
+#include "tests/support/proc.h"
 
 #define NDEV 6
 
@@ -81,8 +82,8 @@ s_start(struct devsim **ds, const char *snapshot_interval)
 	struct ch_conf o = { .interval = "1s", .collector_extra = extra };
 	struct pipeline *p;
 
-	snprintf(extra, sizeof extra, "  snapshot_interval: %s\n",
-	    snapshot_interval);
+	snprintf(extra, sizeof extra, "  snapshot_interval: %s\n"
+	    "  metrics: 127.0.0.1:0\n", snapshot_interval);
 	p = pipeline_with_conf(ds, fleet_args, 1, &o);
 	cr_assert_eq(pipeline_start_all(p), 0);
 	return p;
@@ -177,13 +178,29 @@ s_check_journal(struct devsim *ds, struct pipeline *p)
 	free(got);
 }
 
-/* The collector's first snapshots are in: every interface has a baseline. */
+/*
+ * Every device's session-start snapshot is sent (the alert stage learns
+ * every interface from it), and has had time to be applied.
+ */
 static void
 s_wait_baseline(struct pipeline *p)
 {
-	/* The first log poll, then the session-start snapshot: 1 s polls. */
-	(void)p;
-	sleep(4);
+	int port = pipeline_port(p, PL_COLLECTOR, 0, "metrics", 10);
+	double end = util_monotime() + 30, v;
+	char series[160];
+	int d = 1;
+
+	cr_assert_gt(port, 0, "the collector's metrics port");
+	while (d <= NDEV && util_monotime() < end) {
+		snprintf(series, sizeof series, "loghaul_collector_snapshots_total"
+		    "{device=\"r%03d\",result=\"ok\"}", d);
+		if (proc_metric(port, series, &v) == 0 && v >= 1)
+			d++;
+		else
+			usleep(200 * 1000);
+	}
+	cr_assert_gt(d, NDEV, "r%03d sent no snapshot within 30 s", d);
+	sleep(1);
 }
 
 /*
@@ -341,8 +358,6 @@ Test(reconcile, hostile_descriptions_reach_the_alert, .timeout = 240)
 	char *line, *longtext;
 	static const char hostile[] = "uplink \"core-2\" {\"a\":1} \\ caf\xc3\xa9 \xe2\x86\x91 \x01" "bell\x07";
 
-	p = NULL;
-	ds = NULL;
 	p = s_start(&ds, "15m");
 	/* before the session-start snapshot or after it: both must work */
 	s_ctl(ds, "descr r001 %s uplink \"core-2\" {\"a\":1} \\\\ caf\\xc3\\xa9 "

@@ -142,8 +142,8 @@ Test(snapevents, names_are_canonical_like_the_log_lines)
 		s_row("Weird\"if\x1b", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
 	};
 	struct wire_ifrow jrows[] = {
-		/* Junos units are interfaces of their own: kept */
-		s_row("ge-0/0/1.0", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+		/* Junos names are kept as written */
+		s_row("ge-0/0/1", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
 	};
 	struct wire_batch b;
 	struct wire_rec r;
@@ -176,8 +176,36 @@ Test(snapevents, names_are_canonical_like_the_log_lines)
 
 	s_batch(&b, &r, jrows, 1, "juniper_junos", "start");
 	cr_assert_eq(snapev_row(&b, "juniper_junos", &r, 0, &sv), SNAPEV_EVENT);
-	cr_assert(s_eq(sv.ev.interface, "ge-0/0/1.0"));
+	cr_assert(s_eq(sv.ev.interface, "ge-0/0/1"));
 	cr_assert_eq(sv.renamed, 0);
+}
+
+/*
+ * Units and sub-interfaces follow their parent in the table: a snapshot
+ * taken while ge-0/0/1 is down shows ge-0/0/1.0 down too, and one alert
+ * for the link is what the operator wants, not two.
+ */
+Test(snapevents, units_and_subinterfaces_make_no_event)
+{
+	struct wire_ifrow rows[] = {
+		s_row("ge-0/0/1.0", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+		s_row("Gi0/1.100", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+		s_row("Bundle-Ether1.20", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_UP),
+		s_row("st0.60", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+		/* dots that are not units */
+		s_row("Serial1/0:1.", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+		s_row("my.if", s_b(""), WIRE_IFROW_UP, WIRE_IFROW_DOWN),
+	};
+	struct wire_batch b;
+	struct wire_rec r;
+	struct snapev sv;
+
+	s_batch(&b, &r, rows, 6, "juniper_junos", "wrap");
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(snapev_row(&b, "juniper_junos", &r, i, &sv),
+		    SNAPEV_SUBIF, "row %zu", i);
+	cr_assert_eq(snapev_row(&b, "juniper_junos", &r, 4, &sv), SNAPEV_EVENT);
+	cr_assert_eq(snapev_row(&b, "juniper_junos", &r, 5, &sv), SNAPEV_EVENT);
 }
 
 Test(snapevents, descriptions_travel_as_any_bytes)
