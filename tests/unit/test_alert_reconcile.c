@@ -5,7 +5,6 @@
  * receive times, canonical names, and their persistence.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,8 @@
 
 #include "analyzer/alerts/alert.h"
 #include "analyzer/alerts/alertstate.h"
+
+#include "tests/support/tmpdir.h"
 
 #define T0 INT64_C(1700000000000)	/* a device time, ms */
 #define RX INT64_C(1700000000500)	/* when the collector read it */
@@ -518,34 +519,7 @@ Test(alert_reconcile, short_and_canonical_spellings_are_one_interface)
 
 /* ---- persistence ---- */
 
-static char *
-s_tmpdir(void)
-{
-	char tmpl[] = "/tmp/lh-alertrec-XXXXXX";
-	char *d = mkdtemp(tmpl);
 
-	cr_assert_not_null(d);
-	return strdup(d);
-}
-
-static void
-s_rmrf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4096];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 struct stage {
 	struct alertstate        *st;
@@ -624,7 +598,7 @@ s_same_change(const struct alert_change *a, const struct alert_change *b)
 
 Test(alert_reconcile, new_fields_survive_journal_and_snapshot)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertrec");
 	struct stage a, b, c;
 	struct alert_changes log = { 0 };
 	static const char d[] = "core \"1\"\x01\xc3\xa9";
@@ -666,7 +640,7 @@ Test(alert_reconcile, new_fields_survive_journal_and_snapshot)
 	s_same_change(s_if(c.e, GI1)->opened, log.v[0]);
 	s_close(&c);
 	alert_changes_clear(&log);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -695,7 +669,7 @@ s_script(size_t i)
 
 Test(alert_reconcile, restart_replay_is_deterministic)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertrec");
 	struct alert_changes one = { 0 }, two = { 0 }, redo = { 0 };
 	struct stage a, b;
 	char err[1024];
@@ -706,13 +680,13 @@ Test(alert_reconcile, restart_replay_is_deterministic)
 		s_apply(&a, s_script(i), 100 + (int64_t)i, &one);
 	alert_tick(a.e, 100000, &one);
 	s_close(&a);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 	cr_assert_geq(one.n, 4);
 
 	/* With a restart after every event, and every event delivered
 	 * twice (the ack was lost): the same changes, nothing more. */
-	dir = s_tmpdir();
+	dir = tmpdir_new("alertrec");
 	for (size_t i = 0; i < SCRIPT_N; i++) {
 		s_open(&b, dir);
 		s_apply(&b, s_script(i), 100 + (int64_t)i, &two);
@@ -739,6 +713,6 @@ Test(alert_reconcile, restart_replay_is_deterministic)
 	alert_changes_clear(&one);
 	alert_changes_clear(&two);
 	alert_changes_clear(&redo);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }

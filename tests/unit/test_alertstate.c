@@ -17,6 +17,8 @@
 #include "analyzer/alerts/alertstate.h"
 #include "common/util.h"
 
+#include "tests/support/tmpdir.h"
+
 #define T0 INT64_C(1700000000000)
 
 static const struct alert_conf s_conf = { 5, 60000, 120000 };
@@ -47,34 +49,7 @@ s_ev(uint64_t id, const char *ifname, enum ifstate st, int64_t ts)
 	return e;
 }
 
-static char *
-s_tmpdir(void)
-{
-	char tmpl[] = "/tmp/lh-alertstate-XXXXXX";
-	char *d = mkdtemp(tmpl);
 
-	cr_assert_not_null(d);
-	return strdup(d);
-}
-
-static void
-s_rmrf(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[4096];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static char *
 s_path(const char *dir, const char *name)
@@ -190,7 +165,7 @@ s_stage_apply(struct stage *s, const char *dev, struct wire_event *evs,
 
 Test(alertstate, round_trip_keeps_interfaces_outbox_cursors_seq)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	struct stage a, b;
 	struct wire_event evs[3] = {
 		s_ev(10, "Gi0/1", IF_DOWN, T0),
@@ -241,13 +216,13 @@ Test(alertstate, round_trip_keeps_interfaces_outbox_cursors_seq)
 		alert_changes_clear(&out);
 	}
 	s_stage_close(&b);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, journal_is_compacted_and_stays_bounded)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *jrnl = s_path(dir, "alerts.journal");
 	struct stage a, b;
 	static char pad[2048];
@@ -296,7 +271,7 @@ Test(alertstate, journal_is_compacted_and_stays_bounded)
 		cr_assert_gt(b.outbox.v[i]->seq, b.outbox.v[i - 1]->seq);
 	s_stage_close(&b);
 	free(jrnl);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -305,7 +280,7 @@ static void
 s_damage(const char *which, void (*corrupt)(const char *path),
     int want_rc, int want_ifaces, int want_bad)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *path = s_path(dir, which);
 	struct stage a, b;
 	struct wire_event evs[2] = {
@@ -340,7 +315,7 @@ s_damage(const char *which, void (*corrupt)(const char *path),
 		s_stage_close(&c);
 	}
 	free(path);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -439,7 +414,7 @@ Test(alertstate, torn_last_journal_record_is_dropped_quietly)
 
 Test(alertstate, corrupt_journal_middle_keeps_the_valid_prefix)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *jrnl = s_path(dir, "alerts.journal");
 	struct stage a, b;
 	long first_end;
@@ -473,13 +448,13 @@ Test(alertstate, corrupt_journal_middle_keeps_the_valid_prefix)
 	cr_assert_eq(s_count(dir, "alerts.journal.bad."), 1);
 	s_stage_close(&b);
 	free(jrnl);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, temp_file_left_behind_is_set_aside)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *tmp = s_path(dir, "alerts.snap.tmp");
 	struct stage a, b;
 	struct wire_event ev = s_ev(1, "Gi0/1", IF_DOWN, T0);
@@ -495,13 +470,13 @@ Test(alertstate, temp_file_left_behind_is_set_aside)
 	cr_assert_eq(alert_count_ifaces(b.e), 1, "the real state is still used");
 	s_stage_close(&b);
 	free(tmp);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, only_a_temp_file_starts_empty)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *tmp = s_path(dir, "alerts.snap.tmp");
 	struct stage b;
 
@@ -513,13 +488,13 @@ Test(alertstate, only_a_temp_file_starts_empty)
 	cr_assert_eq(access(tmp, F_OK), -1);
 	s_stage_close(&b);
 	free(tmp);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, snapshot_that_is_a_directory_is_set_aside)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *snap = s_path(dir, "alerts.snap");
 	struct stage b;
 
@@ -539,7 +514,7 @@ Test(alertstate, snapshot_that_is_a_directory_is_set_aside)
 
 Test(alertstate, stale_journal_from_an_interrupted_compaction_is_ignored)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	char *jrnl = s_path(dir, "alerts.journal");
 	char *old = s_path(dir, "old.journal");
 	struct stage a, b;
@@ -567,13 +542,13 @@ Test(alertstate, stale_journal_from_an_interrupted_compaction_is_ignored)
 	s_stage_close(&b);
 	free(jrnl);
 	free(old);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, second_stage_on_same_directory_is_refused)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	struct stage a;
 	char err[256] = "";
 
@@ -581,13 +556,13 @@ Test(alertstate, second_stage_on_same_directory_is_refused)
 	cr_assert_null(alertstate_open(dir, err, sizeof err));
 	cr_assert(strstr(err, "another alert stage") != NULL, "err: %s", err);
 	s_stage_close(&a);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, failed_write_is_reported_and_next_commit_recovers)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	struct stage a, b;
 	struct alert_changes fresh = { 0 };
 	struct rlimit rl;
@@ -624,13 +599,13 @@ Test(alertstate, failed_write_is_reported_and_next_commit_recovers)
 	cr_assert_not_null(alert_lookup(b.e, s_w("r1"), s_w("GigabitEthernet0/1")));
 	cr_assert_eq(b.outbox.n, 1);
 	s_stage_close(&b);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(alertstate, hostile_interface_names_never_reach_file_names)
 {
-	char *dir = s_tmpdir();
+	char *dir = tmpdir_new("alertstate");
 	struct stage a, b;
 	static const char name[] = "../../etc/x\"}\n\0\xff";
 	struct wire_event ev = s_ev(1, "x", IF_DOWN, T0);
@@ -652,7 +627,7 @@ Test(alertstate, hostile_interface_names_never_reach_file_names)
 	cr_assert_not_null(alert_lookup(b.e, s_w("../r1"),
 	    (struct wire_bytes){ name, sizeof name - 1 }));
 	s_stage_close(&b);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -757,7 +732,7 @@ s_v1_iface(struct bytes *b, const char *ifname, uint64_t id, enum ifstate st)
 
 Test(alertstate, version_1_state_loads_with_defaults_and_canonical_names)
 {
-	char *dir = s_tmpdir(), *snap = s_path(dir, "alerts.snap");
+	char *dir = tmpdir_new("alertstate"), *snap = s_path(dir, "alerts.snap");
 	struct bytes body = { NULL, 0 }, file = { NULL, 0 };
 	struct alert_changes out = { 0 };
 	const struct alert_iface *f;
@@ -853,6 +828,6 @@ Test(alertstate, version_1_state_loads_with_defaults_and_canonical_names)
 	free(body.p);
 	free(file.p);
 	free(snap);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }

@@ -23,28 +23,13 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "tests/support/outconf.h"
+#include "tests/support/tmpdir.h"
 
 #define T0 INT64_C(1700000000000)
 
 /* ---- helpers ---- */
 
-static char *
-s_tmpdir(void)
-{
-	char tmpl[] = "/tmp/lh-outputs-XXXXXX";
 
-	cr_assert_not_null(mkdtemp(tmpl));
-	return strdup(tmpl);
-}
-
-static void
-s_rmrf(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-}
 
 static char *
 s_slurp(const char *path, size_t *len)
@@ -185,7 +170,7 @@ Test(outputs, json_line_has_every_field_and_real_json_parses_it)
 	static const char line[] = "%LINK-3-UPDOWN\0 \x1b]0;owned\x07 \xc3\x28 {\"x\":1}";
 	struct alert_change *c = s_change(7, ALERT_FIRING, "edge-1", name,
 	    sizeof name - 1);
-	char *dir = s_tmpdir(), path[512], *out;
+	char *dir = tmpdir_new("outputs"), path[512], *out;
 	struct buf b;
 	FILE *f;
 
@@ -218,7 +203,7 @@ Test(outputs, json_line_has_every_field_and_real_json_parses_it)
 	free(out);
 	buf_free(&b);
 	alert_change_free(&c);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -286,7 +271,7 @@ s_jsonl_set(const char *path, uint64_t next_seq)
 
 Test(outputs, jsonl_writes_only_what_is_durable_and_trims)
 {
-	char *dir = s_tmpdir(), path[512], *txt;
+	char *dir = tmpdir_new("outputs"), path[512], *txt;
 	struct output_set *s;
 	struct alertstate_cursors cur = { 0 };
 	size_t n;
@@ -313,13 +298,13 @@ Test(outputs, jsonl_writes_only_what_is_durable_and_trims)
 	free(txt);
 	alertstate_cursors_free(&cur);
 	output_set_free(&s);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(outputs, jsonl_restart_never_writes_a_line_twice)
 {
-	char *dir = s_tmpdir(), path[512], *txt;
+	char *dir = tmpdir_new("outputs"), path[512], *txt;
 	struct output_set *s;
 	struct alert_changes box = { 0 };
 	struct alertstate_cursors cur = { 0 };
@@ -355,13 +340,13 @@ Test(outputs, jsonl_restart_never_writes_a_line_twice)
 	alertstate_cursors_free(&cur);
 	alert_changes_clear(&box);
 	output_set_free(&s);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(outputs, new_output_starts_at_the_end_and_outbox_is_bounded)
 {
-	char *dir = s_tmpdir(), path[512], path2[512];
+	char *dir = tmpdir_new("outputs"), path[512], path2[512];
 	struct output_set *s;
 	struct conf_output co[2];
 	char err[256];
@@ -398,13 +383,13 @@ Test(outputs, new_output_starts_at_the_end_and_outbox_is_bounded)
 	conf_output_clear(&co[1]);
 	cr_assert_eq(output_set_count(s), 2);
 	output_set_free(&s);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(outputs, jsonl_reopen_follows_logrotate)
 {
-	char *dir = s_tmpdir(), path[512], rot[512], *txt;
+	char *dir = tmpdir_new("outputs"), path[512], rot[512], *txt;
 	struct output_set *s;
 
 	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
@@ -421,7 +406,7 @@ Test(outputs, jsonl_reopen_follows_logrotate)
 	cr_assert(strncmp(txt, "{\"seq\":2,", 9) == 0);
 	free(txt);
 	output_set_free(&s);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -429,7 +414,7 @@ Test(outputs, jsonl_reopen_follows_logrotate)
 
 Test(outputs, zmq_publishes_device_topic_and_json)
 {
-	char *dir = s_tmpdir(), ep[512], buf[4096];
+	char *dir = tmpdir_new("outputs"), ep[512], buf[4096];
 	struct output_set *s = output_set_new(NULL);
 	struct conf_output co = outconf("zmq", NULL, NULL);
 	void *ctx = zmq_ctx_new(), *sub = zmq_socket(ctx, ZMQ_SUB);
@@ -469,7 +454,7 @@ Test(outputs, zmq_publishes_device_topic_and_json)
 	zmq_close(sub);
 	output_set_free(&s);
 	zmq_ctx_term(ctx);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -727,7 +712,7 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 	w.n = s_hsrv_count(&h) + 1;
 	cr_assert(s_pump_until(s, s_have_n, &w, 20));
 	{
-		char *dir = s_tmpdir();
+		char *dir = tmpdir_new("outputs");
 		snprintf(path, sizeof path, "%s/posts", dir);
 		f = fopen(path, "w");
 		pthread_mutex_lock(&h.mu);
@@ -757,7 +742,7 @@ Test(outputs, alertmanager_payload_labels_times_and_resend)
 		    "'Gi0/1\"}\\ufffd\\ufffd\\ufffd on edge-1 is down'\n"
 		    "'to \"core\"}\\ufffd'\n");
 		free(out);
-		s_rmrf(dir);
+		tmpdir_remove(dir);
 		free(dir);
 	}
 	output_set_free(&s);
@@ -932,7 +917,7 @@ s_assert_lines_bounded(const char *txt, size_t max)
 
 Test(outputs, jsonl_descriptions_are_valid_json_bounded_with_every_field)
 {
-	char *dir = s_tmpdir(), path[512], *txt, *out, *want;
+	char *dir = tmpdir_new("outputs"), path[512], *txt, *out, *want;
 	struct output_set *s;
 
 	snprintf(path, sizeof path, "%s/alerts.jsonl", dir);
@@ -951,7 +936,7 @@ Test(outputs, jsonl_descriptions_are_valid_json_bounded_with_every_field)
 	free(out);
 	free(txt);
 	output_set_free(&s);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -960,7 +945,7 @@ Test(outputs, webhook_bodies_carry_the_same_fields)
 	struct hsrv h = { 0 };
 	struct output_set *s;
 	struct conf_output co = outconf("webhook", NULL, NULL);
-	char url[128], err[256], *dir = s_tmpdir(), path[512], *out, *want;
+	char url[128], err[256], *dir = tmpdir_new("outputs"), path[512], *out, *want;
 	struct want w;
 	FILE *f;
 
@@ -992,13 +977,13 @@ Test(outputs, webhook_bodies_carry_the_same_fields)
 	free(out);
 	output_set_free(&s);
 	s_hsrv_stop(&h);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
 Test(outputs, zmq_messages_carry_the_same_fields)
 {
-	char *dir = s_tmpdir(), ep[512], path[512], *out, *want;
+	char *dir = tmpdir_new("outputs"), ep[512], path[512], *out, *want;
 	static char msg[65536];
 	struct output_set *s = output_set_new(NULL);
 	struct conf_output co = outconf("zmq", NULL, NULL);
@@ -1057,7 +1042,7 @@ Test(outputs, zmq_messages_carry_the_same_fields)
 	zmq_close(sub);
 	output_set_free(&s);
 	zmq_ctx_term(ctx);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
 
@@ -1103,7 +1088,7 @@ Test(outputs, alertmanager_descriptions_are_annotations_and_optional_labels)
 	struct hsrv h = { 0 };
 	struct output_set *s;
 	struct conf_output co = outconf("alertmanager", NULL, NULL);
-	char url[128], err[256], *dir = s_tmpdir(), path[512], *out;
+	char url[128], err[256], *dir = tmpdir_new("outputs"), path[512], *out;
 	struct alert_change *res;
 	struct buf want;
 	struct want w;
@@ -1156,6 +1141,6 @@ Test(outputs, alertmanager_descriptions_are_annotations_and_optional_labels)
 	buf_free(&want);
 	output_set_free(&s);
 	s_hsrv_stop(&h);
-	s_rmrf(dir);
+	tmpdir_remove(dir);
 	free(dir);
 }
