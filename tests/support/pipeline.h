@@ -117,5 +117,8 @@ struct pipeline *pipeline_with_conf(struct devsim **dsp,
  * alerts file to equal what the journal implies (Criterion expectations).
  */
 void pipeline_check_journal(struct devsim *ds, struct pipeline *p);
+/* The same for a scripted run: at least min_changes in the journal. */
+void pipeline_check_journal_min(struct devsim *ds, struct pipeline *p,
+    size_t min_changes);
 
 #endif
