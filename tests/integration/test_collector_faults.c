@@ -129,18 +129,6 @@ ft_stop(struct ft *t)
 	unlink(t->spec);
 }
 
-static void
-ft_ctl(struct ft *t, const char *fmt, ...)
-{
-	char cmd[1024], reply[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(devsim_control(t->ds, cmd, reply, sizeof reply), 0,
-	    "devsim '%s': %s", cmd, reply);
-}
 
 static void
 ft_spawn(struct ft *t)
@@ -384,7 +372,7 @@ ft_done(struct ch_recs *r, struct devsim_journal *j)
 static void
 ft_log(struct ft *t, size_t i, int k)
 {
-	ft_ctl(t, "log %s %%SYS-5-CONFIG_I: Configured from console by admin on "
+	devsim_ctlf(t->ds, "log %s %%SYS-5-CONFIG_I: Configured from console by admin on "
 	    "vty0 (10.0.%d.%d) change %d", t->dev[i], k / 250, k % 250 + 1, k);
 }
 
@@ -460,7 +448,7 @@ s_clear(int live)
 	for (size_t i = 0; i < t.ndev; i++) {
 		for (int k = 0; k < 3; k++)
 			ft_log(&t, i, k);
-		ft_ctl(&t, "clear %s", t.dev[i]);
+		devsim_ctlf(t.ds, "clear %s", t.dev[i]);
 		for (int k = 3; k < 5; k++)
 			ft_log(&t, i, k);
 	}
@@ -493,7 +481,7 @@ s_reload(int live)
 	ft_done(&r, &j);
 	for (size_t i = 0; i < t.ndev; i++) {
 		ft_log(&t, i, 1);
-		ft_ctl(&t, "reload %s", t.dev[i]);
+		devsim_ctlf(t.ds, "reload %s", t.dev[i]);
 		ft_log(&t, i, 2);
 	}
 	ft_once(&t, &r, &j);
@@ -531,7 +519,7 @@ s_identical(int live)
 	    "console by admin on vty0 (10.9.9.9)", ts);
 	for (size_t i = 0; i < t.ndev; i++)
 		for (int k = 0; k < 2; k++)
-			ft_ctl(&t, "lograw %s %s", t.dev[i], line);
+			devsim_ctlf(t.ds, "lograw %s %s", t.dev[i], line);
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
 	ft_done(&r, &j);
@@ -539,7 +527,7 @@ s_identical(int live)
 	for (int round = 1; round <= 3; round++) {
 		for (size_t i = 0; i < t.ndev; i++)
 			for (int k = 0; k < (round == 3 ? 5 : round); k++)
-				ft_ctl(&t, "lograw %s %s", t.dev[i], line);
+				devsim_ctlf(t.ds, "lograw %s %s", t.dev[i], line);
 		ft_once(&t, &r, &j);
 		ft_expect_all(&t, &r, &j, NULL);
 		for (size_t i = 0; i < t.ndev; i++) {
@@ -576,7 +564,7 @@ s_clock(int live)
 	ft_ios_stamp(-3600 * 1000, ts, sizeof ts);
 	for (size_t i = 0; i < t.ndev; i++) {
 		ft_log(&t, i, 1);
-		ft_ctl(&t, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
+		devsim_ctlf(t.ds, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
 		    "updated from 10:00:00 UTC to %s", t.dev[i], ts, ts);
 		ft_log(&t, i, 2);
 	}
@@ -586,7 +574,7 @@ s_clock(int live)
 	/* The cursor now stands on an entry older than the one before it. */
 	ft_ios_stamp(-7200 * 1000, ts, sizeof ts);
 	for (size_t i = 0; i < t.ndev; i++)
-		ft_ctl(&t, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
+		devsim_ctlf(t.ds, "lograw %s %s: %%SYS-6-CLOCKUPDATE: System clock has been "
 		    "updated to %s", t.dev[i], ts, ts);
 	ft_once(&t, &r, &j);
 	ft_expect_all(&t, &r, &j, NULL);
@@ -624,7 +612,7 @@ Test(collector_faults, wrap_under_load, .timeout = 90)
 	int rc;
 
 	ft_start(&t, 3, "cisco_ios,cisco_ios,cisco_nxos", mixed_spec, 2048, "5");
-	ft_ctl(&t, "rate all 15");
+	devsim_ctlf(t.ds, "rate all 15");
 	{
 		struct ch_conf co = { .interval = "2s", .command = "5s",
 		    .state_dir = "state-load" };
@@ -638,7 +626,7 @@ Test(collector_faults, wrap_under_load, .timeout = 90)
 	}
 	cr_assert_gt(pid, 0);
 	sleep(7);
-	ft_ctl(&t, "pause");
+	devsim_ctlf(t.ds, "pause");
 	sleep(4);
 	rc = ch_term(pid, 30);
 	cr_expect_eq(rc, 0, "SIGTERM: exit status %d", rc);
@@ -734,13 +722,13 @@ Test(collector_incremental, metacharacters_and_prompt_text, .timeout = 120)
 	for (int round = 0; round < 3; round++) {
 		for (size_t i = 0; i < t.ndev; i++) {
 			snprintf(p, sizeof p, prompts[i], t.dev[i]);
-			ft_ctl(&t, "log %s %%SYS-5-CONFIG_I: Configured from console "
+			devsim_ctlf(t.ds, "log %s %%SYS-5-CONFIG_I: Configured from console "
 			    "by a.b*c+d?e|f[g]h{1,2}j^k$l\\\\m_n (x) \"q\" 'r' <%d>",
 			    t.dev[i], round);
-			ft_ctl(&t, "log %s %%SYS-5-CONFIG_I: Configured from console "
+			devsim_ctlf(t.ds, "log %s %%SYS-5-CONFIG_I: Configured from console "
 			    "by admin on vty0 %s show logging | begin %s", t.dev[i],
 			    p, p);
-			ft_ctl(&t, "log %s %s", t.dev[i], p);
+			devsim_ctlf(t.ds, "log %s %s", t.dev[i], p);
 		}
 		ft_once(&t, &r, &j);
 		ft_expect_all(&t, &r, &j, NULL);
@@ -749,7 +737,7 @@ Test(collector_incremental, metacharacters_and_prompt_text, .timeout = 120)
 	/* IOS: same stamp, same long beginning, different ends. */
 	ft_ios_stamp(-1000, ts, sizeof ts);
 	for (int k = 0; k < 3; k++) {
-		ft_ctl(&t, "lograw r001 %s: %%SYS-5-CONFIG_I: Configured from "
+		devsim_ctlf(t.ds, "lograw r001 %s: %%SYS-5-CONFIG_I: Configured from "
 		    "console by admin on vty0 (10.1.1.1) for a change that is "
 		    "long enough to pass the filter's length %d", ts, k);
 		ft_once(&t, &r, &j);

@@ -9,7 +9,6 @@
  * counts it, and keeps harvesting lines.
  */
 #include <criterion/criterion.h>
-#include <curl/curl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "common/wire.h"
 #include "tests/support/collector_harness.h"
 #include "tests/support/devsim_harness.h"
+#include "tests/support/proc.h"
 
 struct st {
 	struct devsim *ds;
@@ -29,18 +29,6 @@ struct st {
 	int    metrics;	/* st_spawn() with a metrics listener */
 };
 
-static void
-st_ctl(struct st *t, const char *fmt, ...)
-{
-	char cmd[512], reply[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(devsim_control(t->ds, cmd, reply, sizeof reply), 0,
-	    "devsim '%s': %s", cmd, reply);
-}
 
 /* devsim: the platforms given, rate 0, a few lines in every buffer. */
 static void
@@ -126,31 +114,12 @@ st_free(struct st *t)
 	devsim_stop(&t->ds);
 }
 
-struct scrape {
-	char  *p;
-	size_t len;
-};
-
-static size_t
-st_scrape_cb(char *data, size_t sz, size_t n, void *arg)
-{
-	struct scrape *s = arg;
-
-	s->p = xrealloc(s->p, s->len + sz * n + 1);
-	memcpy(s->p + s->len, data, sz * n);
-	s->len += sz * n;
-	s->p[s->len] = '\0';
-	return sz * n;
-}
-
 /* The running collector's /metrics (its port from the ready file). */
 static char *
 st_metrics(const struct st *t)
 {
-	struct scrape s = { NULL, 0 };
-	char url[64], *ready = NULL, *m;
+	char *ready = NULL, *m, *text;
 	int port = -1;
-	CURL *h;
 
 	for (double end = util_monotime() + 10; port < 0 &&
 	    util_monotime() < end; ch_msleep(100)) {
@@ -163,16 +132,8 @@ st_metrics(const struct st *t)
 	}
 	free(ready);
 	cr_assert_gt(port, 0, "no metrics port in %s", t->ready);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
-	cr_assert_not_null(h = curl_easy_init());
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, st_scrape_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	cr_assert_eq(curl_easy_perform(h), CURLE_OK, "GET %s", url);
-	curl_easy_cleanup(h);
-	return s.p;
+	cr_assert_not_null(text = proc_metrics(port), "GET :%d/metrics", port);
+	return text;
 }
 
 /* The value of the series line starting with series in text; -1 if none. */
@@ -291,9 +252,9 @@ Test(collector_snapshot, start_then_gap_then_lines, .timeout = 120)
 	ch_snaps_free(&ss);
 
 	cr_assert_eq(kill(t.pid, SIGSTOP), 0);
-	st_ctl(&t, "flap r001 GigabitEthernet0/2 down");
-	st_ctl(&t, "clear r001");
-	st_ctl(&t, "log r001 %%SYS-5-CONFIG_I: Configured from console by "
+	devsim_ctlf(t.ds, "flap r001 GigabitEthernet0/2 down");
+	devsim_ctlf(t.ds, "clear r001");
+	devsim_ctlf(t.ds, "log r001 %%SYS-5-CONFIG_I: Configured from console by "
 	    "admin on vty0 (10.0.0.1)");
 	cr_assert_eq(kill(t.pid, SIGCONT), 0);
 	st_wait(&t, "r001", "cleared", 1, 30);
@@ -302,7 +263,7 @@ Test(collector_snapshot, start_then_gap_then_lines, .timeout = 120)
 	st_assert_row(s, "Gi0/1", "up", "up");
 
 	/* a line logged after the snapshot comes after it */
-	st_ctl(&t, "log r001 %%LINK-3-UPDOWN: Interface GigabitEthernet0/3, "
+	devsim_ctlf(t.ds, "log r001 %%LINK-3-UPDOWN: Interface GigabitEthernet0/3, "
 	    "changed state to up");
 	cr_assert(ch_wait_in(t.out, "GigabitEthernet0/3, changed state to up",
 	    30), "the later line was not printed");
@@ -411,11 +372,11 @@ st_junos(int exec)
 	const char *hosts = NULL;
 
 	st_devsim(&t, "juniper_junos,cisco_ios", NULL);
-	st_ctl(&t, "descr r001 ge-0/0/1 %s", want);
-	st_ctl(&t, "descr r001 ge-0/0/2");
-	st_ctl(&t, "flap r001 ge-0/0/3 admin_down");
+	devsim_ctlf(t.ds, "descr r001 ge-0/0/1 %s", want);
+	devsim_ctlf(t.ds, "descr r001 ge-0/0/2");
+	devsim_ctlf(t.ds, "flap r001 ge-0/0/3 admin_down");
 	/* bytes that are no text: --print gives them whole in base64 */
-	st_ctl(&t, "descr r002 GigabitEthernet0/5 up\\x01link \"to\" caf\\xff");
+	devsim_ctlf(t.ds, "descr r002 GigabitEthernet0/5 up\\x01link \"to\" caf\\xff");
 	if (exec)
 		hosts = st_exec_hosts(&t, 2);
 	st_spawn(&t, exec ? "exec" : "shell", "0", hosts);
@@ -475,7 +436,7 @@ Test(collector_snapshot, refused_command_logged_once, .timeout = 120)
 	st_wait(&t, "r002", WIRE_SNAP_PERIODIC, 2, 30);
 	cr_assert(ch_wait_in(t.log, "device=r001 snapshot=failed", 10));
 	before = ch_count_in(t.out, "\"device\":\"r001\"");
-	st_ctl(&t, "log r001 %%SYS-5-CONFIG_I: Configured from console by "
+	devsim_ctlf(t.ds, "log r001 %%SYS-5-CONFIG_I: Configured from console by "
 	    "admin on vty0 (10.0.0.2)");
 	cr_assert(ch_wait_in(t.out, "(10.0.0.2)", 10), "r001's line");
 	/* past two more periodic times */

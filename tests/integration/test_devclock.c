@@ -6,7 +6,6 @@
  * entries of their own.
  */
 #include <criterion/criterion.h>
-#include <curl/curl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -288,47 +287,6 @@ Test(device_clock, xr_admin_plane_lines_across_polls, .timeout = 90)
 
 /* ---- clock skew ----------------------------------------------------------- */
 
-struct scrape {
-	char  *p;
-	size_t len;
-};
-
-static size_t
-s_scrape_cb(char *data, size_t sz, size_t n, void *arg)
-{
-	struct scrape *s = arg;
-
-	s->p = xrealloc(s->p, s->len + sz * n + 1);
-	memcpy(s->p + s->len, data, sz * n);
-	s->len += sz * n;
-	s->p[s->len] = '\0';
-	return sz * n;
-}
-
-/* GET http://127.0.0.1:port/metrics; NULL if it does not answer. */
-static char *
-s_metrics(int port)
-{
-	struct scrape s = { NULL, 0 };
-	CURL *h = curl_easy_init();
-	char url[64];
-	CURLcode rc;
-
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_scrape_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	rc = curl_easy_perform(h);
-	curl_easy_cleanup(h);
-	if (rc != CURLE_OK) {
-		free(s.p);
-		return NULL;
-	}
-	return s.p;
-}
-
 /* The skew gauge of dev in text, in seconds; NAN when absent. */
 static double
 s_skew(const char *text, const char *dev)
@@ -418,7 +376,7 @@ Test(device_clock, skew_measured_reported_and_logged, .timeout = 90)
 	cr_assert_gt(port, 0);
 	for (double end = util_monotime() + 30; !done && util_monotime() < end;) {
 		free(text);
-		text = s_metrics(port);
+		text = proc_metrics(port);
 		done = 1;
 		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 			done &= !isnan(s_skew(text, want[i].dev));

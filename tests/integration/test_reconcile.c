@@ -53,25 +53,13 @@ s_iface(int d, int i)
 	return name;
 }
 
-static void
-s_ctl(struct devsim *ds, const char *fmt, ...)
-{
-	char cmd[16384], reply[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	cr_assert_eq(devsim_control(ds, cmd, reply, sizeof reply), 0,
-	    "devsim '%.80s': %s", cmd, reply);
-}
 
 /* Enough lines to wrap an 8 KB buffer twice over. */
 static void
 s_storm(struct devsim *ds, int d)
 {
 	for (int k = 0; k < 200; k++)
-		s_ctl(ds, "log r%03d %%SYS-5-CONFIG_I: Configured from console by "
+		devsim_ctlf(ds, "log r%03d %%SYS-5-CONFIG_I: Configured from console by "
 		    "admin on vty0 (192.0.2.%d) storm line %d", d, k % 250, k);
 }
 
@@ -198,7 +186,7 @@ Test(reconcile, wrap_past_down_fires, .timeout = 240)
 	s_wait_baseline(p);
 	cr_assert_eq(kill(coll, SIGSTOP), 0);
 	for (int d = 1; d <= NDEV; d++) {
-		s_ctl(ds, "flap r%03d %s down", d, s_iface(d, 1));
+		devsim_ctlf(ds, "flap r%03d %s down", d, s_iface(d, 1));
 		s_storm(ds, d);
 	}
 	cr_assert_eq(kill(coll, SIGCONT), 0);
@@ -227,7 +215,7 @@ Test(reconcile, wrap_past_up_resolves, .timeout = 240)
 
 	s_wait_baseline(p);
 	for (int d = 1; d <= NDEV; d++)
-		s_ctl(ds, "flap r%03d %s down", d, s_iface(d, 2));
+		devsim_ctlf(ds, "flap r%03d %s down", d, s_iface(d, 2));
 	for (int d = 1; d <= NDEV; d++) {
 		char *line = s_wait_change(p, d, s_iface(d, 2), "firing", 30);
 
@@ -238,7 +226,7 @@ Test(reconcile, wrap_past_up_resolves, .timeout = 240)
 	}
 	cr_assert_eq(kill(coll, SIGSTOP), 0);
 	for (int d = 1; d <= NDEV; d++) {
-		s_ctl(ds, "flap r%03d %s up", d, s_iface(d, 2));
+		devsim_ctlf(ds, "flap r%03d %s up", d, s_iface(d, 2));
 		s_storm(ds, d);
 	}
 	cr_assert_eq(kill(coll, SIGCONT), 0);
@@ -266,9 +254,9 @@ Test(reconcile, clear_and_reload_during_outage, .timeout = 240)
 	char *line;
 
 	s_wait_baseline(p);
-	s_ctl(ds, "flap r001 %s down", s_iface(1, 3));
-	s_ctl(ds, "flap r002 %s down", s_iface(2, 3));
-	s_ctl(ds, "flap r002 %s admin_down", s_iface(2, 4));
+	devsim_ctlf(ds, "flap r001 %s down", s_iface(1, 3));
+	devsim_ctlf(ds, "flap r002 %s down", s_iface(2, 3));
+	devsim_ctlf(ds, "flap r002 %s admin_down", s_iface(2, 4));
 	cr_assert_not_null(line = s_wait_change(p, 1, s_iface(1, 3), "firing", 30));
 	free(line);
 	cr_assert_not_null(line = s_wait_change(p, 2, s_iface(2, 3), "firing", 30));
@@ -277,9 +265,9 @@ Test(reconcile, clear_and_reload_during_outage, .timeout = 240)
 	free(line);
 
 	cr_assert_eq(kill(coll, SIGSTOP), 0);
-	s_ctl(ds, "flap r001 %s up", s_iface(1, 3));
-	s_ctl(ds, "clear r001");
-	s_ctl(ds, "reload r002");
+	devsim_ctlf(ds, "flap r001 %s up", s_iface(1, 3));
+	devsim_ctlf(ds, "clear r001");
+	devsim_ctlf(ds, "reload r002");
 	cr_assert_eq(kill(coll, SIGCONT), 0);
 
 	line = s_wait_change(p, 1, s_iface(1, 3), "resolved", 30);
@@ -309,10 +297,10 @@ Test(reconcile, agreement_alerts_exactly_once, .timeout = 240)
 
 	s_wait_baseline(p);
 	for (int d = 1; d <= NDEV; d++)
-		s_ctl(ds, "flap r%03d %s down", d, s_iface(d, 5));
+		devsim_ctlf(ds, "flap r%03d %s down", d, s_iface(d, 5));
 	sleep(7);
 	for (int d = 1; d <= NDEV; d++)
-		s_ctl(ds, "flap r%03d %s up", d, s_iface(d, 5));
+		devsim_ctlf(ds, "flap r%03d %s up", d, s_iface(d, 5));
 	sleep(7);
 	for (int d = 1; d <= NDEV; d++) {
 		cr_expect_eq(s_changes(p, d, s_iface(d, 5), "firing", NULL), 1,
@@ -341,20 +329,20 @@ Test(reconcile, hostile_descriptions_reach_the_alert, .timeout = 240)
 
 	p = s_start(&ds, "15m");
 	/* before the session-start snapshot or after it: both must work */
-	s_ctl(ds, "descr r001 %s uplink \"core-2\" {\"a\":1} \\\\ caf\\xc3\\xa9 "
+	devsim_ctlf(ds, "descr r001 %s uplink \"core-2\" {\"a\":1} \\\\ caf\\xc3\\xa9 "
 	    "\\xe2\\x86\\x91 \\x01bell\\x07", s_iface(1, 6));
 	longtext = xmalloc(10 * 1024 + 1);
 	memset(longtext, 'x', 10 * 1024);
 	longtext[10 * 1024] = '\0';
-	s_ctl(ds, "descr r004 %s %s", s_iface(4, 6), longtext);
+	devsim_ctlf(ds, "descr r004 %s %s", s_iface(4, 6), longtext);
 	s_wait_baseline(p);
 	/* the periodic snapshot is off: the new description must come with
 	 * the snapshot a gap brings, or the one at the start */
-	s_ctl(ds, "clear r001");
-	s_ctl(ds, "clear r004");
+	devsim_ctlf(ds, "clear r001");
+	devsim_ctlf(ds, "clear r004");
 	sleep(3);
-	s_ctl(ds, "flap r001 %s down", s_iface(1, 6));
-	s_ctl(ds, "flap r004 %s down", s_iface(4, 6));
+	devsim_ctlf(ds, "flap r001 %s down", s_iface(1, 6));
+	devsim_ctlf(ds, "flap r004 %s down", s_iface(4, 6));
 
 	line = s_wait_change(p, 1, s_iface(1, 6), "firing", 30);
 	cr_assert_not_null(line);

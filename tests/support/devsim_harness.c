@@ -1,10 +1,12 @@
 /*
  * devsim_harness.c — see devsim_harness.h.
  */
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +245,21 @@ devsim_platform(const struct devsim *ds, const char *dev)
 	const struct devsim_dev *d = s_dev(ds, dev);
 
 	return d ? d->platform : NULL;
+}
+
+void
+devsim_ctlf(struct devsim *ds, const char *fmt, ...)
+{
+	char reply[256], *cmd;
+	va_list ap;
+
+	cmd = xmalloc(65536);
+	va_start(ap, fmt);
+	vsnprintf(cmd, 65536, fmt, ap);
+	va_end(ap);
+	cr_assert_eq(devsim_control(ds, cmd, reply, sizeof reply), 0,
+	    "devsim '%.200s': %s", cmd, reply);
+	free(cmd);
 }
 
 int

@@ -55,6 +55,9 @@ size_t      devsim_count(const struct devsim *ds);
  * -1 otherwise (error reply, or devsim unreachable within 10 s).
  */
 int devsim_control(struct devsim *ds, const char *cmd, char *reply, size_t len);
+/* The command printf-style (up to 64 KiB); an error reply fails the test. */
+void devsim_ctlf(struct devsim *ds, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- the journal ---- */
 

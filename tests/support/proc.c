@@ -230,35 +230,46 @@ s_body(char *d, size_t size, size_t n, void *arg)
 	return buf_append(arg, d, size * n) == CERR_OK ? size * n : 0;
 }
 
-int
-proc_metric(int port, const char *series, double *out)
+char *
+proc_metrics(int port)
 {
 	CURL *h = curl_easy_init();
 	struct buf b;
-	char url[64];
-	size_t sl = strlen(series);
-	int rc = -1;
+	char url[64], *text = NULL;
 
 	if (h == NULL)
-		return -1;
+		return NULL;
 	buf_init(&b, 64u << 20);
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+	/* loopback only: an http_proxy in the environment must not apply */
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, s_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-	if (curl_easy_perform(h) == CURLE_OK && b.data && buf_appendc(&b, '\0') ==
-	    CERR_OK) {
-		for (const char *l = b.data; l && *l; l = strchr(l, '\n'),
-		    l = l ? l + 1 : NULL) {
-			if (strncmp(l, series, sl) == 0 && l[sl] == ' ') {
-				*out = strtod(l + sl + 1, NULL);
-				rc = 0;
-				break;
-			}
-		}
-	}
+	if (curl_easy_perform(h) == CURLE_OK && buf_appendc(&b, '\0') ==
+	    CERR_OK)
+		text = xstrdup(b.data);
 	buf_free(&b);
 	curl_easy_cleanup(h);
+	return text;
+}
+
+int
+proc_metric(int port, const char *series, double *out)
+{
+	char *text = proc_metrics(port);
+	size_t sl = strlen(series);
+	int rc = -1;
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'),
+	    l = l ? l + 1 : NULL) {
+		if (strncmp(l, series, sl) == 0 && l[sl] == ' ') {
+			*out = strtod(l + sl + 1, NULL);
+			rc = 0;
+			break;
+		}
+	}
+	free(text);
 	return rc;
 }

@@ -101,5 +101,8 @@ int  proc_alive(struct proc *p);
  * does not answer or has no such sample.
  */
 int  proc_metric(int port, const char *series, double *out);
+/* The whole text of that /metrics; NULL when it does not answer. Caller
+ * frees. */
+char *proc_metrics(int port);
 
 #endif
