@@ -17,10 +17,13 @@
  *             (wrap, cleared, reload);
  *   periodic  collector.snapshot_interval passed since the last one (0:
  *             never); so it comes at the first log poll after that time.
- * Records of that log poll that could not be pushed (no room downstream)
- * go after the snapshot: they were read before the table, and replay what
- * it already shows; what matters is that no line read after the table
- * goes before it, and none does.
+ * A log poll whose records could not all be pushed (no room downstream)
+ * puts the snapshot off to the first log poll that pushes everything: the
+ * held records are read again then and take the next ids, so a table read
+ * now would go before lines that happened before it, and the alert stage,
+ * learning an interface from the table, would take the down line that
+ * follows for old news and never fire. No line read after the table goes
+ * before it either: the table is the last thing of its poll.
  *
  * The record (a batch of its own, rx_ms = ts_ms = when the table was
  * read) takes the next id of the device's cursor once nothing of the
@@ -114,7 +117,7 @@ s_due(const struct collector *c, const struct dev *d, double now)
 {
 	int periodic = d->snap_next > 0 && now >= d->snap_next;
 
-	if (c->print_failed || d->snap_ready ||
+	if (c->print_failed || d->snap_ready || d->held > 0 ||
 	    ifsnap_command(d->pf->id) == NULL)
 		return NULL;
 	if (d->snap_refused)

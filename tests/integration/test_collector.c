@@ -435,7 +435,8 @@ Test(collector, once_without_analyzer_fails_clearly, .timeout = 60)
 	cr_expect_eq(rc, 1, "exit status %d:\n%s", rc, text);
 	cr_expect_not_null(strstr(text, "holding records back: no analyzer"),
 	    "%s", text);
-	cr_expect_not_null(strstr(text, "records not delivered"), "%s", text);
+	cr_expect_not_null(strstr(text, "records not delivered: no analyzer"),
+	    "%s", text);
 	cr_expect_not_null(strstr(text, "0 ok, 3 failed"), "%s", text);
 	free(text);
 	free(bin);
