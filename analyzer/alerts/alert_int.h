@@ -1,7 +1,9 @@
 /*
- * alert_int.h — what alert.c (the state machine) and alert_late.c (the
- * per-interface history and the placing of late events) share. Private to
- * analyzer/alerts/.
+ * alert_int.h — what the engine's files share: alert.c (the state
+ * machine, reconciliation), alert_late.c (the per-interface history and
+ * the placing of late events), alert_names.c (canonical names),
+ * alert_change.c (the change values) and alert_query.c (reading the
+ * state). Private to analyzer/alerts/.
  */
 #ifndef LOGHAUL_ALERT_INT_H
 #define LOGHAUL_ALERT_INT_H
