@@ -7,22 +7,22 @@
  * result, so a new key is one line. Loading is conf_defaults() first, the
  * file on top (each value checked as it is read, while its line is at
  * hand), then s_validate() for the checks that involve several keys.
+ * This file holds the tables and those checks; conf_table.c walks the
+ * tables, conf_shape.c checks strings with a shape (HOST:PORT, endpoints,
+ * URLs).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "common/conf.h"
 #include "common/conf_key.h"
+#include "common/conf_table.h"
 #include "common/inventory.h"
-#include "common/log.h"
-#include "common/secret.h"
 #include "common/util.h"
-#include "common/wire.h"
 #include "common/ydoc.h"
 
 #define NO_OFF	CONF_NO_OFF
@@ -134,11 +134,6 @@ static const struct conf_key collector_keys[] = {
 	{ 0 }
 };
 
-/* One entry of analyzer.collectors written as a mapping. */
-struct upstream_entry {
-	char *push, *acks;
-};
-
 static const struct conf_key upstream_keys[] = {
 	CONF_KREQ("push", CK_ENDPOINT, offsetof(struct upstream_entry, push),
 	    "the collector's push endpoint"),
@@ -221,760 +216,21 @@ static const struct conf_key top_keys[] = {
 	{ 0 }
 };
 
-/* Where each key came from, for the checks that involve several keys. */
-struct conf_seen {
-	const void   *base;
-	size_t        off;
-	struct ydoc_node  at;
-};
-
-struct conf_ctx {
-	const char       *dir;	/* for relative paths */
-	struct conf_seen *seen;
-	size_t            nseen;
-	char             *err;
-	size_t            errlen;
-};
-
-/* ---- checks for strings with a shape ---- */
-
-static int
-s_port_ok(const char *s, size_t len, int allow_zero)
-{
-	int64_t v;
-	char buf[8];
-
-	if (len == 0 || len >= sizeof buf)
-		return 0;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return util_parse_i64(buf, allow_zero ? 0 : 1, 65535, &v) == CERR_OK;
-}
-
-static int
-s_has_space(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* "host:port", "[v6]:port"; *why says what is wrong. */
-static int
-s_hostport_ok(const char *s, int allow_zero, int allow_star, const char **why)
-{
-	const char *colon;
-	size_t hlen;
-
-	if (s[0] == '[') {
-		const char *rb = strchr(s, ']');
-		if (rb == NULL || rb[1] != ':') {
-			*why = "an IPv6 address is written [ADDR]:PORT";
-			return 0;
-		}
-		colon = rb + 1;
-		hlen = (size_t)(rb - s) - 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL) {
-			*why = "no :PORT";
-			return 0;
-		}
-		hlen = (size_t)(colon - s);
-		if (memchr(s, ':', hlen) != NULL) {
-			*why = "an IPv6 address is written [ADDR]:PORT";
-			return 0;
-		}
-	}
-	if (hlen == 0 || s_has_space(s, hlen) || memchr(s, '/', hlen) != NULL) {
-		*why = "bad host";
-		return 0;
-	}
-	if (!(allow_star && strcmp(colon + 1, "*") == 0) &&
-	    !s_port_ok(colon + 1, strlen(colon + 1), allow_zero)) {
-		*why = "port must be from 1 to 65535";
-		return 0;
-	}
-	return 1;
-}
-
-/* sun_path is 108 bytes on Linux, including the NUL. */
-#define IPC_PATH_MAX	107
-
-/*
- * Check a ZeroMQ endpoint; relative ipc:// paths are made absolute against
- * dir so that every daemon agrees on them whatever its working directory.
- */
-static int
-s_endpoint_ok(const char *s, const char *dir, char **norm, const char **why)
-{
-	*norm = NULL;
-	if (strncmp(s, "tcp://", 6) == 0)
-		return s_hostport_ok(s + 6, 0, 1, why);
-	if (strncmp(s, "inproc://", 9) == 0) {
-		if (s[9] == '\0' || s_has_space(s + 9, strlen(s + 9))) {
-			*why = "bad inproc name";
-			return 0;
-		}
-		return 1;
-	}
-	if (strncmp(s, "ipc://", 6) == 0) {
-		const char *p = s + 6;
-		char *abs;
-
-		if (*p == '\0') {
-			*why = "no path";
-			return 0;
-		}
-		if (*p == '@' || strcmp(p, "*") == 0 || *p == '/')
-			abs = xstrdup(p);
-		else
-			abs = ydoc_abspath(dir, p);
-		if (strlen(abs) > IPC_PATH_MAX) {
-			*why = "ipc path longer than 107 bytes";
-			free(abs);
-			return 0;
-		}
-		*norm = xasprintf("ipc://%s", abs);
-		free(abs);
-		return 1;
-	}
-	*why = "unknown transport";
-	return 0;
-}
-
-static int
-s_url_ok(const char *s, const char **why)
-{
-	const char *p, *end, *at, *hp, *rb;
-	char *auth;
-	int ok;
-
-	if (strncasecmp(s, "http://", 7) == 0)
-		p = s + 7;
-	else if (strncasecmp(s, "https://", 8) == 0)
-		p = s + 8;
-	else {
-		*why = "the scheme must be http:// or https://";
-		return 0;
-	}
-	if (s_has_space(s, strlen(s))) {
-		*why = "spaces or control characters in the URL";
-		return 0;
-	}
-	end = p + strcspn(p, "/?#");
-	at = memrchr(p, '@', (size_t)(end - p));
-	hp = at ? at + 1 : p;
-	if (hp == end) {
-		*why = "no host in the URL";
-		return 0;
-	}
-	auth = xstrndup(hp, (size_t)(end - hp));
-	if (auth[0] != '[' && strchr(auth, ':') == NULL)
-		ok = 1;
-	else if (auth[0] == '[' && (rb = strchr(auth, ']')) != NULL &&
-	    rb[1] == '\0')
-		ok = 1;
-	else
-		ok = s_hostport_ok(auth, 0, 0, why);
-	free(auth);
-	return ok;
-}
-
-/* ---- the table engine ---- */
-
-static void *
-s_field(void *base, size_t off)
-{
-	return (char *)base + off;
-}
-
-static void
-s_strv_free(struct conf_strv *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i]);
-	free(v->v);
-	v->v = NULL;
-	v->n = 0;
-}
-
-static void
-s_strv_push(struct conf_strv *v, char *s)
-{
-	v->v = xrealloc(v->v, (v->n + 1) * sizeof *v->v);
-	v->v[v->n++] = s;
-}
-
-static void
-s_set_str(void *base, size_t off, char *s)
-{
-	char **f = s_field(base, off);
-
-	free(*f);
-	*f = s;
-}
-
-static void s_outputs_free(struct conf *c);
-
-/* Free what a table's strings point to (the struct itself is the caller's). */
-static void
-s_table_free(const struct conf_key *tbl, void *base)
-{
-	for (const struct conf_key *k = tbl; k->name; k++) {
-		switch (k->type) {
-		case CK_SECTION:
-			s_table_free(k->sub, base);
-			break;
-		case CK_STR: case CK_PATH: case CK_OUTPATH: case CK_ENDPOINT:
-		case CK_HOSTPORT: case CK_URL:
-			s_set_str(base, k->off, NULL);
-			break;
-		case CK_ENDPOINTV: case CK_GLOBV:
-			s_strv_free(s_field(base, k->off));
-			break;
-		case CK_UPSTREAMV:
-			s_strv_free(s_field(base, k->off));
-			s_strv_free(s_field(base, k->aux_off));
-			break;
-		case CK_PLUGINS:
-			s_outputs_free(base);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-/* Defaults are trusted text: a bad one is a bug, caught by the unit tests. */
-static void
-s_table_defaults(const struct conf_key *tbl, void *base, const char *dir)
-{
-	for (const struct conf_key *k = tbl; k->name; k++) {
-		int64_t i64;
-		uint64_t u64;
-		const char *why;
-		char *norm;
-
-		if (k->type == CK_SECTION) {
-			s_table_defaults(k->sub, base, dir);
-			continue;
-		}
-		if (k->def == NULL)
-			continue;
-		switch (k->type) {
-		case CK_STR: case CK_HOSTPORT: case CK_URL:
-			s_set_str(base, k->off, xstrdup(k->def));
-			break;
-		case CK_ENDPOINT:
-			if (!s_endpoint_ok(k->def, dir, &norm, &why))
-				fatalx("conf: bad default for %s: %s",
-				    k->name, why);
-			s_set_str(base, k->off, norm ? norm : xstrdup(k->def));
-			break;
-		case CK_PATH:
-			s_set_str(base, k->off, ydoc_abspath(dir, k->def));
-			break;
-		case CK_OUTPATH:
-			s_set_str(base, k->off, strcmp(k->def, "-") == 0 ?
-			    xstrdup("-") : ydoc_abspath(dir, k->def));
-			break;
-		case CK_INT:
-			if (util_parse_i64(k->def, k->min, k->max, &i64) !=
-			    CERR_OK)
-				fatalx("conf: bad default for %s", k->name);
-			*(int *)s_field(base, k->off) = (int)i64;
-			break;
-		case CK_U32:
-			if (util_parse_i64(k->def, k->min, k->max, &i64) !=
-			    CERR_OK)
-				fatalx("conf: bad default for %s", k->name);
-			*(uint32_t *)s_field(base, k->off) = (uint32_t)i64;
-			break;
-		case CK_DURATION:
-			if (util_parse_duration_ms(k->def, &u64) != CERR_OK)
-				fatalx("conf: bad default for %s", k->name);
-			*(uint64_t *)s_field(base, k->off) = u64;
-			break;
-		case CK_ENUM:
-			for (int i = 0; k->names[i]; i++)
-				if (strcmp(k->names[i], k->def) == 0)
-					*(int *)s_field(base, k->off) = i;
-			break;
-		case CK_ENDPOINTV:
-			s_strv_push(s_field(base, k->off), xstrdup(k->def));
-			break;
-		case CK_UPSTREAMV: {
-			char *acks = wire_ack_endpoint(k->def);
-
-			if (acks == NULL)
-				fatalx("conf: bad default for %s", k->name);
-			s_strv_push(s_field(base, k->off), xstrdup(k->def));
-			s_strv_push(s_field(base, k->aux_off), acks);
-			break;
-		}
-		case CK_GLOBV:
-			s_strv_push(s_field(base, k->off),
-			    ydoc_abspath(dir, k->def));
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static void
-s_seen(struct conf_ctx *ctx, const void *base, size_t off,
-    const struct ydoc_node *at)
-{
-	ctx->seen = xrealloc(ctx->seen, (ctx->nseen + 1) * sizeof *ctx->seen);
-	ctx->seen[ctx->nseen].base = base;
-	ctx->seen[ctx->nseen].off = off;
-	ctx->seen[ctx->nseen].at = *at;
-	ctx->nseen++;
-}
-
-static const struct ydoc_node *
-s_where(const struct conf_ctx *ctx, const void *base, size_t off)
-{
-	for (size_t i = ctx->nseen; i-- > 0; )
-		if (ctx->seen[i].base == base && ctx->seen[i].off == off)
-			return &ctx->seen[i].at;
-	return NULL;
-}
-
-static enum cerr s_table_apply(struct conf_ctx *ctx, const struct conf_key *tbl,
-    void *base, const struct ydoc_node *map);
-static enum cerr s_table_apply_x(struct conf_ctx *ctx,
-    const struct conf_key *tbl, void *base, const struct ydoc_node *map,
-    const char *extra);
-static enum cerr s_outputs_apply(struct conf_ctx *ctx, struct conf *c,
-    const struct ydoc_node *n);
-
-static enum cerr
-s_endpoint_apply(struct conf_ctx *ctx, const struct ydoc_node *v, char **out)
-{
-	const char *s, *why;
-	char *norm, q[128];
-	enum cerr e;
-
-	if ((e = ydoc_str(v, &s, ctx->err, ctx->errlen)) != CERR_OK)
-		return e;
-	if (!s_endpoint_ok(s, ctx->dir, &norm, &why))
-		return ydoc_err(v, ctx->err, ctx->errlen,
-		    "expected tcp://HOST:PORT, ipc://PATH or inproc://NAME, "
-		    "got '%s' (%s)",
-		    ydoc_quote(v, q, sizeof q), why);
-	*out = norm ? norm : xstrdup(s);
-	return CERR_OK;
-}
-
-/*
- * One entry of a CK_UPSTREAMV list: an endpoint, whose ack endpoint is
- * derived, or a mapping that may name it. A collector whose ack endpoint
- * cannot be derived (a port bound as 0, port 65535) must have it named.
- */
-static enum cerr
-s_upstream_apply(struct conf_ctx *ctx, const struct conf_key *k,
-    const struct ydoc_node *v, char **push, char **acks)
-{
-	struct upstream_entry ent = { NULL, NULL };
-	enum cerr e;
-
-	if (ydoc_kind(v) == YDOC_MAP)
-		e = s_table_apply(ctx, k->sub, &ent, v);
-	else
-		e = s_endpoint_apply(ctx, v, &ent.push);
-	if (e == CERR_OK && ent.acks == NULL &&
-	    (ent.acks = wire_ack_endpoint(ent.push)) == NULL)
-		e = ydoc_err(v, ctx->err, ctx->errlen,
-		    "cannot derive the ack endpoint of '%s' (push port + 1); "
-		    "name it: {push: %s, acks: ENDPOINT}", ent.push, ent.push);
-	if (e != CERR_OK) {
-		free(ent.push);
-		free(ent.acks);
-		return e;
-	}
-	*push = ent.push;
-	*acks = ent.acks;
-	return CERR_OK;
-}
-
-/*
- * A string or a list of strings, each checked by type; for CK_UPSTREAMV
- * the entries may be mappings too, and their ack endpoints go to .aux_off.
- */
-static enum cerr
-s_strv_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
-    const struct ydoc_node *v)
-{
-	struct conf_strv nv = { NULL, 0 }, aux = { NULL, 0 };
-	struct ydoc_node item;
-	size_t cnt = ydoc_kind(v) == YDOC_SEQ ? ydoc_len(v) : 1;
-	enum cerr e = CERR_OK;
-
-	if (ydoc_kind(v) == YDOC_MAP && k->type != CK_UPSTREAMV)
-		return ydoc_err(v, ctx->err, ctx->errlen,
-		    "expected a list of strings, got a mapping");
-	for (size_t i = 0; i < cnt && e == CERR_OK; i++) {
-		char *s = NULL, *a = NULL;
-
-		if (ydoc_kind(v) == YDOC_SEQ)
-			ydoc_item(v, i, &item);
-		else
-			item = *v;
-		if (k->type == CK_UPSTREAMV)
-			e = s_upstream_apply(ctx, k, &item, &s, &a);
-		else if (k->type == CK_ENDPOINTV)
-			e = s_endpoint_apply(ctx, &item, &s);
-		else
-			e = ydoc_path(&item, &s, ctx->err, ctx->errlen);
-		if (e == CERR_OK)
-			s_strv_push(&nv, s);
-		if (e == CERR_OK && a)
-			s_strv_push(&aux, a);
-	}
-	if (e == CERR_OK && nv.n < (size_t)k->min)
-		e = ydoc_err(v, ctx->err, ctx->errlen,
-		    "expected at least %lld entr%s", (long long)k->min,
-		    k->min == 1 ? "y" : "ies");
-	if (e != CERR_OK) {
-		s_strv_free(&nv);
-		s_strv_free(&aux);
-		return e;
-	}
-	s_strv_free(s_field(base, k->off));
-	*(struct conf_strv *)s_field(base, k->off) = nv;
-	if (k->type == CK_UPSTREAMV) {
-		s_strv_free(s_field(base, k->aux_off));
-		*(struct conf_strv *)s_field(base, k->aux_off) = aux;
-	}
-	return CERR_OK;
-}
-
-/* Read one key's value into its field. A null value keeps the default. */
-static enum cerr
-s_key_apply(struct conf_ctx *ctx, const struct conf_key *k, void *base,
-    const struct ydoc_node *v)
-{
-	char *s = NULL, q[128];
-	const char *cs, *why;
-	int64_t i64;
-	uint64_t u64;
-	int iv;
-	enum cerr e = CERR_OK;
-
-	if (k->type == CK_SECTION) {
-		if (k->flag_off != NO_OFF)
-			*(int *)s_field(base, k->flag_off) = 1;
-		s_seen(ctx, base, k->flag_off, v);
-		return s_table_apply(ctx, k->sub, base, v);
-	}
-	if (k->type == CK_IGNORE || ydoc_kind(v) == YDOC_NULL)
-		return CERR_OK;
-	s_seen(ctx, base, k->off, v);
-	switch (k->type) {
-	case CK_STR:
-		e = ydoc_strdup(v, &s, ctx->err, ctx->errlen);
-		break;
-	case CK_PATH:
-		e = ydoc_path(v, &s, ctx->err, ctx->errlen);
-		break;
-	case CK_OUTPATH:
-		if (ydoc_str(v, &cs, NULL, 0) == CERR_OK &&
-		    strcmp(cs, "-") == 0)
-			s = xstrdup("-");
-		else
-			e = ydoc_path(v, &s, ctx->err, ctx->errlen);
-		break;
-	case CK_ENDPOINT:
-		e = s_endpoint_apply(ctx, v, &s);
-		break;
-	case CK_HOSTPORT:
-		if ((e = ydoc_str(v, &cs, ctx->err, ctx->errlen)) != CERR_OK)
-			break;
-		if (!s_hostport_ok(cs, 1, 0, &why))
-			return ydoc_err(v, ctx->err, ctx->errlen,
-			    "expected HOST:PORT such as 127.0.0.1:9464, "
-			    "got '%s' (%s)",
-			    ydoc_quote(v, q, sizeof q), why);
-		s = xstrdup(cs);
-		break;
-	case CK_URL: {
-		struct ydoc_node sv = *v;
-
-		/* URLs can carry tokens: never print them */
-		sv.secret = 1;
-		e = secret_resolve(&sv, &s, ctx->err, ctx->errlen);
-		if (e != CERR_OK)
-			break;
-		if (!s_url_ok(s, &why)) {
-			secret_free(&s);
-			return ydoc_err(&sv, ctx->err, ctx->errlen,
-			    "expected an http:// or https:// URL (%s)", why);
-		}
-		break;
-	}
-	case CK_INT:
-		if ((e = ydoc_int(v, k->min, k->max, &i64, ctx->err,
-		    ctx->errlen)) == CERR_OK)
-			*(int *)s_field(base, k->off) = (int)i64;
-		return e;
-	case CK_U32:
-		if ((e = ydoc_int(v, k->min, k->max, &i64, ctx->err,
-		    ctx->errlen)) == CERR_OK)
-			*(uint32_t *)s_field(base, k->off) = (uint32_t)i64;
-		return e;
-	case CK_DURATION:
-		if ((e = ydoc_duration_ms(v, (uint64_t)k->min, (uint64_t)k->max,
-		    &u64, ctx->err, ctx->errlen)) == CERR_OK)
-			*(uint64_t *)s_field(base, k->off) = u64;
-		return e;
-	case CK_ENUM:
-		if ((e = ydoc_enum(v, k->names, &iv, ctx->err, ctx->errlen)) ==
-		    CERR_OK)
-			*(int *)s_field(base, k->off) = iv;
-		return e;
-	case CK_ENDPOINTV:
-	case CK_UPSTREAMV:
-	case CK_GLOBV:
-		return s_strv_apply(ctx, k, base, v);
-	case CK_PLUGINS:
-		return s_outputs_apply(ctx, base, v);
-	default:
-		return CERR_OK;
-	}
-	if (e == CERR_OK)
-		s_set_str(base, k->off, s);
-	return e;
-}
-
-static enum cerr
-s_table_apply(struct conf_ctx *ctx, const struct conf_key *tbl, void *base,
-    const struct ydoc_node *map)
-{
-	return s_table_apply_x(ctx, tbl, base, map, NULL);
-}
-
-/* s_table_apply, where the mapping may also hold the key extra (read by hand). */
-static enum cerr
-s_table_apply_x(struct conf_ctx *ctx, const struct conf_key *tbl, void *base,
-    const struct ydoc_node *map, const char *extra)
-{
-	const char *names[32];
-	size_t n = 0;
-	enum cerr e;
-
-	if (extra)
-		names[n++] = extra;
-	for (const struct conf_key *k = tbl; k->name && n + 1 < 32; k++)
-		names[n++] = k->name;
-	names[n] = NULL;
-	if ((e = ydoc_check_map(map, names, ctx->err, ctx->errlen)) != CERR_OK)
-		return e;
-	for (const struct conf_key *k = tbl; k->name; k++) {
-		struct ydoc_node v;
-
-		if (!ydoc_get(map, k->name, &v) || ydoc_kind(&v) == YDOC_NULL) {
-			if (k->required)
-				return ydoc_err(&v, ctx->err, ctx->errlen,
-				    "required key is missing (%s)", k->desc);
-			continue;
-		}
-		if ((e = s_key_apply(ctx, k, base, &v)) != CERR_OK)
-			return e;
-	}
-	return CERR_OK;
-}
-
-/* ---- alerts.outputs: plugins ---- */
-
-/*
- * The output plugins, registered by the program that runs them (the alert
- * stage); common/ knows the shape of the list, not its members. NULL until
- * then: the list is read for its shape only (the other daemons).
- */
-#define MAX_PLUGINS	32
-static const struct conf_plugin *const *s_plugins;
-
-void
-conf_set_output_plugins(const struct conf_plugin *const *v)
-{
-	s_plugins = v;
-}
-
-static void
-s_output_clear(struct conf_output *o)
-{
-	if (o->plugin && o->opts)
-		s_table_free(o->plugin->keys, o->opts);
-	free(o->opts);
-	o->opts = NULL;
-	o->plugin = NULL;
-}
-
-/* A plugin's defaults into o. */
-static void
-s_output_init(struct conf_output *o, const struct conf_plugin *p,
-    const char *dir)
-{
-	o->plugin = p;
-	o->opts = xcalloc(1, p->size ? p->size : 1);
-	s_table_defaults(p->keys, o->opts, dir);
-}
-
-static void
-s_outputs_free(struct conf *c)
-{
-	for (size_t i = 0; i < c->alerts.noutputs; i++)
-		s_output_clear(&c->alerts.outputs[i]);
-	free(c->alerts.outputs);
-	c->alerts.outputs = NULL;
-	c->alerts.noutputs = 0;
-}
-
-/* One {type: NAME, ...}: NAME's plugin reads the rest with its table. */
-static enum cerr
-s_output_apply(struct conf_ctx *ctx, struct conf_output *o,
-    const struct ydoc_node *item)
-{
-	const char *names[MAX_PLUGINS + 1];
-	struct ydoc_node tn;
-	size_t n = 0;
-	int t = 0;
-	enum cerr e;
-
-	if (ydoc_kind(item) != YDOC_MAP)
-		return ydoc_err(item, ctx->err, ctx->errlen,
-		    "expected a mapping with a type, got %s",
-		    ydoc_kindname(item));
-	ydoc_get(item, "type", &tn);
-	if (s_plugins == NULL) {
-		const char *s;
-		return ydoc_str(&tn, &s, ctx->err, ctx->errlen);
-	}
-	for (; s_plugins[n] && n < MAX_PLUGINS; n++)
-		names[n] = s_plugins[n]->name;
-	names[n] = NULL;
-	if ((e = ydoc_enum(&tn, names, &t, ctx->err, ctx->errlen)) != CERR_OK)
-		return e;
-	s_output_init(o, s_plugins[t], ctx->dir);
-	return s_table_apply_x(ctx, o->plugin->keys, o->opts, item, "type");
-}
-
-static enum cerr
-s_outputs_apply(struct conf_ctx *ctx, struct conf *c, const struct ydoc_node *n)
-{
-	struct conf_output *outs;
-	size_t cnt;
-	enum cerr e = CERR_OK;
-
-	if (ydoc_kind(n) != YDOC_SEQ)
-		return ydoc_err(n, ctx->err, ctx->errlen, "expected a list of "
-		    "outputs such as [{type: jsonl, path: \"-\"}], got %s",
-		    ydoc_kindname(n));
-	if ((cnt = ydoc_len(n)) == 0)
-		return ydoc_err(n, ctx->err, ctx->errlen,
-		    "expected at least one output");
-	outs = xcalloc(cnt, sizeof *outs);
-	for (size_t i = 0; i < cnt && e == CERR_OK; i++) {
-		struct ydoc_node item;
-
-		ydoc_item(n, i, &item);
-		e = s_output_apply(ctx, &outs[i], &item);
-	}
-	s_outputs_free(c);
-	c->alerts.outputs = outs;
-	c->alerts.noutputs = cnt;
-	return e;
-}
-
-static int
-s_is_str(enum ck_type t)
-{
-	return t == CK_STR || t == CK_PATH || t == CK_OUTPATH ||
-	    t == CK_ENDPOINT || t == CK_HOSTPORT || t == CK_URL;
-}
-
-/* A plugin's key of type t (CK_IGNORE: any string type). */
-static const struct conf_key *
-s_plugin_key(const struct conf_output *o, const char *name, enum ck_type t)
-{
-	if (o->plugin == NULL)
-		return NULL;
-	for (const struct conf_key *k = o->plugin->keys; k->name; k++)
-		if (strcmp(k->name, name) == 0 && (t == CK_IGNORE ?
-		    s_is_str(k->type) : k->type == t))
-			return k;
-	return NULL;
-}
-
-void
-conf_output_init(struct conf_output *o, const struct conf_plugin *p,
-    const char *dir)
-{
-	memset(o, 0, sizeof *o);
-	s_output_init(o, p, dir);
-}
-
-void
-conf_output_clear(struct conf_output *o)
-{
-	s_output_clear(o);
-}
-
-int
-conf_output_set_str(struct conf_output *o, const char *key, const char *v)
-{
-	const struct conf_key *k = s_plugin_key(o, key, CK_IGNORE);
-
-	if (k == NULL)
-		return -1;
-	s_set_str(o->opts, k->off, v ? xstrdup(v) : NULL);
-	return 0;
-}
-
-int
-conf_output_set_ms(struct conf_output *o, const char *key, uint64_t ms)
-{
-	const struct conf_key *k = s_plugin_key(o, key, CK_DURATION);
-
-	if (k == NULL)
-		return -1;
-	*(uint64_t *)s_field(o->opts, k->off) = ms;
-	return 0;
-}
-
-const char *
-conf_output_str(const struct conf_output *o, const char *key)
-{
-	const struct conf_key *k = s_plugin_key(o, key, CK_IGNORE);
-
-	return k ? *(char **)s_field(o->opts, k->off) : NULL;
-}
-
-uint64_t
-conf_output_ms(const struct conf_output *o, const char *key)
-{
-	const struct conf_key *k = s_plugin_key(o, key, CK_DURATION);
-
-	return k ? *(uint64_t *)s_field(o->opts, k->off) : 0;
-}
-
 /* ---- defaults, load, validate ---- */
 
 /* Every default of the configuration, in one place: the tables. */
 static void
 conf_defaults(struct conf *c, const char *dir)
 {
+	const struct conf_plugin *const *plugins = conf_table_plugins();
+
 	memset(c, 0, sizeof *c);
-	s_table_defaults(top_keys, c, dir);
+	conf_table_defaults(top_keys, c, dir);
 	/* The first plugin, with its defaults, is the default output. */
-	if (s_plugins && s_plugins[0]) {
+	if (plugins && plugins[0]) {
 		c->alerts.outputs = xcalloc(1, sizeof *c->alerts.outputs);
 		c->alerts.noutputs = 1;
-		s_output_init(&c->alerts.outputs[0], s_plugins[0], dir);
+		conf_output_init(&c->alerts.outputs[0], plugins[0], dir);
 	}
 }
 
@@ -985,9 +241,9 @@ s_validate(struct conf_ctx *ctx, struct conf *c, const struct ydoc_node *root)
 	const struct ydoc_node *at;
 
 	if (c->collector.backoff_min_ms > c->collector.backoff_max_ms) {
-		at = s_where(ctx, c, C(collector.backoff_min_ms));
+		at = conf_table_where(ctx, c, C(collector.backoff_min_ms));
 		if (at == NULL)
-			at = s_where(ctx, c, C(collector.backoff_max_ms));
+			at = conf_table_where(ctx, c, C(collector.backoff_max_ms));
 		if (at == NULL)
 			at = root;
 		return ydoc_err(at, ctx->err, ctx->errlen,
@@ -996,7 +252,7 @@ s_validate(struct conf_ctx *ctx, struct conf *c, const struct ydoc_node *root)
 	}
 	if (c->curve.enabled && (c->curve.secret_key == NULL ||
 	    c->curve.public_key == NULL)) {
-		if ((at = s_where(ctx, c, C(curve.enabled))) == NULL)
+		if ((at = conf_table_where(ctx, c, C(curve.enabled))) == NULL)
 			at = root;
 		return ydoc_err(at, ctx->err, ctx->errlen,
 		    "curve needs secret_key and public_key");
@@ -1028,7 +284,7 @@ s_load(struct ydoc *d, const char *path, struct conf **out, char *err,
 		    "sections at the top level, got %s", ydoc_kindname(&root));
 		goto fail;
 	}
-	if ((e = s_table_apply(&ctx, top_keys, c, &root)) != CERR_OK)
+	if ((e = conf_table_apply(&ctx, top_keys, c, &root)) != CERR_OK)
 		goto fail;
 	if ((e = s_validate(&ctx, c, &root)) != CERR_OK)
 		goto fail;
@@ -1077,7 +333,7 @@ conf_free(struct conf **cp)
 
 	if (cp == NULL || (c = *cp) == NULL)
 		return;
-	s_table_free(top_keys, c);
+	conf_table_free(top_keys, c);
 	free(c->path);
 	free(c);
 	*cp = NULL;
@@ -1138,13 +394,15 @@ s_describe(FILE *f, const struct conf_key *tbl, const char *prefix)
 void
 conf_describe(FILE *f)
 {
+	const struct conf_plugin *const *plugins = conf_table_plugins();
+
 	fprintf(f, "%-32s %-26s %s\n", "KEY", "DEFAULT", "DESCRIPTION");
 	s_describe(f, top_keys, "");
-	for (size_t t = 0; s_plugins && s_plugins[t]; t++) {
+	for (size_t t = 0; plugins && plugins[t]; t++) {
 		char prefix[64];
 
 		snprintf(prefix, sizeof prefix, "alerts.outputs[type=%s]",
-		    s_plugins[t]->name);
-		s_describe(f, s_plugins[t]->keys, prefix);
+		    plugins[t]->name);
+		s_describe(f, plugins[t]->keys, prefix);
 	}
 }
