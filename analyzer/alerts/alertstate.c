@@ -427,6 +427,103 @@ torn:
 	return 0;
 }
 
+/*
+ * A temp file is a write that never reached its rename: set it aside.
+ * -1: could not (msg says why); 1: something was set aside; 0: nothing.
+ */
+static int
+s_temps_aside(struct alertstate *st, char *msg, size_t msglen)
+{
+	int status = 0;
+
+	if (access(st->snaptmp, F_OK) == 0) {
+		if (s_move_aside(st->snaptmp, "temp file left by an interrupted "
+		    "snapshot write (the previous snapshot is used)", msg,
+		    msglen) < 0)
+			return -1;
+		status = 1;
+	}
+	if (access(st->jrnltmp, F_OK) == 0) {
+		if (s_move_aside(st->jrnltmp, "temp file left by an interrupted "
+		    "compaction", msg, msglen) < 0)
+			return -1;
+		status = 1;
+	}
+	return status;
+}
+
+/* A bad snapshot and its journal go aside together: the stage starts empty. */
+static int
+s_snap_aside(struct alertstate *st, const char *why, char *msg, size_t msglen)
+{
+	if (s_move_aside(st->snap, why, msg, msglen) < 0)
+		return -1;
+	if (access(st->jrnl, F_OK) == 0 &&
+	    s_move_aside(st->jrnl, "journal of a bad snapshot", msg,
+	    msglen) < 0)
+		return -1;
+	st->gen = 0;
+	return 1;
+}
+
+/* The journal on top of a loaded snapshot; returns as s_temps_aside(). */
+static int
+s_read_journal(struct alertstate *st, struct buf *b, struct alertrec_load *ld,
+    char *msg, size_t msglen)
+{
+	const char *why = NULL;
+	int rc, stale = 0;
+
+	buf_reset(b);
+	if ((rc = s_slurp(st->jrnl, b, msg, msglen)) < 0)
+		return -1;
+	if (rc == 2)
+		return s_move_aside(st->jrnl, "bad journal: not a regular file "
+		    "or too large; the snapshot is kept", msg, msglen) < 0 ?
+		    -1 : 1;
+	if (rc > 0 && s_load_journal(st, b, ld, &why, &stale) < 0) {
+		char w[256];
+
+		snprintf(w, sizeof w, "bad journal: %s; the state up to "
+		    "that point is kept", why);
+		return s_move_aside(st->jrnl, w, msg, msglen) < 0 ? -1 : 1;
+	}
+	if (rc > 0 && stale)
+		log_info("alert state: file=%s is older than the snapshot "
+		    "(compaction was interrupted); ignored", st->jrnl);
+	return 0;
+}
+
+/* The snapshot, then its journal; returns as s_temps_aside(). */
+static int
+s_read_files(struct alertstate *st, struct buf *b, struct alertrec_load *ld,
+    char *msg, size_t msglen)
+{
+	const char *why = NULL;
+	char w[256];
+	int rc;
+
+	if ((rc = s_slurp(st->snap, b, msg, msglen)) < 0)
+		return -1;
+	if (rc == 2)
+		return s_snap_aside(st, "bad snapshot: not a regular file or "
+		    "too large; starting with an empty alert state", msg,
+		    msglen);
+	if (rc == 0) {
+		/* No snapshot: first start, unless a journal says otherwise. */
+		if (access(st->jrnl, F_OK) != 0)
+			return 0;
+		return s_move_aside(st->jrnl, "journal without a snapshot; "
+		    "starting empty", msg, msglen) < 0 ? -1 : 1;
+	}
+	if (s_load_snap(st, b, ld, &why) < 0) {
+		snprintf(w, sizeof w, "bad snapshot: %s; starting with an empty "
+		    "alert state", why);
+		return s_snap_aside(st, w, msg, msglen);
+	}
+	return s_read_journal(st, b, ld, msg, msglen);
+}
+
 int
 alertstate_load(struct alertstate *st, struct alert_engine *e,
     struct alert_changes *outbox, struct alertstate_cursors *cursors,
@@ -435,82 +532,18 @@ alertstate_load(struct alertstate *st, struct alert_engine *e,
 	struct alertrec_load ld = { e, outbox, cursors, STATE_VER };
 	size_t renamed, merged;
 	struct buf b;
-	const char *why = NULL;
-	int status = 0, rc, stale = 0;
+	int status, rc;
 	char msg[1024] = "";
 
 	buf_init(&b, ALERTSTATE_MAX_FILE);
 	st->gen = 0;
-	/* A temp file is a write that never reached its rename. */
-	if (access(st->snaptmp, F_OK) == 0) {
-		if (s_move_aside(st->snaptmp, "temp file left by an interrupted "
-		    "snapshot write (the previous snapshot is used)", msg,
-		    sizeof msg) < 0)
-			goto fail;
-		status = 1;
+	if ((status = s_temps_aside(st, msg, sizeof msg)) < 0 ||
+	    (rc = s_read_files(st, &b, &ld, msg, sizeof msg)) < 0) {
+		buf_free(&b);
+		snprintf(err, errlen, "%s", msg);
+		return -1;
 	}
-	if (access(st->jrnltmp, F_OK) == 0) {
-		if (s_move_aside(st->jrnltmp, "temp file left by an interrupted "
-		    "compaction", msg, sizeof msg) < 0)
-			goto fail;
-		status = 1;
-	}
-
-	rc = s_slurp(st->snap, &b, msg, sizeof msg);
-	if (rc < 0)
-		goto fail;
-	if (rc == 2) {
-		if (s_move_aside(st->snap, "bad snapshot: not a regular file or "
-		    "too large; starting with an empty alert state", msg,
-		    sizeof msg) < 0)
-			goto fail;
-		if (access(st->jrnl, F_OK) == 0 &&
-		    s_move_aside(st->jrnl, "journal of a bad snapshot", msg,
-		    sizeof msg) < 0)
-			goto fail;
-		status = 1;
-	} else if (rc == 0) {
-		/* No snapshot: first start, unless a journal says otherwise. */
-		if (access(st->jrnl, F_OK) == 0) {
-			if (s_move_aside(st->jrnl, "journal without a snapshot; "
-			    "starting empty", msg, sizeof msg) < 0)
-				goto fail;
-			status = 1;
-		}
-	} else if (s_load_snap(st, &b, &ld, &why) < 0) {
-		char w[256];
-		snprintf(w, sizeof w, "bad snapshot: %s; starting with an empty "
-		    "alert state", why);
-		if (s_move_aside(st->snap, w, msg, sizeof msg) < 0)
-			goto fail;
-		if (access(st->jrnl, F_OK) == 0 &&
-		    s_move_aside(st->jrnl, "journal of a bad snapshot", msg,
-		    sizeof msg) < 0)
-			goto fail;
-		st->gen = 0;
-		status = 1;
-	} else {
-		buf_reset(&b);
-		rc = s_slurp(st->jrnl, &b, msg, sizeof msg);
-		if (rc < 0)
-			goto fail;
-		if (rc == 2) {
-			if (s_move_aside(st->jrnl, "bad journal: not a regular file "
-			    "or too large; the snapshot is kept", msg, sizeof msg) < 0)
-				goto fail;
-			status = 1;
-		} else if (rc > 0 && s_load_journal(st, &b, &ld, &why, &stale) < 0) {
-			char w[256];
-			snprintf(w, sizeof w, "bad journal: %s; the state up to "
-			    "that point is kept", why);
-			if (s_move_aside(st->jrnl, w, msg, sizeof msg) < 0)
-				goto fail;
-			status = 1;
-		} else if (rc > 0 && stale) {
-			log_info("alert state: file=%s is older than the snapshot "
-			    "(compaction was interrupted); ignored", st->jrnl);
-		}
-	}
+	status |= rc;
 	buf_free(&b);
 	alert_canon_all(e, &renamed, &merged);
 	if (renamed || merged)
@@ -527,10 +560,6 @@ alertstate_load(struct alertstate *st, struct alert_engine *e,
 	    (unsigned long long)alert_next_seq(e),
 	    status ? " (recovered from a bad file)" : "");
 	return status;
-fail:
-	buf_free(&b);
-	snprintf(err, errlen, "%s", msg);
-	return -1;
 }
 
 /* Write tmp, fsync, rename over path, fsync the directory. */
