@@ -18,8 +18,8 @@
  * the analyzers re-send, nothing is lost, and the log says so loudly.
  *
  * Metrics (alerts.metrics, else metrics.listen): loghaul_alerts_* on
- * /metrics; /healthz fails while the state cannot be written, since the
- * stage then acks nothing.
+ * /metrics (stage_metrics.h); /healthz fails while the state cannot be
+ * written, since the stage then acks nothing.
  *
  * Signals: SIGTERM/SIGINT finish the current group, give the HTTP outputs a
  * few seconds to deliver, and exit 0. SIGHUP reopens the jsonl files
@@ -38,6 +38,7 @@
 #include "analyzer/alerts/alert.h"
 #include "analyzer/alerts/alertstate.h"
 #include "analyzer/alerts/output.h"
+#include "analyzer/alerts/stage_metrics.h"
 #include "common/buf.h"
 #include "common/daemon.h"
 #include "common/conf.h"
@@ -69,18 +70,6 @@ struct counters {
 	uint64_t commits, commit_failures;
 };
 
-/* Prometheus series; all NULL without a metrics listener (updates no-op). */
-struct gauges {
-	struct metrics         *m;
-	struct metrics_http    *http;
-	struct metrics_series  *msgs, *events[6], *bad[5], *acks[3], *commits[2];
-	struct metrics_series  *changes[3], *open[3], *ifaces, *backlog, *failing;
-	struct metrics_series  *journal, *rows[4];
-	struct metrics_family  *out_sent, *out_fail, *out_drop, *reconciled;
-	struct alert_stats      last;	/* engine stats already added */
-	int64_t                 next_at;
-};
-
 struct stage {
 	const char                *confpath;
 	struct conf               *conf;
@@ -97,7 +86,7 @@ struct stage {
 	int                        failing;	/* the last commit failed */
 	int64_t                    retry_at;	/* next commit attempt when failing */
 	struct counters            n;
-	struct gauges              g;
+	struct stage_metrics       g;
 	atomic_int                 unhealthy;	/* read by the metrics thread */
 	struct log_ratelimit       rl_bad, rl_commit, rl_ack, rl_stale;
 };
@@ -463,127 +452,11 @@ s_health(void *arg, char *reason, size_t len)
 static int
 s_metrics_start(struct stage *s, char *err, size_t errlen)
 {
-	struct gauges *g = &s->g;
 	const char *listen = s->conf->alerts.metrics ? s->conf->alerts.metrics :
 	    s->conf->metrics.listen;
 	struct metrics_health h = { s_health, s };
-	struct metrics_family *f;
-	static const char *const ev[] = { "applied", "duplicate", "stale",
-	    "ignored", "dropped", "late" };
-	static const char *const bad[] = { "parse", "toobig", "proto", "type",
-	    "envelope" };
-	static const char *const ack[] = { "sent", "failed", "dropped" };
-	static const char *const st[] = { "firing", "resolved", "flapping" };
-	static const char *const rows[] = { "baseline", "agreed", "reconciled",
-	    "stale" };
 
-	if (listen == NULL)
-		return 0;
-	g->m = metrics_new();
-	g->msgs = metrics_series(metrics_counter(g->m,
-	    "loghaul_alerts_messages_total", "EVENTS messages applied.", NULL),
-	    NULL);
-	f = metrics_counter(g->m, "loghaul_alerts_events_total",
-	    "Events received, by what became of them.", "result");
-	for (int i = 0; i < 6; i++)
-		g->events[i] = metrics_series1(f, ev[i]);
-	f = metrics_counter(g->m, "loghaul_alerts_frames_dropped_total",
-	    "Frames dropped as undecodable, oversized, of another version or "
-	    "type, or in a wrong envelope.", "reason");
-	for (int i = 0; i < 5; i++)
-		g->bad[i] = metrics_series1(f, bad[i]);
-	f = metrics_counter(g->m, "loghaul_alerts_acks_total",
-	    "Acks to analyzers.", "result");
-	for (int i = 0; i < 3; i++)
-		g->acks[i] = metrics_series1(f, ack[i]);
-	f = metrics_counter(g->m, "loghaul_alerts_state_commits_total",
-	    "Writes of the alert state.", "result");
-	g->commits[0] = metrics_series1(f, "ok");
-	g->commits[1] = metrics_series1(f, "failed");
-	f = metrics_counter(g->m, "loghaul_alerts_changes_total",
-	    "Alert changes made.", "status");
-	for (int i = 0; i < 3; i++)
-		g->changes[i] = metrics_series1(f, st[i]);
-	g->reconciled = metrics_counter(g->m, "loghaul_alerts_reconciled_total",
-	    "Alert changes made by interface snapshots, by the snapshot's "
-	    "reason.", "reason,status");
-	f = metrics_counter(g->m, "loghaul_alerts_snapshot_rows_total",
-	    "Interface snapshot rows, by what they did.", "result");
-	for (int i = 0; i < 4; i++)
-		g->rows[i] = metrics_series1(f, rows[i]);
-	f = metrics_gauge(g->m, "loghaul_alerts_open", "Alerts open now.",
-	    "alertname");
-	g->open[0] = metrics_series1(f, alert_name(ALERT_T_DOWN));
-	g->open[1] = metrics_series1(f, alert_name(ALERT_T_ADMIN));
-	g->open[2] = metrics_series1(f, alert_name(ALERT_T_FLAP));
-	g->ifaces = metrics_series(metrics_gauge(g->m, "loghaul_alerts_interfaces",
-	    "Interfaces with state.", NULL), NULL);
-	g->backlog = metrics_series(metrics_gauge(g->m,
-	    "loghaul_alerts_output_backlog",
-	    "Changes not yet delivered by every output.", NULL), NULL);
-	g->failing = metrics_series(metrics_gauge(g->m,
-	    "loghaul_alerts_state_failing",
-	    "1 while the alert state cannot be written.", NULL), NULL);
-	g->journal = metrics_series(metrics_gauge(g->m,
-	    "loghaul_alerts_state_journal_bytes", "Size of the state journal.",
-	    NULL), NULL);
-	g->out_sent = metrics_gauge(g->m, "loghaul_alerts_output_sent",
-	    "Changes delivered, by output.", "output");
-	g->out_fail = metrics_gauge(g->m, "loghaul_alerts_output_failures",
-	    "Failed delivery attempts, by output.", "output");
-	g->out_drop = metrics_gauge(g->m, "loghaul_alerts_output_dropped",
-	    "Changes given up on, by output.", "output");
-	if (mq_metrics_export(g->m) < 0)
-		log_warnx("alerts: metrics cannot export mq counters");
-	g->http = daemon_metrics_start(g->m, listen, 0, &h, "alerts:", err,
-	    errlen);
-	return g->http ? 0 : -1;
-}
-
-/* Refresh what is read rather than counted, at most once a second. */
-static void
-s_metrics_update(struct stage *s, int64_t now)
-{
-	struct gauges *g = &s->g;
-	const struct alert_stats *st = alert_stats(s->engine);
-	uint64_t cur[6] = { st->applied, st->duplicates, st->stale, st->ignored,
-	    st->dropped, st->late };
-	uint64_t last[6] = { g->last.applied, g->last.duplicates, g->last.stale,
-	    g->last.ignored, g->last.dropped, g->last.late };
-
-	atomic_store(&s->unhealthy, s->failing);
-	if (g->m == NULL || now < g->next_at)
-		return;
-	g->next_at = now + 1000;
-	for (int i = 0; i < 6; i++)
-		metrics_add(g->events[i], cur[i] - last[i]);
-	metrics_add(g->rows[0], st->snap_baseline - g->last.snap_baseline);
-	metrics_add(g->rows[1], st->snap_agreed - g->last.snap_agreed);
-	metrics_add(g->rows[2], st->snap_reconciled - g->last.snap_reconciled);
-	metrics_add(g->rows[3], st->snap_stale - g->last.snap_stale);
-	g->last = *st;
-	metrics_set(g->open[0], (double)alert_count_open(s->engine, ALERT_T_DOWN));
-	metrics_set(g->open[1], (double)alert_count_open(s->engine, ALERT_T_ADMIN));
-	metrics_set(g->open[2], (double)alert_count_open(s->engine, ALERT_T_FLAP));
-	metrics_set(g->ifaces, (double)alert_count_ifaces(s->engine));
-	metrics_set(g->backlog, (double)output_set_backlog(s->outs));
-	metrics_set(g->failing, s->failing ? 1 : 0);
-	metrics_set(g->journal, (double)alertstate_journal_size(s->state));
-	for (size_t i = 0; i < output_set_count(s->outs); i++) {
-		struct output *o = output_set_get(s->outs, i);
-		struct output_stats os = o->st;
-		if (o->ops->stats) {
-			struct output_stats b;
-			o->ops->stats(o, &b);
-			os.sent += b.sent;
-			os.failures += b.failures;
-			os.dropped += b.dropped;
-		}
-		metrics_set(metrics_series1(g->out_sent, o->key), (double)os.sent);
-		metrics_set(metrics_series1(g->out_fail, o->key),
-		    (double)os.failures);
-		metrics_set(metrics_series1(g->out_drop, o->key), (double)os.dropped);
-	}
+	return stage_metrics_start(&s->g, listen, &h, err, errlen);
 }
 
 /* ---- config ---- */
@@ -714,7 +587,9 @@ s_loop(struct stage *s)
 		s_commit(s, now);
 		s_deliver(s, now);
 		output_set_tick(s->outs, s->durable, now);
-		s_metrics_update(s, now);
+		atomic_store(&s->unhealthy, s->failing);
+		stage_metrics_update(&s->g, s->engine, s->outs, s->state,
+		    s->failing, now);
 		if (s_reload) {
 			s_reload = 0;
 			s_reload_conf(s);
@@ -775,8 +650,7 @@ s_stop(struct stage *s)
 			alertstate_cursors_free(&cur);
 		}
 	}
-	metrics_http_stop(&s->g.http);
-	metrics_free(&s->g.m);
+	stage_metrics_stop(&s->g);
 	mq_close(&s->router);
 	output_set_free(&s->outs);
 	alertstate_free(&s->state);
