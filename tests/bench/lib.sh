@@ -113,12 +113,13 @@ bench_tree_ticks() {
 bench_status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null || true; }
 
-# Why PID is gone or stuck, on stderr: its exit status (when it exited) and
-# the tail of its log (when bench_bg started it).
+# Why PID is gone or stuck, on stderr: its exit status (when it exited, and
+# this shell, not a subshell, can wait for it) and the tail of its log
+# (when bench_bg started it).
 bench_why() {
 	local pid=$1 what=$2 rc=0
 	if ! kill -0 "$pid" 2>/dev/null; then
-		if [[ " ${PIDS[*]} " == *" $pid "* ]]; then
+		if [ "$BASHPID" = $$ ] && [[ " ${PIDS[*]} " == *" $pid "* ]]; then
 			wait "$pid" 2>/dev/null || rc=$?
 			what="$what: process $pid exited (status $rc)"
 		else
