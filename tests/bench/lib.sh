@@ -200,11 +200,6 @@ bench_listen_port() {
 	done
 }
 
-# A free TCP port on 127.0.0.1 (for metrics listeners).
-bench_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # bench_metric PORT NAME [LABEL_TEXT]: sum of a Prometheus metric's series
 # at http://127.0.0.1:PORT/metrics (those whose labels hold LABEL_TEXT).
 bench_metric() {
