@@ -1,6 +1,13 @@
 # lib.sh — sourced by scripts/bench-*: paths, a private work directory,
 # processes started in the background and stopped by pid on exit (also on
-# failure or ^C), /proc readings, and result rows (tests/bench/report.py).
+# failure or ^C), daemons' ready files and the ports they bound, /proc
+# readings, and result rows (tests/bench/report.py).
+#
+# Ports: a script never picks a free port and hands it to a daemon (another
+# process could take it in between). Daemons bind port 0 and the script
+# reads the port they got: loghaul's daemons from their --ready-file
+# (bench_ready, bench_ready_port), other servers from /proc
+# (bench_listen_port).
 #
 # Environment: BUILD (build dir, default build), LOGHAUL_BIN (binaries,
 # default $BUILD/bin), BENCH_RESULTS (default results/), BENCH_KEEP=1 keeps
@@ -22,6 +29,7 @@ MYROWS=$WORK/rows.jsonl			# this script's rows, for its own table
 HZ=$(getconf CLK_TCK)
 PIDS=()
 LASTPID=
+declare -A BGLOG=()	# pid -> its log file (bench_bg), for error messages
 
 bench_log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -63,6 +71,7 @@ bench_bg() {
 	"$@" >"$log" 2>&1 &
 	LASTPID=$!
 	PIDS+=("$LASTPID")
+	BGLOG[$LASTPID]=$log
 }
 
 # Long waits run in the background so that a signal (the driver's timeout)
@@ -104,9 +113,91 @@ bench_tree_ticks() {
 bench_status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null || true; }
 
-# A free TCP port on 127.0.0.1 (for metrics listeners).
-bench_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# Why PID is gone or stuck, on stderr: its exit status (when it exited, and
+# this shell, not a subshell, can wait for it) and the tail of its log
+# (when bench_bg started it).
+bench_why() {
+	local pid=$1 what=$2 rc=0
+	if ! kill -0 "$pid" 2>/dev/null; then
+		if [ "$BASHPID" = $$ ] && [[ " ${PIDS[*]} " == *" $pid "* ]]; then
+			wait "$pid" 2>/dev/null || rc=$?
+			what="$what: process $pid exited (status $rc)"
+		else
+			what="$what: process $pid exited"
+		fi
+	fi
+	echo "$what" >&2
+	if [ -n "${BGLOG[$pid]:-}" ] && [ -s "${BGLOG[$pid]}" ]; then
+		echo "--- last lines of ${BGLOG[$pid]}:" >&2
+		tail -15 "${BGLOG[$pid]}" >&2
+	fi
+}
+
+# bench_ready FILE PID TIMEOUT: wait up to TIMEOUT seconds for the ready file
+# of a daemon started (by PID, that process or its supervisor) with
+# --ready-file FILE; a fresh FILE, which the daemon writes whole (rename)
+# once it serves: pid=PID and one NAME=PORT line per port it bound (process
+# I of --workers/--processes N writes FILE.I). Fails, saying why on stderr,
+# when PID exits first or time runs out.
+bench_ready() {
+	local path=$1 pid=$2 secs=$3 end
+	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+	while :; do
+		[ -s "$path" ] && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			[ -s "$path" ] && return 0
+			bench_why "$pid" "no ready file $path"
+			return 1
+		fi
+		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
+			bench_why "$pid" "no ready file $path after ${secs}s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# bench_ready_port FILE NAME: the port NAME=PORT in a ready file (metrics,
+# push, acks, listen); fails, saying so, when the file has none.
+bench_ready_port() {
+	local v
+	v=$(awk -F= -v k="$2" '$1 == k { v = $2 } END { print v }' "$1")
+	if ! [[ "$v" =~ ^[1-9][0-9]*$ ]]; then
+		echo "ready file $1 has no $2 port:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+	echo "$v"
+}
+
+# bench_listen_port PID TIMEOUT: the port of the TCP socket on which PID (a
+# server that writes no ready file, told to bind port 0) listens, read from
+# /proc once it listens; waits up to TIMEOUT seconds. Fails, saying why,
+# when PID exits first or time runs out.
+bench_listen_port() {
+	local pid=$1 secs=$2 end inodes port
+	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+	while :; do
+		inodes=$(find /proc/"$pid"/fd -maxdepth 1 -lname 'socket:*' -printf '%l\n' \
+			2>/dev/null | tr -dc '0-9\n' || true)
+		if [ -n "$inodes" ]; then
+			# /proc/net/tcp: local address HEX_IP:HEX_PORT, state 0A = LISTEN
+			port=$(awk 'NR == FNR { own[$1] = 1; next }
+			    FNR > 1 && $4 == "0A" && ($10 in own) {
+				split($2, a, ":"); print a[2]; exit }' \
+				<(echo "$inodes") /proc/"$pid"/net/tcp 2>/dev/null || true)
+			[ -n "$port" ] && { echo $((16#$port)); return 0; }
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			bench_why "$pid" "no listening socket"
+			return 1
+		fi
+		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
+			bench_why "$pid" "process $pid not listening after ${secs}s"
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 # bench_metric PORT NAME [LABEL_TEXT]: sum of a Prometheus metric's series
