@@ -83,23 +83,10 @@ s_health(void *arg, char *reason, size_t len)
 	return 1;
 }
 
-/*
- * The collector's series, and its HTTP listener when one is configured.
- * -1 with err when the listener cannot start: a daemon that cannot serve
- * the port its configuration names refuses to run, so that nobody scrapes
- * another process's port believing it is this one.
- */
-static int
-s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
+/* The families with a series per device (dev_setup() makes them). */
+static void
+s_metrics_devices(struct collector_metrics *m)
 {
-	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-	    1, 2.5, 5, 10, 30 };
-	struct collector_metrics *m = &c->m;
-	const char *listen = c->conf->collector.metrics ? c->conf->collector.metrics :
-	    c->conf->metrics.listen;
-	char err[256];
-
-	m->reg = metrics_new();
 	m->lines = metrics_counter(m->reg, "loghaul_collector_lines_total",
 	    "Log lines harvested", "device");
 	m->bytes = metrics_counter(m->reg, "loghaul_collector_bytes_total",
@@ -119,6 +106,15 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	m->snap_ifs = metrics_gauge(m->reg,
 	    "loghaul_collector_snapshot_interfaces",
 	    "Interfaces in the device's last snapshot", "device");
+}
+
+/* The collector's own series, one per family. */
+static void
+s_metrics_collector(struct collector_metrics *m)
+{
+	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+	    1, 2.5, 5, 10, 30 };
+
 	m->poll_seconds = metrics_series(metrics_histogram(m->reg,
 	    "loghaul_collector_poll_duration_seconds", "Poll duration", NULL,
 	    poll_bounds, sizeof poll_bounds / sizeof poll_bounds[0]), NULL);
@@ -150,24 +146,48 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	    "Entries longer than the 1 MiB record ceiling, forwarded cut to it");
 #undef GAUGE
 #undef COUNTER
-	{
-		struct metrics_family *rf, *bf;
+}
 
-		rf = metrics_counter(m->reg, "loghaul_collector_reads_total",
-		    "Polls by how they read the device's buffer (full, "
-		    "incremental, fallback: an incremental reply that proved "
-		    "nothing, then a full read)", "mode");
-		bf = metrics_counter(m->reg, "loghaul_collector_read_bytes_total",
-		    "Bytes of log command output read, by read mode", "mode");
-		for (int r = 0; r < DEV_READ__COUNT; r++) {
-			m->reads[r] = metrics_series1(rf, dev_read_str(r));
-			m->read_bytes[r] = metrics_series1(bf, dev_read_str(r));
-		}
-		m->filter_rejected = metrics_series(metrics_counter(m->reg,
-		    "loghaul_collector_filter_rejected_total",
-		    "Devices that refused the incremental output filter", NULL),
-		    NULL);
+/* How polls read the devices' buffers (device_incr.c). */
+static void
+s_metrics_reads(struct collector_metrics *m)
+{
+	struct metrics_family *rf, *bf;
+
+	rf = metrics_counter(m->reg, "loghaul_collector_reads_total",
+	    "Polls by how they read the device's buffer (full, "
+	    "incremental, fallback: an incremental reply that proved "
+	    "nothing, then a full read)", "mode");
+	bf = metrics_counter(m->reg, "loghaul_collector_read_bytes_total",
+	    "Bytes of log command output read, by read mode", "mode");
+	for (int r = 0; r < DEV_READ__COUNT; r++) {
+		m->reads[r] = metrics_series1(rf, dev_read_str(r));
+		m->read_bytes[r] = metrics_series1(bf, dev_read_str(r));
 	}
+	m->filter_rejected = metrics_series(metrics_counter(m->reg,
+	    "loghaul_collector_filter_rejected_total",
+	    "Devices that refused the incremental output filter", NULL),
+	    NULL);
+}
+
+/*
+ * The collector's series, and its HTTP listener when one is configured.
+ * -1 with err when the listener cannot start: a daemon that cannot serve
+ * the port its configuration names refuses to run, so that nobody scrapes
+ * another process's port believing it is this one.
+ */
+static int
+s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
+{
+	struct collector_metrics *m = &c->m;
+	const char *listen = c->conf->collector.metrics ? c->conf->collector.metrics :
+	    c->conf->metrics.listen;
+	char err[256];
+
+	m->reg = metrics_new();
+	s_metrics_devices(m);
+	s_metrics_collector(m);
+	s_metrics_reads(m);
 	/* Refused ZeroMQ peers (README: "refused, logged and counted"). */
 	if (mq_metrics_export(m->reg) < 0)
 		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
