@@ -325,17 +325,13 @@ s_advance(struct collector *c, struct dev *d, int64_t now_ms)
 	return cursor_advance(d->cur, &c->pr, now_ms, &c->cb);
 }
 
-int
-dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
-    double now)
+/* A finished poll's output, parsed into c->pr. */
+static void
+s_parse(struct collector *c, struct dev *d, const char *out, size_t len,
+    int64_t now_ms)
 {
 	struct logparse_opts po;
-	int64_t now_ms = util_wallms();
-	size_t pushed, lines = 0;
-	enum cerr e;
-	int every;
 
-	dev_clock_take(c, d);
 	logparse_opts_init(&po, now_ms);
 	po.time.tz = d->tz;
 	po.time.zones = &d->zone;
@@ -343,30 +339,28 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	/* The prompt came back, so the last line is whole. */
 	po.flags |= LOGPARSE_COMPLETE;
 	logparse_parse(d->pf->id, out, len, &po, &c->pr);
+}
 
-	/* A snapshot taken before this read goes first: ids stay ordered. */
-	(void)dev_snap_flush(c, d, now);
-	e = s_advance(c, d, now_ms);
+/* The parsed output's records, into c->cb. */
+static enum cerr
+s_make_records(struct collector *c, struct dev *d, int64_t now_ms)
+{
+	enum cerr e = s_advance(c, d, now_ms);
+
 	if (e == CERR_RANGE) {
 		/* 2^32 ids used up: a new epoch, and the same poll again. */
 		cursor_next_epoch(d->cur, now_ms);
 		e = s_advance(c, d, now_ms);
 	}
-	if (e == CERR_NOTFOUND && d->read == DEV_READ_INCREMENTAL) {
-		/* Not proven: nothing of it is taken; read it all now. */
-		s_count_read(c, d, DEV_READ_FALLBACK, len, 0);
-		dev_incr_unproven(c, d, out, len);
-		return 1;
-	}
-	d->cut += c->pr.ncut;
-	if (c->m.reg && c->pr.ncut)
-		metrics_add(c->m.records_cut, c->pr.ncut);
-	if (e != CERR_OK) {
-		s_failed(c, d, now, e, "cursor: cannot make records of the "
-		    "output");
-		return 0;
-	}
-	s_count_read(c, d, d->read, len, 1);
+	return e;
+}
+
+/* Polls since the last full read, which dev_choose_read() goes by. */
+static void
+s_count_since_full(struct collector *c, struct dev *d)
+{
+	int every;
+
 	if (d->read == DEV_READ_INCREMENTAL) {
 		d->since_full++;
 	} else {
@@ -381,53 +375,55 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 		    strlen(d->host->name)) % (uint64_t)every);
 		d->full_done = 1;
 	}
-	if (c->print) {
-		pushed = s_print_records(c, d);
-	} else {
-		pushed = s_push_records(c, d, now_ms, now);
-		d->held = c->cb.nrecs - pushed;
-		if (d->held > 0 && d->npend > 0 && push_has_room(c)) {
-			/* Waiting for the ack of its batch: ordinary flow. */
-			log_debug("device=%s %zu records wait for the ack of batch "
-			    "%llu-%llu", d->host->name, d->held,
-			    (unsigned long long)d->pend_head->first_id,
-			    (unsigned long long)d->pend_head->last_id);
-		} else if (d->held > 0 && d->snap_ready && push_has_room(c)) {
-			/* Its snapshot's id is being written: ordinary too. */
-			log_debug("device=%s %zu records wait for the device's "
-			    "snapshot to be pushed", d->host->name, d->held);
-		} else if (d->held > 0) {
-			/*
-			 * Said at warning level (rate-limited): a collector that
-			 * polls and forwards nothing must not look healthy.
-			 */
-			c->batches_held++;
-			if (c->m.reg)
-				metrics_inc(c->m.batches_held);
-			if (log_ratelimit(&c->rl_held)) {
-				log_warnx("collector=%s holding records back: %s "
-				    "(%zu batches unacknowledged, max_backlog %d; "
-				    "device=%s: %zu records wait, %u more polls "
-				    "held since the last line); the devices' "
-				    "buffers keep them", c->id, s_held_why(c, d),
-				    c->backlog, c->conf->collector.max_backlog,
-				    d->host->name, d->held, c->rl_held.suppressed);
-				c->rl_held.suppressed = 0;
-			}
-			c->holding = 1;
-		} else if (c->holding && pushed > 0) {
-			log_info("collector=%s batches flow again (device=%s pushed "
-			    "%zu records)", c->id, d->host->name, pushed);
-			c->holding = 0;
+}
+
+/* After a push: records held back (d->held), and their flowing again. */
+static void
+s_note_held(struct collector *c, struct dev *d, size_t pushed)
+{
+	if (d->held > 0 && d->npend > 0 && push_has_room(c)) {
+		/* Waiting for the ack of its batch: ordinary flow. */
+		log_debug("device=%s %zu records wait for the ack of batch "
+		    "%llu-%llu", d->host->name, d->held,
+		    (unsigned long long)d->pend_head->first_id,
+		    (unsigned long long)d->pend_head->last_id);
+	} else if (d->held > 0 && d->snap_ready && push_has_room(c)) {
+		/* Its snapshot's id is being written: ordinary too. */
+		log_debug("device=%s %zu records wait for the device's "
+		    "snapshot to be pushed", d->host->name, d->held);
+	} else if (d->held > 0) {
+		/*
+		 * Said at warning level (rate-limited): a collector that
+		 * polls and forwards nothing must not look healthy.
+		 */
+		c->batches_held++;
+		if (c->m.reg)
+			metrics_inc(c->m.batches_held);
+		if (log_ratelimit(&c->rl_held)) {
+			log_warnx("collector=%s holding records back: %s "
+			    "(%zu batches unacknowledged, max_backlog %d; "
+			    "device=%s: %zu records wait, %u more polls "
+			    "held since the last line); the devices' "
+			    "buffers keep them", c->id, s_held_why(c, d),
+			    c->backlog, c->conf->collector.max_backlog,
+			    d->host->name, d->held, c->rl_held.suppressed);
+			c->rl_held.suppressed = 0;
 		}
+		c->holding = 1;
+	} else if (c->holding && pushed > 0) {
+		log_info("collector=%s batches flow again (device=%s pushed "
+		    "%zu records)", c->id, d->host->name, pushed);
+		c->holding = 0;
 	}
-	dev_incr_note(c, d, pushed);
-	dev_snap_note(c, d, pushed);
-	s_truncated(c, d, pushed);
-	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
-	    log_ratelimit(&d->rl))
-		log_warn("device=%s archive write", d->host->name);
-	for (size_t i = 0; i < pushed; i++) {
+}
+
+/* The gaps and lines of the n records forwarded; returns the lines. */
+static size_t
+s_count_records(struct collector *c, struct dev *d, size_t n)
+{
+	size_t lines = 0;
+
+	for (size_t i = 0; i < n; i++) {
 		if (c->cb.recs[i].kind == REC_GAP) {
 			d->gaps++;
 			if (c->m.reg)
@@ -441,6 +437,14 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 				metrics_add(d->m_bytes, c->cb.recs[i].line.len);
 		}
 	}
+	return lines;
+}
+
+/* The counterpart of s_failed(): a poll that made its records. */
+static void
+s_ok(struct collector *c, struct dev *d, double now, int64_t now_ms,
+    size_t len, size_t pushed, size_t lines)
+{
 	d->last_dur = now - d->poll_started;
 	d->last_wall_ms = now_ms;
 	d->polls_done++;
@@ -463,6 +467,53 @@ dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
 	log_debug("device=%s poll ok read=%s bytes=%zu new=%zu cut=%zu "
 	    "seconds=%.3f", d->host->name, dev_read_str(d->read), len, pushed,
 	    c->pr.ncut, d->last_dur);
+}
+
+int
+dev_poll_done(struct collector *c, struct dev *d, const char *out, size_t len,
+    double now)
+{
+	int64_t now_ms = util_wallms();
+	size_t pushed, lines;
+	enum cerr e;
+
+	dev_clock_take(c, d);
+	s_parse(c, d, out, len, now_ms);
+
+	/* A snapshot taken before this read goes first: ids stay ordered. */
+	(void)dev_snap_flush(c, d, now);
+	e = s_make_records(c, d, now_ms);
+	if (e == CERR_NOTFOUND && d->read == DEV_READ_INCREMENTAL) {
+		/* Not proven: nothing of it is taken; read it all now. */
+		s_count_read(c, d, DEV_READ_FALLBACK, len, 0);
+		dev_incr_unproven(c, d, out, len);
+		return 1;
+	}
+	d->cut += c->pr.ncut;
+	if (c->m.reg && c->pr.ncut)
+		metrics_add(c->m.records_cut, c->pr.ncut);
+	if (e != CERR_OK) {
+		s_failed(c, d, now, e, "cursor: cannot make records of the "
+		    "output");
+		return 0;
+	}
+	s_count_read(c, d, d->read, len, 1);
+	s_count_since_full(c, d);
+	if (c->print) {
+		pushed = s_print_records(c, d);
+	} else {
+		pushed = s_push_records(c, d, now_ms, now);
+		d->held = c->cb.nrecs - pushed;
+		s_note_held(c, d, pushed);
+	}
+	dev_incr_note(c, d, pushed);
+	dev_snap_note(c, d, pushed);
+	s_truncated(c, d, pushed);
+	if (archive_write(d->archive_fd, c->cb.recs, pushed) != 0 &&
+	    log_ratelimit(&d->rl))
+		log_warn("device=%s archive write", d->host->name);
+	lines = s_count_records(c, d, pushed);
+	s_ok(c, d, now, now_ms, len, pushed, lines);
 	return 0;
 }
 

@@ -83,23 +83,10 @@ s_health(void *arg, char *reason, size_t len)
 	return 1;
 }
 
-/*
- * The collector's series, and its HTTP listener when one is configured.
- * -1 with err when the listener cannot start: a daemon that cannot serve
- * the port its configuration names refuses to run, so that nobody scrapes
- * another process's port believing it is this one.
- */
-static int
-s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
+/* The families with a series per device (dev_setup() makes them). */
+static void
+s_metrics_devices(struct collector_metrics *m)
 {
-	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-	    1, 2.5, 5, 10, 30 };
-	struct collector_metrics *m = &c->m;
-	const char *listen = c->conf->collector.metrics ? c->conf->collector.metrics :
-	    c->conf->metrics.listen;
-	char err[256];
-
-	m->reg = metrics_new();
 	m->lines = metrics_counter(m->reg, "loghaul_collector_lines_total",
 	    "Log lines harvested", "device");
 	m->bytes = metrics_counter(m->reg, "loghaul_collector_bytes_total",
@@ -119,6 +106,15 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	m->snap_ifs = metrics_gauge(m->reg,
 	    "loghaul_collector_snapshot_interfaces",
 	    "Interfaces in the device's last snapshot", "device");
+}
+
+/* The collector's own series, one per family. */
+static void
+s_metrics_collector(struct collector_metrics *m)
+{
+	static const double poll_bounds[] = { 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+	    1, 2.5, 5, 10, 30 };
+
 	m->poll_seconds = metrics_series(metrics_histogram(m->reg,
 	    "loghaul_collector_poll_duration_seconds", "Poll duration", NULL,
 	    poll_bounds, sizeof poll_bounds / sizeof poll_bounds[0]), NULL);
@@ -150,24 +146,48 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	    "Entries longer than the 1 MiB record ceiling, forwarded cut to it");
 #undef GAUGE
 #undef COUNTER
-	{
-		struct metrics_family *rf, *bf;
+}
 
-		rf = metrics_counter(m->reg, "loghaul_collector_reads_total",
-		    "Polls by how they read the device's buffer (full, "
-		    "incremental, fallback: an incremental reply that proved "
-		    "nothing, then a full read)", "mode");
-		bf = metrics_counter(m->reg, "loghaul_collector_read_bytes_total",
-		    "Bytes of log command output read, by read mode", "mode");
-		for (int r = 0; r < DEV_READ__COUNT; r++) {
-			m->reads[r] = metrics_series1(rf, dev_read_str(r));
-			m->read_bytes[r] = metrics_series1(bf, dev_read_str(r));
-		}
-		m->filter_rejected = metrics_series(metrics_counter(m->reg,
-		    "loghaul_collector_filter_rejected_total",
-		    "Devices that refused the incremental output filter", NULL),
-		    NULL);
+/* How polls read the devices' buffers (device_incr.c). */
+static void
+s_metrics_reads(struct collector_metrics *m)
+{
+	struct metrics_family *rf, *bf;
+
+	rf = metrics_counter(m->reg, "loghaul_collector_reads_total",
+	    "Polls by how they read the device's buffer (full, "
+	    "incremental, fallback: an incremental reply that proved "
+	    "nothing, then a full read)", "mode");
+	bf = metrics_counter(m->reg, "loghaul_collector_read_bytes_total",
+	    "Bytes of log command output read, by read mode", "mode");
+	for (int r = 0; r < DEV_READ__COUNT; r++) {
+		m->reads[r] = metrics_series1(rf, dev_read_str(r));
+		m->read_bytes[r] = metrics_series1(bf, dev_read_str(r));
 	}
+	m->filter_rejected = metrics_series(metrics_counter(m->reg,
+	    "loghaul_collector_filter_rejected_total",
+	    "Devices that refused the incremental output filter", NULL),
+	    NULL);
+}
+
+/*
+ * The collector's series, and its HTTP listener when one is configured.
+ * -1 with err when the listener cannot start: a daemon that cannot serve
+ * the port its configuration names refuses to run, so that nobody scrapes
+ * another process's port believing it is this one.
+ */
+static int
+s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
+{
+	struct collector_metrics *m = &c->m;
+	const char *listen = c->conf->collector.metrics ? c->conf->collector.metrics :
+	    c->conf->metrics.listen;
+	char err[256];
+
+	m->reg = metrics_new();
+	s_metrics_devices(m);
+	s_metrics_collector(m);
+	s_metrics_reads(m);
 	/* Refused ZeroMQ peers (README: "refused, logged and counted"). */
 	if (mq_metrics_export(m->reg) < 0)
 		log_warnx("collector=%s metrics: cannot export mq counters", c->id);
@@ -187,24 +207,23 @@ s_metrics_init(struct collector *c, char *errbuf, size_t errlen)
 	return 0;
 }
 
-int
-collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
-    int shard, int nshards, char *err, size_t errlen)
+/* The id carried in batches and logs: this host and the shard. */
+static char *
+s_collector_id(int shard)
 {
 	char host[256];
-	size_t n = 0;
 
-	c->conf = conf;
-	c->inv = inv;
-	c->shard = shard;
-	c->nshards = nshards > 0 ? nshards : 1;
 	if (gethostname(host, sizeof host) != 0)
 		snprintf(host, sizeof host, "collector");
 	host[sizeof host - 1] = '\0';
-	c->id = xasprintf("%s/%d", host, shard);
-	c->rl_held.interval = 10;
-	c->rl_full.interval = 10;
-	c->rl_resend.interval = 10;
+	return xasprintf("%s/%d", host, shard);
+}
+
+static int
+s_make_dirs(struct collector *c, char *err, size_t errlen)
+{
+	const struct conf *conf = c->conf;
+
 	/*
 	 * A daemon must keep its cursors: without them a restart re-reads
 	 * every buffer under a new epoch. A first try with --print must not
@@ -232,27 +251,39 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 		    conf->collector.archive_dir, strerror(errno));
 		return -1;
 	}
-	sshc_opts_from_conf(&c->sopts, conf);
-	buf_init(&c->frame, WIRE_MAX_FRAME);
-	logparse_result_init(&c->pr);
-	cursor_batch_init(&c->cb);
-	c->started_ms = util_wallms();
-	for (size_t i = 0; i < inv->nhosts; i++) {
-		const struct inv_host *h = &inv->hosts[i];
+	return 0;
+}
+
+static int
+s_in_shard(const struct collector *c, const struct inv_host *h)
+{
+	return util_hash64(h->name, strlen(h->name)) % (uint64_t)c->nshards ==
+	    (uint64_t)c->shard;
+}
+
+/* The longest interval of the shard's devices, which /healthz goes by. */
+static void
+s_max_interval(struct collector *c)
+{
+	for (size_t i = 0; i < c->inv->nhosts; i++) {
+		const struct inv_host *h = &c->inv->hosts[i];
 		uint64_t iv = h->interval_ms > 0 ? (uint64_t)h->interval_ms :
-		    conf->collector.interval_ms;
-		if (util_hash64(h->name, strlen(h->name)) % (uint64_t)c->nshards ==
-		    (uint64_t)shard && iv > c->max_interval_ms)
+		    c->conf->collector.interval_ms;
+		if (s_in_shard(c, h) && iv > c->max_interval_ms)
 			c->max_interval_ms = iv;
 	}
-	if (s_metrics_init(c, err, errlen) != 0)
-		return -1;
+}
+
+static int
+s_devs_setup(struct collector *c, char *err, size_t errlen)
+{
+	const struct inventory *inv = c->inv;
+	size_t n = 0;
 
 	c->devs = xcalloc(inv->nhosts ? inv->nhosts : 1, sizeof *c->devs);
 	for (size_t i = 0; i < inv->nhosts; i++) {
 		const struct inv_host *h = &inv->hosts[i];
-		if (util_hash64(h->name, strlen(h->name)) % (uint64_t)c->nshards !=
-		    (uint64_t)shard)
+		if (!s_in_shard(c, h))
 			continue;
 		if (dev_setup(c, &c->devs[n], h, n) != 0) {
 			snprintf(err, errlen, "device %s: cannot set up (see above)",
@@ -264,32 +295,77 @@ collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
 		n++;
 	}
 	c->ndevs = n;
+	return 0;
+}
+
+/* The devices' indices sorted by name, which dev_find() searches. */
+static void
+s_by_name_index(struct collector *c)
+{
+	size_t n = c->ndevs;
+
 	c->by_name = xcalloc(n ? n : 1, sizeof *c->by_name);
 	for (size_t i = 0; i < n; i++)
 		c->by_name[i] = i;
 	s_sort_ctx = c;
 	qsort(c->by_name, n, sizeof *c->by_name, s_by_name);
-	c->ready = xcalloc(n ? n : 1, sizeof *c->ready);
-	c->sched = sched_new(n);
+}
 
-	if (c->print == NULL && push_open(c, err, errlen) != 0)
-		return -1;
-
-	/*
-	 * Spread the first polls over the first interval so that a thousand
-	 * devices do not all connect in the same second (not in --once, which
-	 * wants everything now).
-	 */
-	double now = util_monotime();
-	c->once_deadline = now + conf->collector.ack_timeout_ms / 1000.0;
-	for (size_t i = 0; i < n; i++) {
+/*
+ * Spread the first polls over the first interval so that a thousand
+ * devices do not all connect in the same second (not in --once, which
+ * wants everything now).
+ */
+static void
+s_first_polls(struct collector *c, double now)
+{
+	for (size_t i = 0; i < c->ndevs; i++) {
 		double off = c->once ? 0 : (double)(util_hash64(
 		    c->devs[i].host->name, strlen(c->devs[i].host->name)) % 1000) /
 		    1000.0 * (double)c->devs[i].interval_ms / 1000.0;
 		sched_at(c->sched, i, now + off);
 	}
+}
+
+int
+collector_init(struct collector *c, struct conf *conf, struct inventory *inv,
+    int shard, int nshards, char *err, size_t errlen)
+{
+	double now;
+
+	c->conf = conf;
+	c->inv = inv;
+	c->shard = shard;
+	c->nshards = nshards > 0 ? nshards : 1;
+	c->id = s_collector_id(shard);
+	c->rl_held.interval = 10;
+	c->rl_full.interval = 10;
+	c->rl_resend.interval = 10;
+	if (s_make_dirs(c, err, errlen) != 0)
+		return -1;
+	sshc_opts_from_conf(&c->sopts, conf);
+	buf_init(&c->frame, WIRE_MAX_FRAME);
+	logparse_result_init(&c->pr);
+	cursor_batch_init(&c->cb);
+	c->started_ms = util_wallms();
+	s_max_interval(c);
+	if (s_metrics_init(c, err, errlen) != 0)
+		return -1;
+
+	if (s_devs_setup(c, err, errlen) != 0)
+		return -1;
+	s_by_name_index(c);
+	c->ready = xcalloc(c->ndevs ? c->ndevs : 1, sizeof *c->ready);
+	c->sched = sched_new(c->ndevs);
+
+	if (c->print == NULL && push_open(c, err, errlen) != 0)
+		return -1;
+
+	now = util_monotime();
+	c->once_deadline = now + conf->collector.ack_timeout_ms / 1000.0;
+	s_first_polls(c, now);
 	log_info("collector=%s devices=%zu of %zu (shard %d/%d) interval=%llums "
-	    "max_sessions=%d", c->id, n, inv->nhosts, shard, c->nshards,
+	    "max_sessions=%d", c->id, c->ndevs, inv->nhosts, shard, c->nshards,
 	    (unsigned long long)conf->collector.interval_ms,
 	    conf->collector.max_sessions);
 	return 0;
