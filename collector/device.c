@@ -45,7 +45,6 @@ dev_setup(struct collector *c, struct dev *d, const struct inv_host *h,
 		log_warnx("device=%s %s", h->name, err);
 		return -1;
 	}
-	d->archive_fd = -1;
 	if (c->conf->collector.archive_dir) {
 		d->archive_fd = archive_open(c->conf->collector.archive_dir,
 		    h->name, err, sizeof err);

@@ -61,7 +61,9 @@ collector_shard_endpoint(const char *base, int i)
  * /healthz: a collector that has devices but has not finished a good poll
  * for three of its longest intervals (and a minute's grace after start) is
  * not healthy, whatever else it does: it must never look healthy while
- * harvesting nothing. Runs on the HTTP thread: reads atomics only.
+ * harvesting nothing. Runs on the HTTP thread: last_ok_ms is read
+ * atomically; started_ms and max_interval_ms are written before the
+ * listener starts and never after.
  */
 static int
 s_health(void *arg, char *reason, size_t len)
