@@ -124,6 +124,104 @@ s_special(unsigned char c)
 	return c == '\r' || c == '\n' || c == '-';
 }
 
+/* The normaliser's output so far; see s_normalize() for last_ns. */
+struct norm {
+	char   *out;
+	size_t  o;
+	size_t  line_start;
+	size_t  last_ns;
+	int     any_ns;	/* a non-space byte was written since line_start */
+};
+
+static void
+s_norm_byte(struct norm *w, char c)
+{
+	w->last_ns = w->o;
+	w->any_ns = 1;
+	w->out[w->o++] = c;
+}
+
+/* Ordinary bytes: one memcpy, and a look back over trailing spaces only. */
+static void
+s_norm_run(struct norm *w, const char *in, size_t n)
+{
+	size_t k = n;
+
+	memcpy(w->out + w->o, in, n);
+	while (k > 0 && in[k - 1] == ' ')
+		k--;
+	if (k > 0) {
+		w->last_ns = w->o + k - 1;
+		w->any_ns = 1;
+	}
+	w->o += n;
+}
+
+/* CRs at in[i]: dropped if a line end (or the end) follows them, else
+ * the first is kept. Returns where the input goes on. */
+static size_t
+s_norm_cr(struct norm *w, const char *in, size_t len, size_t i)
+{
+	size_t j = i;
+
+	while (j < len && in[j] == '\r')
+		j++;
+	if (j == len || in[j] == '\n')
+		return j;
+	s_norm_byte(w, in[i]);
+	return i + 1;
+}
+
+static void
+s_norm_eol(struct norm *w)
+{
+	/* a CR that pager removal left before the line end */
+	while (w->o > w->line_start && w->out[w->o - 1] == '\r')
+		w->o--;
+	w->out[w->o++] = '\n';
+	w->line_start = w->o;
+	w->any_ns = 0;
+}
+
+/*
+ * A pager prompt at in[i] and the erase run after it. Returns where the
+ * input goes on after them, having taken them out of the output; i if
+ * they stay: a prompt that is neither alone on its line nor followed by
+ * an erase run is text.
+ */
+static size_t
+s_norm_pager(struct norm *w, const char *in, size_t len, size_t i)
+{
+	size_t m = s_pager_marker(in + i, len - i), j, e;
+	int line_blank = !w->any_ns || w->last_ns < w->line_start;
+
+	if (m == 0)
+		return i;
+	j = i + m;
+	e = s_erase_run(in + j, len - j);
+	if (e == 0 && !line_blank)
+		return i;
+	if (line_blank)
+		w->o = w->line_start;
+	else if (w->o > w->line_start && w->out[w->o - 1] == ' ')
+		w->o--;
+	j += e;
+	if (e == 0 && j < len && in[j] == ' ')
+		j++;
+	if (line_blank) {
+		/* A line that held only the pager goes. */
+		size_t k = j;
+
+		while (k < len && (in[k] == ' ' || in[k] == '\r'))
+			k++;
+		if (k < len && in[k] == '\n')
+			j = k + 1;
+		else if (k == len)
+			j = k;
+	}
+	return j;
+}
+
 /*
  * Copy in[0..len) to out, dropping line-end CRs and pager residue. Returns
  * the output length; *eol tells whether the input ended with a line end.
@@ -134,97 +232,41 @@ s_special(unsigned char c)
 static size_t
 s_normalize(const char *in, size_t len, char *out, size_t *npager, int *eol)
 {
-	size_t i = 0, o = 0, line_start = 0, last_ns = 0;
-	int any_ns = 0;	/* a non-space byte was written since line_start */
+	struct norm w = { out, 0, 0, 0, 0 };
+	size_t i = 0;
 
 	while (i < len) {
-		size_t run = i;
-		char c;
+		size_t run = i, j;
 
 		while (run < len && !s_special((unsigned char)in[run]))
 			run++;
 		if (run > i) {
-			size_t k = run;
-
-			memcpy(out + o, in + i, run - i);
-			while (k > i && in[k - 1] == ' ')
-				k--;
-			if (k > i) {
-				last_ns = o + (k - i) - 1;
-				any_ns = 1;
-			}
-			o += run - i;
+			s_norm_run(&w, in + i, run - i);
 			i = run;
 			if (i == len)
 				break;
 		}
-		c = in[i];
-		if (c == '\r') {
-			size_t j = i;
-
-			while (j < len && in[j] == '\r')
-				j++;
-			if (j == len || in[j] == '\n') {
-				i = j;
-				continue;
-			}
-			last_ns = o;
-			any_ns = 1;
-			out[o++] = c;
-			i++;
+		if (in[i] == '\r') {
+			i = s_norm_cr(&w, in, len, i);
 			continue;
 		}
-		if (c == '\n') {
-			/* a CR that pager removal left before the line end */
-			while (o > line_start && out[o - 1] == '\r')
-				o--;
-			out[o++] = c;
+		if (in[i] == '\n') {
+			s_norm_eol(&w);
 			i++;
-			line_start = o;
-			any_ns = 0;
 			continue;
 		}
 		/* '-': a pager prompt? */
-		{
-			size_t m = s_pager_marker(in + i, len - i);
-			int line_blank = !any_ns || last_ns < line_start;
-
-			if (m > 0) {
-				size_t j = i + m;
-				size_t e = s_erase_run(in + j, len - j);
-
-				if (e > 0 || line_blank) {
-					if (line_blank)
-						o = line_start;
-					else if (o > line_start && out[o - 1] == ' ')
-						o--;
-					j += e;
-					if (e == 0 && j < len && in[j] == ' ')
-						j++;
-					if (line_blank) {
-						/* A line that held only the pager goes. */
-						size_t k = j;
-
-						while (k < len && (in[k] == ' ' || in[k] == '\r'))
-							k++;
-						if (k < len && in[k] == '\n')
-							j = k + 1;
-						else if (k == len)
-							j = k;
-					}
-					(*npager)++;
-					i = j;
-					continue;
-				}
-			}
+		j = s_norm_pager(&w, in, len, i);
+		if (j != i) {
+			(*npager)++;
+			i = j;
+			continue;
 		}
-		last_ns = o;
-		any_ns = 1;
-		out[o++] = c;
+		s_norm_byte(&w, in[i]);
 		i++;
 	}
 	*eol = len > 0 && (in[len - 1] == '\n' || in[len - 1] == '\r');
-	return o;
+	return w.o;
 }
 
 uint64_t
