@@ -720,66 +720,50 @@ s_load_prev(struct cursor *c)
 	return 1;
 }
 
-enum cerr
-cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
+/* The cursor file could not be read (errno e): PATH.prev, or a new epoch. */
+static enum cerr
+s_load_unreadable(struct cursor *c, int64_t now_ms, int e, char *err,
+    size_t errlen)
 {
-	char data[FILE_MAX + 1], why[600], saverr[256];
-	struct cursor_pos pos;
-	size_t n = 0;
-	char *bad;
-	int move_errno;
+	char saverr[256];
 
-	c->ninflight = 0;
-	c->gen++;
-	if (errlen > 0)
-		err[0] = '\0';
-	if (c->path == NULL) {
-		s_fresh(c, now_ms, c->acked.epoch);
-		c->dirty = 0;
-		snprintf(err, errlen, "memory-only cursor");
+	if (e == ENOENT && s_load_prev(c)) {
+		c->stats.load_errors++;
+		snprintf(err, errlen, "cursor file %s is missing; using the "
+		    "previous one, %s (same epoch %" PRIu32 ")", c->path,
+		    c->prev, c->acked.epoch);
+		log_warnx("device=%s %s", c->device, err);
+		cursor_save(c, saverr, sizeof(saverr));
+		return CERR_PARSE;
+	}
+	s_fresh(c, now_ms, c->acked.epoch);
+	if (e == ENOENT) {
+		log_info("device=%s no cursor file %s: new epoch %" PRIu32
+		    ", reading the whole buffer", c->device, c->path,
+		    c->acked.epoch);
+		snprintf(err, errlen, "no cursor file %s", c->path);
+		if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
+			snprintf(err, errlen, "no cursor file %s; saving "
+			    "a new one failed: %s", c->path, saverr);
 		return CERR_NOTFOUND;
 	}
-	if (unlink(c->tmp) == 0)
-		log_warnx("device=%s removed %s left by an interrupted write "
-		    "(the cursor file itself was not touched by it)", c->device,
-		    c->tmp);
+	c->stats.load_errors++;
+	snprintf(err, errlen, "read %s: %s", c->path, strerror(e));
+	log_warnx("device=%s cursor file unreadable: %s; new epoch %"
+	    PRIu32 " in memory", c->device, err, c->acked.epoch);
+	return CERR_IO;
+}
 
-	if (s_read(c->path, data, sizeof(data), &n) < 0) {
-		int e = errno;
-
-		if (e == ENOENT && s_load_prev(c)) {
-			c->stats.load_errors++;
-			snprintf(err, errlen, "cursor file %s is missing; using the "
-			    "previous one, %s (same epoch %" PRIu32 ")", c->path,
-			    c->prev, c->acked.epoch);
-			log_warnx("device=%s %s", c->device, err);
-			cursor_save(c, saverr, sizeof(saverr));
-			return CERR_PARSE;
-		}
-		s_fresh(c, now_ms, c->acked.epoch);
-		if (e == ENOENT) {
-			log_info("device=%s no cursor file %s: new epoch %" PRIu32
-			    ", reading the whole buffer", c->device, c->path,
-			    c->acked.epoch);
-			snprintf(err, errlen, "no cursor file %s", c->path);
-			if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
-				snprintf(err, errlen, "no cursor file %s; saving "
-				    "a new one failed: %s", c->path, saverr);
-			return CERR_NOTFOUND;
-		}
-		c->stats.load_errors++;
-		snprintf(err, errlen, "read %s: %s", c->path, strerror(e));
-		log_warnx("device=%s cursor file unreadable: %s; new epoch %"
-		    PRIu32 " in memory", c->device, err, c->acked.epoch);
-		return CERR_IO;
-	}
-	if (cursor_decode(data, n, c->device, &pos, why, sizeof(why)) == CERR_OK) {
-		c->acked = c->sent = pos;
-		if (pos.epoch > c->epoch_floor)
-			c->epoch_floor = pos.epoch;
-		c->dirty = 0;
-		return CERR_OK;
-	}
+/*
+ * The cursor file data[0..n) did not decode (why): moved aside, then
+ * PATH.prev if it decodes, else a new epoch past the one the file shows.
+ */
+static enum cerr
+s_load_unusable(struct cursor *c, int64_t now_ms, const char *data, size_t n,
+    const char *why, char *err, size_t errlen)
+{
+	char saverr[256], *bad;
+	int move_errno;
 
 	c->stats.load_errors++;
 	bad = s_move_aside(c, now_ms);
@@ -807,4 +791,38 @@ cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
 		log_warnx("device=%s the new cursor was not saved: %s", c->device,
 		    saverr);
 	return CERR_PARSE;
+}
+
+enum cerr
+cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
+{
+	char data[FILE_MAX + 1], why[600];
+	struct cursor_pos pos;
+	size_t n = 0;
+
+	c->ninflight = 0;
+	c->gen++;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (c->path == NULL) {
+		s_fresh(c, now_ms, c->acked.epoch);
+		c->dirty = 0;
+		snprintf(err, errlen, "memory-only cursor");
+		return CERR_NOTFOUND;
+	}
+	if (unlink(c->tmp) == 0)
+		log_warnx("device=%s removed %s left by an interrupted write "
+		    "(the cursor file itself was not touched by it)", c->device,
+		    c->tmp);
+
+	if (s_read(c->path, data, sizeof(data), &n) < 0)
+		return s_load_unreadable(c, now_ms, errno, err, errlen);
+	if (cursor_decode(data, n, c->device, &pos, why, sizeof(why)) == CERR_OK) {
+		c->acked = c->sent = pos;
+		if (pos.epoch > c->epoch_floor)
+			c->epoch_floor = pos.epoch;
+		c->dirty = 0;
+		return CERR_OK;
+	}
+	return s_load_unusable(c, now_ms, data, n, why, err, errlen);
 }
