@@ -217,22 +217,22 @@ s_parse_len_hash(const char *s, uint32_t *len_out, uint64_t *fp_out)
 	return CERR_PARSE;				\
 } while (0)
 
-enum cerr
-cursor_decode(const char *data, size_t len, const char *device,
-    struct cursor_pos *pos, char *err, size_t errlen)
-{
-	static const char *const keys[] = {
-		"device", "epoch", "counter", "flags", "seq", "ts_ms", "index",
-		"entries", "bytes", "win", "cut"
-	};
-	struct cursor_pos p;
-	char line[1024], dev[3 * 256 + 1];
-	size_t off = 0, body, i;
-	uint64_t v, sum;
-	const char *val;
-	int64_t iv;
+/* The keys of lines 2 on, in order; an optional "whole" line follows. */
+static const char *const keys[] = {
+	"device", "epoch", "counter", "flags", "seq", "ts_ms", "index",
+	"entries", "bytes", "win", "cut"
+};
 
-	memset(&p, 0, sizeof(p));
+/* What is refused at a glance, then line 1 (magic, version); *off past it. */
+static enum cerr
+s_decode_head(const char *data, size_t len, size_t *off, char *err,
+    size_t errlen)
+{
+	char line[1024];
+	const char *val;
+	uint64_t v;
+	size_t i;
+
 	if (len == 0)
 		BAD("empty file (truncated)");
 	for (i = 0; i < len && data[i] == '\0'; i++)
@@ -241,7 +241,7 @@ cursor_decode(const char *data, size_t len, const char *device,
 		BAD("zero-filled (%zu bytes)", len);
 	if (len > FILE_MAX)
 		BAD("too large (%zu bytes): not a cursor file", len);
-	if (s_line(data, len, &off, line, sizeof(line)) < 0 ||
+	if (s_line(data, len, off, line, sizeof(line)) < 0 ||
 	    (val = s_key(line, FILE_MAGIC)) == NULL) {
 		if (len >= strlen(FILE_MAGIC) &&
 		    memcmp(data, FILE_MAGIC, strlen(FILE_MAGIC)) == 0)
@@ -253,6 +253,18 @@ cursor_decode(const char *data, size_t len, const char *device,
 	if (v != CURSOR_FILE_VERSION)
 		BAD("version %" PRIu64 ", this build reads version %d", v,
 		    CURSOR_FILE_VERSION);
+	return CERR_OK;
+}
+
+/* The end line and its checksum; *body_out is where the end line starts. */
+static enum cerr
+s_decode_end(const char *data, size_t len, size_t *body_out, char *err,
+    size_t errlen)
+{
+	char hex[17];
+	unsigned char b[8];
+	uint64_t sum = 0;
+	size_t body;
 
 	/* The last line is "end HASH": its absence means a cut file. */
 	if (data[len - 1] != '\n')
@@ -261,76 +273,102 @@ cursor_decode(const char *data, size_t len, const char *device,
 		;
 	if (len - body != 4 + 16 + 1 || memcmp(data + body, "end ", 4) != 0)
 		BAD("truncated (no end line)");
-	memcpy(line, data + body + 4, 16);
-	line[16] = '\0';
-	{
-		unsigned char b[8];
-
-		if (s_unhex(line, b, 8) < 0)
-			BAD("bad end line");
-		sum = 0;
-		for (int k = 0; k < 8; k++)
-			sum = sum << 8 | b[k];
-	}
+	memcpy(hex, data + body + 4, 16);
+	hex[16] = '\0';
+	if (s_unhex(hex, b, 8) < 0)
+		BAD("bad end line");
+	for (int k = 0; k < 8; k++)
+		sum = sum << 8 | b[k];
 	if (sum != util_hash64(data, body))
 		BAD("checksum mismatch (damaged)");
+	*body_out = body;
+	return CERR_OK;
+}
 
+/* The value of keys[i] on line, into p. */
+static enum cerr
+s_decode_key(size_t i, const char *line, const char *device,
+    struct cursor_pos *p, char *err, size_t errlen)
+{
+	char dev[3 * 256 + 1];
+	const char *val;
+	uint64_t v = 0;
+	int64_t iv;
+	int bad = 0;
+
+	switch (i) {
+	case 0:
+		val = s_key(line, "device");
+		s_escape(dev, sizeof(dev), device);
+		if (val == NULL)
+			bad = 1;
+		else if (strcmp(val, dev) != 0)
+			BAD("belongs to device \"%.64s\", not \"%.64s\"",
+			    val, dev);
+		break;
+	case 1:
+		bad = s_u64(line, "epoch", UINT32_MAX, &v) < 0 || v == 0;
+		p->epoch = (uint32_t)v;
+		break;
+	case 2:
+		bad = s_u64(line, "counter", UINT32_MAX, &v) < 0;
+		p->counter = (uint32_t)v;
+		break;
+	case 3:
+		bad = s_u64(line, "flags", CURSOR_POS_SEQ |
+		    CURSOR_POS_GAPDONE, &v) < 0;
+		p->flags = (uint32_t)v;
+		break;
+	case 4:
+		bad = s_u64(line, "seq", UINT64_MAX, &p->seq) < 0;
+		break;
+	case 5:
+		val = s_key(line, "ts_ms");
+		bad = val == NULL || util_parse_i64(val, INT64_MIN,
+		    INT64_MAX, &iv) != CERR_OK;
+		p->ts_ms = bad ? 0 : iv;
+		break;
+	case 6:
+		bad = s_u64(line, "index", UINT64_MAX, &p->index) < 0;
+		break;
+	case 7:
+		bad = s_u64(line, "entries", UINT64_MAX, &p->buf_entries) < 0;
+		break;
+	case 8:
+		bad = s_u64(line, "bytes", UINT64_MAX, &p->buf_bytes) < 0;
+		break;
+	case 9:
+		bad = s_parse_win(s_key(line, "win"), p) < 0;
+		break;
+	case 10:
+		bad = s_parse_len_hash(s_key(line, "cut"), &p->cut_need,
+		    &p->cut_fp) < 0;
+		break;
+	}
+	if (bad)
+		BAD("line %zu: bad \"%s\": \"%.64s\"", i + 2, keys[i], line);
+	return CERR_OK;
+}
+
+enum cerr
+cursor_decode(const char *data, size_t len, const char *device,
+    struct cursor_pos *pos, char *err, size_t errlen)
+{
+	struct cursor_pos p;
+	char line[1024];
+	size_t off = 0, body, i;
+	enum cerr e;
+
+	memset(&p, 0, sizeof(p));
+	if ((e = s_decode_head(data, len, &off, err, errlen)) != CERR_OK ||
+	    (e = s_decode_end(data, len, &body, err, errlen)) != CERR_OK)
+		return e;
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		int bad = 0;
-
 		if (off >= body || s_line(data, body, &off, line, sizeof(line)) < 0)
 			BAD("line %zu: missing \"%s\"", i + 2, keys[i]);
-		switch (i) {
-		case 0:
-			val = s_key(line, "device");
-			s_escape(dev, sizeof(dev), device);
-			if (val == NULL)
-				bad = 1;
-			else if (strcmp(val, dev) != 0)
-				BAD("belongs to device \"%.64s\", not \"%.64s\"",
-				    val, dev);
-			break;
-		case 1:
-			bad = s_u64(line, "epoch", UINT32_MAX, &v) < 0 || v == 0;
-			p.epoch = (uint32_t)v;
-			break;
-		case 2:
-			bad = s_u64(line, "counter", UINT32_MAX, &v) < 0;
-			p.counter = (uint32_t)v;
-			break;
-		case 3:
-			bad = s_u64(line, "flags", CURSOR_POS_SEQ |
-			    CURSOR_POS_GAPDONE, &v) < 0;
-			p.flags = (uint32_t)v;
-			break;
-		case 4:
-			bad = s_u64(line, "seq", UINT64_MAX, &p.seq) < 0;
-			break;
-		case 5:
-			val = s_key(line, "ts_ms");
-			bad = val == NULL || util_parse_i64(val, INT64_MIN,
-			    INT64_MAX, &iv) != CERR_OK;
-			p.ts_ms = bad ? 0 : iv;
-			break;
-		case 6:
-			bad = s_u64(line, "index", UINT64_MAX, &p.index) < 0;
-			break;
-		case 7:
-			bad = s_u64(line, "entries", UINT64_MAX, &p.buf_entries) < 0;
-			break;
-		case 8:
-			bad = s_u64(line, "bytes", UINT64_MAX, &p.buf_bytes) < 0;
-			break;
-		case 9:
-			bad = s_parse_win(s_key(line, "win"), &p) < 0;
-			break;
-		case 10:
-			bad = s_parse_len_hash(s_key(line, "cut"), &p.cut_need,
-			    &p.cut_fp) < 0;
-			break;
-		}
-		if (bad)
-			BAD("line %zu: bad \"%s\": \"%.64s\"", i + 2, keys[i], line);
+		e = s_decode_key(i, line, device, &p, err, errlen);
+		if (e != CERR_OK)
+			return e;
 	}
 	/* Optional: files written before the entry-growth check lack it. */
 	if (off < body && s_line(data, body, &off, line, sizeof(line)) == 0 &&
@@ -682,66 +720,50 @@ s_load_prev(struct cursor *c)
 	return 1;
 }
 
-enum cerr
-cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
+/* The cursor file could not be read (errno e): PATH.prev, or a new epoch. */
+static enum cerr
+s_load_unreadable(struct cursor *c, int64_t now_ms, int e, char *err,
+    size_t errlen)
 {
-	char data[FILE_MAX + 1], why[600], saverr[256];
-	struct cursor_pos pos;
-	size_t n = 0;
-	char *bad;
-	int move_errno;
+	char saverr[256];
 
-	c->ninflight = 0;
-	c->gen++;
-	if (errlen > 0)
-		err[0] = '\0';
-	if (c->path == NULL) {
-		s_fresh(c, now_ms, c->acked.epoch);
-		c->dirty = 0;
-		snprintf(err, errlen, "memory-only cursor");
+	if (e == ENOENT && s_load_prev(c)) {
+		c->stats.load_errors++;
+		snprintf(err, errlen, "cursor file %s is missing; using the "
+		    "previous one, %s (same epoch %" PRIu32 ")", c->path,
+		    c->prev, c->acked.epoch);
+		log_warnx("device=%s %s", c->device, err);
+		cursor_save(c, saverr, sizeof(saverr));
+		return CERR_PARSE;
+	}
+	s_fresh(c, now_ms, c->acked.epoch);
+	if (e == ENOENT) {
+		log_info("device=%s no cursor file %s: new epoch %" PRIu32
+		    ", reading the whole buffer", c->device, c->path,
+		    c->acked.epoch);
+		snprintf(err, errlen, "no cursor file %s", c->path);
+		if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
+			snprintf(err, errlen, "no cursor file %s; saving "
+			    "a new one failed: %s", c->path, saverr);
 		return CERR_NOTFOUND;
 	}
-	if (unlink(c->tmp) == 0)
-		log_warnx("device=%s removed %s left by an interrupted write "
-		    "(the cursor file itself was not touched by it)", c->device,
-		    c->tmp);
+	c->stats.load_errors++;
+	snprintf(err, errlen, "read %s: %s", c->path, strerror(e));
+	log_warnx("device=%s cursor file unreadable: %s; new epoch %"
+	    PRIu32 " in memory", c->device, err, c->acked.epoch);
+	return CERR_IO;
+}
 
-	if (s_read(c->path, data, sizeof(data), &n) < 0) {
-		int e = errno;
-
-		if (e == ENOENT && s_load_prev(c)) {
-			c->stats.load_errors++;
-			snprintf(err, errlen, "cursor file %s is missing; using the "
-			    "previous one, %s (same epoch %" PRIu32 ")", c->path,
-			    c->prev, c->acked.epoch);
-			log_warnx("device=%s %s", c->device, err);
-			cursor_save(c, saverr, sizeof(saverr));
-			return CERR_PARSE;
-		}
-		s_fresh(c, now_ms, c->acked.epoch);
-		if (e == ENOENT) {
-			log_info("device=%s no cursor file %s: new epoch %" PRIu32
-			    ", reading the whole buffer", c->device, c->path,
-			    c->acked.epoch);
-			snprintf(err, errlen, "no cursor file %s", c->path);
-			if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
-				snprintf(err, errlen, "no cursor file %s; saving "
-				    "a new one failed: %s", c->path, saverr);
-			return CERR_NOTFOUND;
-		}
-		c->stats.load_errors++;
-		snprintf(err, errlen, "read %s: %s", c->path, strerror(e));
-		log_warnx("device=%s cursor file unreadable: %s; new epoch %"
-		    PRIu32 " in memory", c->device, err, c->acked.epoch);
-		return CERR_IO;
-	}
-	if (cursor_decode(data, n, c->device, &pos, why, sizeof(why)) == CERR_OK) {
-		c->acked = c->sent = pos;
-		if (pos.epoch > c->epoch_floor)
-			c->epoch_floor = pos.epoch;
-		c->dirty = 0;
-		return CERR_OK;
-	}
+/*
+ * The cursor file data[0..n) did not decode (why): moved aside, then
+ * PATH.prev if it decodes, else a new epoch past the one the file shows.
+ */
+static enum cerr
+s_load_unusable(struct cursor *c, int64_t now_ms, const char *data, size_t n,
+    const char *why, char *err, size_t errlen)
+{
+	char saverr[256], *bad;
+	int move_errno;
 
 	c->stats.load_errors++;
 	bad = s_move_aside(c, now_ms);
@@ -769,4 +791,38 @@ cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
 		log_warnx("device=%s the new cursor was not saved: %s", c->device,
 		    saverr);
 	return CERR_PARSE;
+}
+
+enum cerr
+cursor_load(struct cursor *c, int64_t now_ms, char *err, size_t errlen)
+{
+	char data[FILE_MAX + 1], why[600];
+	struct cursor_pos pos;
+	size_t n = 0;
+
+	c->ninflight = 0;
+	c->gen++;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (c->path == NULL) {
+		s_fresh(c, now_ms, c->acked.epoch);
+		c->dirty = 0;
+		snprintf(err, errlen, "memory-only cursor");
+		return CERR_NOTFOUND;
+	}
+	if (unlink(c->tmp) == 0)
+		log_warnx("device=%s removed %s left by an interrupted write "
+		    "(the cursor file itself was not touched by it)", c->device,
+		    c->tmp);
+
+	if (s_read(c->path, data, sizeof(data), &n) < 0)
+		return s_load_unreadable(c, now_ms, errno, err, errlen);
+	if (cursor_decode(data, n, c->device, &pos, why, sizeof(why)) == CERR_OK) {
+		c->acked = c->sent = pos;
+		if (pos.epoch > c->epoch_floor)
+			c->epoch_floor = pos.epoch;
+		c->dirty = 0;
+		return CERR_OK;
+	}
+	return s_load_unusable(c, now_ms, data, n, why, err, errlen);
 }

@@ -124,6 +124,104 @@ s_special(unsigned char c)
 	return c == '\r' || c == '\n' || c == '-';
 }
 
+/* The normaliser's output so far; see s_normalize() for last_ns. */
+struct norm {
+	char   *out;
+	size_t  o;
+	size_t  line_start;
+	size_t  last_ns;
+	int     any_ns;	/* a non-space byte was written since line_start */
+};
+
+static void
+s_norm_byte(struct norm *w, char c)
+{
+	w->last_ns = w->o;
+	w->any_ns = 1;
+	w->out[w->o++] = c;
+}
+
+/* Ordinary bytes: one memcpy, and a look back over trailing spaces only. */
+static void
+s_norm_run(struct norm *w, const char *in, size_t n)
+{
+	size_t k = n;
+
+	memcpy(w->out + w->o, in, n);
+	while (k > 0 && in[k - 1] == ' ')
+		k--;
+	if (k > 0) {
+		w->last_ns = w->o + k - 1;
+		w->any_ns = 1;
+	}
+	w->o += n;
+}
+
+/* CRs at in[i]: dropped if a line end (or the end) follows them, else
+ * the first is kept. Returns where the input goes on. */
+static size_t
+s_norm_cr(struct norm *w, const char *in, size_t len, size_t i)
+{
+	size_t j = i;
+
+	while (j < len && in[j] == '\r')
+		j++;
+	if (j == len || in[j] == '\n')
+		return j;
+	s_norm_byte(w, in[i]);
+	return i + 1;
+}
+
+static void
+s_norm_eol(struct norm *w)
+{
+	/* a CR that pager removal left before the line end */
+	while (w->o > w->line_start && w->out[w->o - 1] == '\r')
+		w->o--;
+	w->out[w->o++] = '\n';
+	w->line_start = w->o;
+	w->any_ns = 0;
+}
+
+/*
+ * A pager prompt at in[i] and the erase run after it. Returns where the
+ * input goes on after them, having taken them out of the output; i if
+ * they stay: a prompt that is neither alone on its line nor followed by
+ * an erase run is text.
+ */
+static size_t
+s_norm_pager(struct norm *w, const char *in, size_t len, size_t i)
+{
+	size_t m = s_pager_marker(in + i, len - i), j, e;
+	int line_blank = !w->any_ns || w->last_ns < w->line_start;
+
+	if (m == 0)
+		return i;
+	j = i + m;
+	e = s_erase_run(in + j, len - j);
+	if (e == 0 && !line_blank)
+		return i;
+	if (line_blank)
+		w->o = w->line_start;
+	else if (w->o > w->line_start && w->out[w->o - 1] == ' ')
+		w->o--;
+	j += e;
+	if (e == 0 && j < len && in[j] == ' ')
+		j++;
+	if (line_blank) {
+		/* A line that held only the pager goes. */
+		size_t k = j;
+
+		while (k < len && (in[k] == ' ' || in[k] == '\r'))
+			k++;
+		if (k < len && in[k] == '\n')
+			j = k + 1;
+		else if (k == len)
+			j = k;
+	}
+	return j;
+}
+
 /*
  * Copy in[0..len) to out, dropping line-end CRs and pager residue. Returns
  * the output length; *eol tells whether the input ended with a line end.
@@ -134,97 +232,41 @@ s_special(unsigned char c)
 static size_t
 s_normalize(const char *in, size_t len, char *out, size_t *npager, int *eol)
 {
-	size_t i = 0, o = 0, line_start = 0, last_ns = 0;
-	int any_ns = 0;	/* a non-space byte was written since line_start */
+	struct norm w = { out, 0, 0, 0, 0 };
+	size_t i = 0;
 
 	while (i < len) {
-		size_t run = i;
-		char c;
+		size_t run = i, j;
 
 		while (run < len && !s_special((unsigned char)in[run]))
 			run++;
 		if (run > i) {
-			size_t k = run;
-
-			memcpy(out + o, in + i, run - i);
-			while (k > i && in[k - 1] == ' ')
-				k--;
-			if (k > i) {
-				last_ns = o + (k - i) - 1;
-				any_ns = 1;
-			}
-			o += run - i;
+			s_norm_run(&w, in + i, run - i);
 			i = run;
 			if (i == len)
 				break;
 		}
-		c = in[i];
-		if (c == '\r') {
-			size_t j = i;
-
-			while (j < len && in[j] == '\r')
-				j++;
-			if (j == len || in[j] == '\n') {
-				i = j;
-				continue;
-			}
-			last_ns = o;
-			any_ns = 1;
-			out[o++] = c;
-			i++;
+		if (in[i] == '\r') {
+			i = s_norm_cr(&w, in, len, i);
 			continue;
 		}
-		if (c == '\n') {
-			/* a CR that pager removal left before the line end */
-			while (o > line_start && out[o - 1] == '\r')
-				o--;
-			out[o++] = c;
+		if (in[i] == '\n') {
+			s_norm_eol(&w);
 			i++;
-			line_start = o;
-			any_ns = 0;
 			continue;
 		}
 		/* '-': a pager prompt? */
-		{
-			size_t m = s_pager_marker(in + i, len - i);
-			int line_blank = !any_ns || last_ns < line_start;
-
-			if (m > 0) {
-				size_t j = i + m;
-				size_t e = s_erase_run(in + j, len - j);
-
-				if (e > 0 || line_blank) {
-					if (line_blank)
-						o = line_start;
-					else if (o > line_start && out[o - 1] == ' ')
-						o--;
-					j += e;
-					if (e == 0 && j < len && in[j] == ' ')
-						j++;
-					if (line_blank) {
-						/* A line that held only the pager goes. */
-						size_t k = j;
-
-						while (k < len && (in[k] == ' ' || in[k] == '\r'))
-							k++;
-						if (k < len && in[k] == '\n')
-							j = k + 1;
-						else if (k == len)
-							j = k;
-					}
-					(*npager)++;
-					i = j;
-					continue;
-				}
-			}
+		j = s_norm_pager(&w, in, len, i);
+		if (j != i) {
+			(*npager)++;
+			i = j;
+			continue;
 		}
-		last_ns = o;
-		any_ns = 1;
-		out[o++] = c;
+		s_norm_byte(&w, in[i]);
 		i++;
 	}
 	*eol = len > 0 && (in[len - 1] == '\n' || in[len - 1] == '\r');
-	return o;
+	return w.o;
 }
 
 uint64_t
@@ -670,20 +712,28 @@ s_years_back(struct logparse_result *r, const struct logparse_opts *o)
 	}
 }
 
-enum cerr
-logparse_parse(enum platform_id pf, const char *out, size_t len,
-    const struct logparse_opts *opts, struct logparse_result *r)
-{
-	enum { PH_HEADER, PH_PRE, PH_BODY } ph;
-	struct logparse_opts defaults;
-	const struct logparse_opts *o = opts;
-	struct logparse_entry start, *cur = NULL;
-	const char *t, *cur_end = NULL, *pre_start = NULL, *pre_end = NULL;
-	size_t tl, pos = 0, max_entry, hdr_pending = 0;
-	uint32_t cur_lines = 0, lines_since = 0;
-	int eol = 0, saw_syslog = 0, years_back = 0;
-	int64_t ts_before = 0;
+enum phase { PH_HEADER, PH_PRE, PH_BODY };
 
+/* What logparse_parse() carries from one line to the next. */
+struct scan {
+	enum platform_id            pf;
+	const struct logparse_opts *o;
+	size_t                      max_entry;
+	enum phase                  ph;
+	size_t                      hdr_pending;	/* lines in PH_HEADER */
+	int                         saw_syslog;
+	/* non-blank lines before the first entry: header, or a cut tail */
+	const char                 *pre_start, *pre_end;
+	struct logparse_entry      *cur;	/* the entry still open, */
+	const char                 *cur_end;	/* to its last non-blank line */
+	uint32_t                    cur_lines, lines_since;
+	int64_t                     ts_before;
+	int                         years_back;
+};
+
+static void
+s_result_reset(struct logparse_result *r, enum platform_id pf)
+{
 	r->nentries = 0;
 	r->bytes = r->nlines = r->header_lines = r->ncut = 0;
 	r->ntruncated = r->npager = r->nstripped = 0;
@@ -691,15 +741,26 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 	r->cut = s_span(NULL, 0);
 	r->platform = pf;
 	r->gen_++;
-	if ((unsigned)pf >= PLATFORM__COUNT)
-		return CERR_INVAL;
-	if (o == NULL) {
-		logparse_opts_init(&defaults, 0);
-		o = &defaults;
-	}
-	max_entry = o->max_entry ? o->max_entry : WIRE_MAX_LINE;
-	if (max_entry < MIN_ENTRY)
-		max_entry = MIN_ENTRY;
+}
+
+static void
+s_scan_init(struct scan *s, enum platform_id pf, const struct logparse_opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->pf = pf;
+	s->o = o;
+	s->max_entry = o->max_entry ? o->max_entry : WIRE_MAX_LINE;
+	if (s->max_entry < MIN_ENTRY)
+		s->max_entry = MIN_ENTRY;
+	s->ph = s_has_header(pf) ? PH_HEADER : PH_PRE;
+}
+
+/* The normalised copy of out into r->text_; returns its length. */
+static size_t
+s_copy_text(enum platform_id pf, const char *out, size_t len,
+    struct logparse_result *r, int *eol)
+{
+	size_t tl;
 
 	if (r->text_cap_ < len + 1) {
 		free(r->text_);
@@ -707,109 +768,178 @@ logparse_parse(enum platform_id pf, const char *out, size_t len,
 		r->text_cap_ = len + 1;
 	}
 	tl = s_normalize(out ? out : "", out ? len : 0, r->text_, &r->npager,
-	    &eol);
-	t = r->text_;
+	    eol);
 	if (pf == PLATFORM_JUNIPER_JUNOS && r->nstripped == 0 &&
-	    (tl = s_strip_junos(r, t, tl), r->nstripped > 0))
-		eol = 1;	/* the line before it ended */
+	    (tl = s_strip_junos(r, r->text_, tl), r->nstripped > 0))
+		*eol = 1;	/* the line before it ended */
 	r->text_[tl] = '\0';
+	return tl;
+}
 
-	ph = s_has_header(pf) ? PH_HEADER : PH_PRE;
-	while (pos < tl) {
-		const char *l = t + pos, *nl = memchr(l, '\n', tl - pos);
-		size_t ll = nl ? (size_t)(nl - l) : tl - pos;
-		size_t next = pos + ll + (nl ? 1 : 0);
-		int is_start;
-
-		r->nlines++;
-		is_start = s_entry_start(pf, l, ll, o, &start);
-		if (ph == PH_HEADER) {
-			if (!is_start) {
-				if (s_prefix(l, ll, "Log Buffer")) {
-					r->header_found = 1;
-					r->header_lines = hdr_pending + 1;
-					pre_start = pre_end = NULL;
-					ph = PH_PRE;
-				} else {
-					if (s_prefix(l, ll, "Syslog logging"))
-						saw_syslog = 1;
-					if (!s_blank(l, ll)) {
-						if (pre_start == NULL)
-							pre_start = l;
-						pre_end = l + ll;
-					}
-					hdr_pending++;
-				}
-				pos = next;
-				continue;
-			}
-			/* No "Log Buffer" line: a header only if it looked like one. */
-			if (saw_syslog) {
-				r->header_lines = hdr_pending;
-				pre_start = pre_end = NULL;
-			}
-			ph = PH_PRE;
-		}
-		if (ph == PH_PRE) {
-			if (!is_start) {
-				if (!s_blank(l, ll)) {
-					if (pre_start == NULL)
-						pre_start = l;
-					pre_end = l + ll;
-				}
-				pos = next;
-				continue;
-			}
-			if (pre_start != NULL) {
-				r->ncut = 1;
-				r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
-			}
-			ph = PH_BODY;
-		}
-		if (is_start) {
-			start.raw = s_span(l, ll);
-			if (cur != NULL)
-				s_finish(r, cur, cur_end, cur_lines, max_entry);
-			if (r->nentries == 1 && r->ncut == 0 &&
-			    s_looks_cut(&r->entries[0], &start)) {
-				r->ncut = 1;
-				r->cut = s_span(r->entries[0].raw.ptr,
-				    r->entries[0].full_len);
-				r->bytes -= r->entries[0].raw.len;
-				r->nentries = 0;
-			}
-			cur = s_push(r);
-			*cur = start;
-			s_order_step(cur, &ts_before, &years_back);
-			cur->fp = logparse_hash(l, ll < max_entry ? ll : max_entry);
-			cur_end = l + ll;
-			cur_lines = lines_since = 1;
-		} else {
-			lines_since++;
-			if (!s_blank(l, ll)) {
-				cur_end = l + ll;
-				cur_lines = lines_since;
-			}
-		}
-		pos = next;
+static void
+s_note_pre(struct scan *s, const char *l, size_t ll)
+{
+	if (!s_blank(l, ll)) {
+		if (s->pre_start == NULL)
+			s->pre_start = l;
+		s->pre_end = l + ll;
 	}
-	if (cur != NULL) {
-		if (!eol && tl > 0 && !(o->flags & LOGPARSE_COMPLETE)) {
+}
+
+static void
+s_cut_pre(struct logparse_result *r, const struct scan *s)
+{
+	r->ncut = 1;
+	r->cut = s_span(s->pre_start, (size_t)(s->pre_end - s->pre_start));
+}
+
+/* A line while the header may still go on: 1 if it was the header's. */
+static int
+s_header_line(struct logparse_result *r, struct scan *s, const char *l,
+    size_t ll, int is_start)
+{
+	if (!is_start) {
+		if (s_prefix(l, ll, "Log Buffer")) {
+			r->header_found = 1;
+			r->header_lines = s->hdr_pending + 1;
+			s->pre_start = s->pre_end = NULL;
+			s->ph = PH_PRE;
+		} else {
+			if (s_prefix(l, ll, "Syslog logging"))
+				s->saw_syslog = 1;
+			s_note_pre(s, l, ll);
+			s->hdr_pending++;
+		}
+		return 1;
+	}
+	/* No "Log Buffer" line: a header only if it looked like one. */
+	if (s->saw_syslog) {
+		r->header_lines = s->hdr_pending;
+		s->pre_start = s->pre_end = NULL;
+	}
+	s->ph = PH_PRE;
+	return 0;
+}
+
+/* A line before the first entry: 1 if it was one of those. */
+static int
+s_pre_line(struct logparse_result *r, struct scan *s, const char *l,
+    size_t ll, int is_start)
+{
+	if (!is_start) {
+		s_note_pre(s, l, ll);
+		return 1;
+	}
+	if (s->pre_start != NULL)
+		s_cut_pre(r, s);
+	s->ph = PH_BODY;
+	return 0;
+}
+
+/* Close the entry before, if any, and open the one start begins. */
+static void
+s_open_entry(struct logparse_result *r, struct scan *s,
+    struct logparse_entry *start, const char *l, size_t ll)
+{
+	start->raw = s_span(l, ll);
+	if (s->cur != NULL)
+		s_finish(r, s->cur, s->cur_end, s->cur_lines, s->max_entry);
+	if (r->nentries == 1 && r->ncut == 0 &&
+	    s_looks_cut(&r->entries[0], start)) {
+		r->ncut = 1;
+		r->cut = s_span(r->entries[0].raw.ptr, r->entries[0].full_len);
+		r->bytes -= r->entries[0].raw.len;
+		r->nentries = 0;
+	}
+	s->cur = s_push(r);
+	*s->cur = *start;
+	s_order_step(s->cur, &s->ts_before, &s->years_back);
+	s->cur->fp = logparse_hash(l, ll < s->max_entry ? ll : s->max_entry);
+	s->cur_end = l + ll;
+	s->cur_lines = s->lines_since = 1;
+}
+
+/* A continuation line; blank ones count only if more text follows. */
+static void
+s_continue_entry(struct scan *s, const char *l, size_t ll)
+{
+	s->lines_since++;
+	if (!s_blank(l, ll)) {
+		s->cur_end = l + ll;
+		s->cur_lines = s->lines_since;
+	}
+}
+
+static void
+s_scan_line(struct logparse_result *r, struct scan *s, const char *l,
+    size_t ll)
+{
+	struct logparse_entry start;
+	int is_start;
+
+	r->nlines++;
+	is_start = s_entry_start(s->pf, l, ll, s->o, &start);
+	if (s->ph == PH_HEADER && s_header_line(r, s, l, ll, is_start))
+		return;
+	if (s->ph == PH_PRE && s_pre_line(r, s, l, ll, is_start))
+		return;
+	if (is_start)
+		s_open_entry(r, s, &start, l, ll);
+	else
+		s_continue_entry(s, l, ll);
+}
+
+/* After the last line of text_[0..tl): the last entry, header and cut. */
+static void
+s_scan_end(struct logparse_result *r, const struct scan *s, size_t tl,
+    int eol)
+{
+	if (s->cur != NULL) {
+		if (!eol && tl > 0 && !(s->o->flags & LOGPARSE_COMPLETE)) {
 			/* The output stopped mid-line: the next poll has it whole. */
 			r->partial = 1;
 			r->nentries--;
 		} else
-			s_finish(r, cur, cur_end, cur_lines, max_entry);
-	} else if (!eol && tl > 0 && !(o->flags & LOGPARSE_COMPLETE))
+			s_finish(r, s->cur, s->cur_end, s->cur_lines,
+			    s->max_entry);
+	} else if (!eol && tl > 0 && !(s->o->flags & LOGPARSE_COMPLETE))
 		r->partial = 1;
-	if (ph == PH_HEADER && saw_syslog) {
-		r->header_lines = hdr_pending;
-	} else if (ph != PH_BODY && pre_start != NULL) {
+	if (s->ph == PH_HEADER && s->saw_syslog) {
+		r->header_lines = s->hdr_pending;
+	} else if (s->ph != PH_BODY && s->pre_start != NULL) {
 		/* Only lines that are neither header nor entry: a cut tail. */
-		r->ncut = 1;
-		r->cut = s_span(pre_start, (size_t)(pre_end - pre_start));
+		s_cut_pre(r, s);
 	}
-	if (years_back)
+}
+
+enum cerr
+logparse_parse(enum platform_id pf, const char *out, size_t len,
+    const struct logparse_opts *opts, struct logparse_result *r)
+{
+	struct logparse_opts defaults;
+	const struct logparse_opts *o = opts;
+	struct scan s;
+	size_t tl, pos = 0;
+	int eol = 0;
+
+	s_result_reset(r, pf);
+	if ((unsigned)pf >= PLATFORM__COUNT)
+		return CERR_INVAL;
+	if (o == NULL) {
+		logparse_opts_init(&defaults, 0);
+		o = &defaults;
+	}
+	s_scan_init(&s, pf, o);
+	tl = s_copy_text(pf, out, len, r, &eol);
+	while (pos < tl) {
+		const char *l = r->text_ + pos, *nl = memchr(l, '\n', tl - pos);
+		size_t ll = nl ? (size_t)(nl - l) : tl - pos;
+
+		s_scan_line(r, &s, l, ll);
+		pos += ll + (nl ? 1 : 0);
+	}
+	s_scan_end(r, &s, tl, eol);
+	if (s.years_back)
 		s_years_back(r, o);
 	return CERR_OK;
 }
