@@ -823,6 +823,38 @@ Test(logparse, escapes_and_cr_overwrites_inject_nothing)
 	logparse_result_free(&r);
 }
 
+/*
+ * A long run of CRs not followed by a line end is data, kept whole. Each
+ * CR once re-scanned the rest of the run (quadratic: 200k took 9.5 s);
+ * what is checked here is the output, which must not change with the fix.
+ */
+Test(logparse, long_cr_run_inside_a_line_is_kept_whole)
+{
+	static const char head[] = "Nov 22 00:48:05 UTC: %SYS-5-CONFIG_I: ";
+	static const char next[] = "X\nNov 22 00:48:06 UTC: %LINK-3-UPDOWN: "
+	    "Interface Gi0/1, changed state to down\n";
+	size_t ncr = 200000, len = sizeof(head) - 1 + ncr + sizeof(next) - 1;
+	char *out = malloc(len);
+	struct logparse_result r;
+	struct logparse_opts o;
+	size_t crs = 0;
+
+	memcpy(out, head, sizeof(head) - 1);
+	memset(out + sizeof(head) - 1, '\r', ncr);
+	memcpy(out + sizeof(head) - 1 + ncr, next, sizeof(next) - 1);
+	logparse_result_init(&r);
+	logparse_opts_init(&o, NOW_MS);
+	cr_assert_eq(logparse_parse(PLATFORM_CISCO_IOS, out, len, &o, &r), CERR_OK);
+	cr_assert_eq(r.nentries, 2);
+	cr_assert_eq(r.entries[0].raw.len, sizeof(head) - 1 + ncr + 1);
+	for (size_t i = 0; i < r.entries[0].raw.len; i++)
+		crs += ((const char *)r.entries[0].raw.ptr)[i] == '\r';
+	cr_assert_eq(crs, ncr);
+	cr_assert(beq(r.entries[1].tag, "LINK-3-UPDOWN"));
+	free(out);
+	logparse_result_free(&r);
+}
+
 Test(logparse, ten_megabyte_line_is_capped)
 {
 	static const char head[] = "Nov 22 00:48:05 UTC: %SYS-5-CONFIG_I: ";
