@@ -733,7 +733,9 @@ s_load_unreadable(struct cursor *c, int64_t now_ms, int e, char *err,
 		    "previous one, %s (same epoch %" PRIu32 ")", c->path,
 		    c->prev, c->acked.epoch);
 		log_warnx("device=%s %s", c->device, err);
-		cursor_save(c, saverr, sizeof(saverr));
+		if (cursor_save(c, saverr, sizeof(saverr)) != CERR_OK)
+			log_warnx("device=%s the cursor was not saved: %s",
+			    c->device, saverr);
 		return CERR_PARSE;
 	}
 	s_fresh(c, now_ms, c->acked.epoch);
