@@ -8,6 +8,7 @@
 
 #include "collector/devtime.h"
 #include "collector/tzfile.h"
+#include "common/ascii.h"
 #include "common/util.h"
 
 #define DAY_MS		86400000LL
@@ -38,30 +39,6 @@ static const struct devtime_zone builtin_zones[] = {
 	{ "NDT", -150 }, { "BRT", -180 }, { "ART", -180 },
 };
 
-static int
-s_isdigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-s_isalpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-s_isalnum(char c)
-{
-	return s_isdigit(c) || s_isalpha(c);
-}
-
-static char
-s_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Read between min and max digits at s[*i]; advances *i. */
 static int
 s_num(const char *s, size_t len, size_t *i, int min, int max, int64_t *v)
@@ -69,7 +46,7 @@ s_num(const char *s, size_t len, size_t *i, int min, int max, int64_t *v)
 	int n = 0;
 
 	*v = 0;
-	while (*i < len && n < max && s_isdigit(s[*i])) {
+	while (*i < len && n < max && ascii_isdigit(s[*i])) {
 		*v = *v * 10 + (s[*i] - '0');
 		(*i)++;
 		n++;
@@ -83,7 +60,7 @@ s_fixed(const char *s, size_t len, size_t *i, int n, int64_t *v)
 {
 	if (s_num(s, len, i, n, n, v) < 0)
 		return -1;
-	return (*i < len && s_isdigit(s[*i])) ? -1 : 0;
+	return (*i < len && ascii_isdigit(s[*i])) ? -1 : 0;
 }
 
 static int
@@ -126,8 +103,8 @@ devtime_month(const char *s, size_t len)
 	if (len < 3)
 		return 0;
 	for (int m = 0; m < 12; m++)
-		if (s_lower(s[0]) == months[m][0] && s_lower(s[1]) == months[m][1] &&
-		    s_lower(s[2]) == months[m][2])
+		if (ascii_lower(s[0]) == months[m][0] && ascii_lower(s[1]) == months[m][1] &&
+		    ascii_lower(s[2]) == months[m][2])
 			return m + 1;
 	return 0;
 }
@@ -147,7 +124,7 @@ s_name_eq(const char *a, size_t alen, const char *b)
 	if (alen != blen)
 		return 0;
 	for (size_t i = 0; i < alen; i++)
-		if (s_lower(a[i]) != s_lower(b[i]))
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
 			return 0;
 	return 1;
 }
@@ -230,11 +207,11 @@ s_clock(const char *s, size_t len, size_t *i, int *h, int *mi, int *sec,
 		return -1;
 	*sec = (int)v;
 	*ms = 0;
-	if (*i + 1 < len && s[*i] == '.' && s_isdigit(s[*i + 1])) {
+	if (*i + 1 < len && s[*i] == '.' && ascii_isdigit(s[*i + 1])) {
 		int n = 0;
 
 		(*i)++;
-		while (*i < len && s_isdigit(s[*i]) && n < 9) {
+		while (*i < len && ascii_isdigit(s[*i]) && n < 9) {
 			if (n < 3)
 				*ms = *ms * 10 + (s[*i] - '0');
 			(*i)++;
@@ -242,7 +219,7 @@ s_clock(const char *s, size_t len, size_t *i, int *h, int *mi, int *sec,
 		}
 		for (int k = n; k < 3; k++)
 			*ms *= 10;
-		if (*i < len && s_isdigit(s[*i]))
+		if (*i < len && ascii_isdigit(s[*i]))
 			return -1;
 		*flags |= DEVTIME_MSEC;
 	}
@@ -265,7 +242,7 @@ s_skip_spaces(const char *s, size_t len, size_t *i, size_t max)
 static int
 s_ends(const char *s, size_t len, size_t i)
 {
-	return i >= len || (!s_isalnum(s[i]) && s[i] != '.');
+	return i >= len || (!ascii_isalnum(s[i]) && s[i] != '.');
 }
 
 /*
@@ -277,23 +254,23 @@ s_zone(const char *s, size_t len, size_t *i, struct devtime *out)
 {
 	size_t j = *i, start;
 
-	if (j + 1 >= len || s[j] != ' ' || !s_isalpha(s[j + 1]))
+	if (j + 1 >= len || s[j] != ' ' || !ascii_isalpha(s[j + 1]))
 		return;
 	start = ++j;
-	while (j < len && j - start < 8 && s_isalpha(s[j]))
+	while (j < len && j - start < 8 && ascii_isalpha(s[j]))
 		j++;
 	if (j < len && (s[j] == '+' || s[j] == '-') && j + 1 < len &&
-	    s_isdigit(s[j + 1])) {
+	    ascii_isdigit(s[j + 1])) {
 		j++;
-		while (j < len && j - start < 16 && (s_isdigit(s[j]) || s[j] == ':'))
+		while (j < len && j - start < 16 && (ascii_isdigit(s[j]) || s[j] == ':'))
 			j++;
-	} else if (j + 1 < len && s[j] == '-' && s_isalpha(s[j + 1])) {
+	} else if (j + 1 < len && s[j] == '-' && ascii_isalpha(s[j + 1])) {
 		/* a summer-time name an admin configured: "MET-DST" */
 		j++;
-		while (j < len && j - start < 16 && s_isalpha(s[j]))
+		while (j < len && j - start < 16 && ascii_isalpha(s[j]))
 			j++;
 	}
-	if (j < len && (s_isalnum(s[j]) || s[j] == '.' || s[j] == '+' ||
+	if (j < len && (ascii_isalnum(s[j]) || s[j] == '.' || s[j] == '+' ||
 	    s[j] == '-' || s[j] == '_'))
 		return;
 	out->zone_off = start;
@@ -485,7 +462,7 @@ s_iso(const char *s, size_t len, size_t i, const struct devtime_opts *o,
 	} else if (i < len && (s[i] == '+' || s[i] == '-')) {
 		size_t j = i + 1;
 
-		while (j < len && j - i < 6 && (s_isdigit(s[j]) || s[j] == ':'))
+		while (j < len && j - i < 6 && (ascii_isdigit(s[j]) || s[j] == ':'))
 			j++;
 		if (s_offset(s + i, j - i, &off) < 0)
 			return -1;
@@ -524,9 +501,9 @@ s_uptime(const char *s, size_t len, size_t i, struct devtime *out)
 			return -1;
 		if (s_fixed(s, len, &i, 2, &sec) < 0 || sec > 59)
 			return -1;
-		if (i + 1 < len && s[i] == '.' && s_isdigit(s[i + 1])) {
+		if (i + 1 < len && s[i] == '.' && ascii_isdigit(s[i + 1])) {
 			i++;
-			while (i < len && s_isdigit(s[i]) && n++ < 9)
+			while (i < len && ascii_isdigit(s[i]) && n++ < 9)
 				i++;
 			out->flags |= DEVTIME_MSEC;
 		}
@@ -570,10 +547,10 @@ devtime_parse(const char *s, size_t len, unsigned accept,
 		i = 1;
 	}
 	out->flags = mark;
-	if (i < len && s_isalpha(s[i])) {
+	if (i < len && ascii_isalpha(s[i])) {
 		if (s_bsd(s, len, i, accept, o, out) == 0)
 			return 0;
-	} else if (i < len && s_isdigit(s[i])) {
+	} else if (i < len && ascii_isdigit(s[i])) {
 		if (len - i > 4 && s[i + 4] == ' ' &&
 		    s_year_first(s, len, i, accept, o, out) == 0)
 			return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "collector/logparse.h"
+#include "common/ascii.h"
 #include "common/util.h"
 
 #define MIN_ENTRY	1024	/* a ceiling below this would cut the fields */
@@ -18,24 +19,6 @@
 #define MAX_PROC	64	/* "ifmgr[257]", "Ebra", "mib2d[2424]" */
 #define MAX_TAG		96
 #define MAX_HOST	255
-
-static int
-s_isdigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int
-s_isalpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-s_isalnum(char c)
-{
-	return s_isdigit(c) || s_isalpha(c);
-}
 
 static struct wire_bytes
 s_span(const char *p, size_t len)
@@ -106,9 +89,9 @@ s_erase_run(const char *s, size_t len)
 			size_t j = i + 2;
 
 			while (j < len && j - i < 16 &&
-			    (s_isdigit(s[j]) || s[j] == ';' || s[j] == '?'))
+			    (ascii_isdigit(s[j]) || s[j] == ';' || s[j] == '?'))
 				j++;
-			if (j >= len || !s_isalpha(s[j]))
+			if (j >= len || !ascii_isalpha(s[j]))
 				break;
 			last = i = j + 1;
 		} else
@@ -352,7 +335,7 @@ s_tag(enum platform_id pf, const char *l, size_t ll, size_t region,
 		size_t k = t + 1, sev = 0, colon;
 
 		while (k < ll && k - t <= MAX_TAG &&
-		    (s_isalnum(l[k]) || l[k] == '_' || l[k] == '-'))
+		    (ascii_isalnum(l[k]) || l[k] == '_' || l[k] == '-'))
 			k++;
 		colon = (k < ll && l[k] == ' ') ? k + 1 : k;
 		if (colon >= ll || l[colon] != ':')
@@ -384,7 +367,7 @@ s_tag(enum platform_id pf, const char *l, size_t ll, size_t region,
 		 * "UI_COMMIT"): an upper-case word with no '_' before a colon
 		 * is message text ("chassisd[91550]: JAM:PL: mod info"). */
 		while (k < ll && k - t <= MAX_TAG && ((l[k] >= 'A' && l[k] <= 'Z') ||
-		    s_isdigit(l[k]) || l[k] == '_')) {
+		    ascii_isdigit(l[k]) || l[k] == '_')) {
 			if (l[k] == '_' && under == 0)
 				under = k;
 			k++;
@@ -419,11 +402,11 @@ s_start_cisco(enum platform_id pf, const char *l, size_t ll,
 	struct devtime dt;
 	size_t i = 0, region;
 
-	if (s_isdigit(l[0])) {
+	if (ascii_isdigit(l[0])) {
 		size_t j = 0;
 		uint64_t v = 0;
 
-		while (j < ll && j < MAX_SEQ_DIGITS && s_isdigit(l[j]))
+		while (j < ll && j < MAX_SEQ_DIGITS && ascii_isdigit(l[j]))
 			v = v * 10 + (uint64_t)(l[j++] - '0');
 		if (j + 1 < ll && l[j] == ':' && l[j + 1] == ' ') {
 			e->seq = v;
@@ -436,11 +419,11 @@ s_start_cisco(enum platform_id pf, const char *l, size_t ll,
 	 * processor, "0/RP0/ADMIN0:" on the admin plane (a digit first, so
 	 * never a letter-only rule). The slash keeps it apart from a sequence
 	 * number ("94307: ") and an uptime ("00:01:23: "). */
-	if (i < ll && s_isalnum(l[i])) {
+	if (i < ll && ascii_isalnum(l[i])) {
 		size_t j = i;
 		int slash = 0;
 
-		while (j < ll && j - i < MAX_NODE && (s_isalnum(l[j]) ||
+		while (j < ll && j - i < MAX_NODE && (ascii_isalnum(l[j]) ||
 		    l[j] == '/' || l[j] == '_' || l[j] == '-')) {
 			slash |= l[j] == '/';
 			j++;
