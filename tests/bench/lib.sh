@@ -87,17 +87,7 @@ bench_fg() {
 
 # bench_wait_file PATH SECONDS [PID]: wait for PATH (and PID still alive).
 bench_wait_file() {
-	local path=$1 secs=$2 pid=${3:-} i
-	for ((i = 0; i < secs * 20; i++)); do
-		[ -e "$path" ] && return 0
-		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
-			echo "process $pid died while waiting for $path" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-	echo "timed out after ${secs}s waiting for $path" >&2
-	return 1
+	bench_until "${3:-}" "$2" "waiting for $1" test -e "$1"
 }
 
 # CPU ticks (utime + stime) of a process, and its children's that it reaped.
@@ -118,6 +108,10 @@ bench_children() { cat /proc/"$1"/task/*/children 2>/dev/null || true; }
 # (when bench_bg started it).
 bench_why() {
 	local pid=$1 what=$2 rc=0
+	if [ -z "$pid" ]; then
+		echo "$what" >&2
+		return 0
+	fi
 	if ! kill -0 "$pid" 2>/dev/null; then
 		if [ "$BASHPID" = $$ ] && [[ " ${PIDS[*]} " == *" $pid "* ]]; then
 			wait "$pid" 2>/dev/null || rc=$?
@@ -133,6 +127,29 @@ bench_why() {
 	fi
 }
 
+# bench_until PID SECONDS WHAT CMD...: run CMD every 50 ms until it
+# succeeds (what it prints is the caller's result), for at most SECONDS by
+# the clock. Fails, saying WHAT and why on stderr, when PID (if given)
+# exits first or time runs out.
+bench_until() {
+	local pid=$1 secs=$2 what=$3 end
+	shift 3
+	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
+	while :; do
+		"$@" && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			"$@" && return 0
+			bench_why "$pid" "$what"
+			return 1
+		fi
+		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
+			bench_why "$pid" "$what: timed out after ${secs}s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # bench_ready FILE PID TIMEOUT: wait up to TIMEOUT seconds for the ready file
 # of a daemon started (by PID, that process or its supervisor) with
 # --ready-file FILE; a fresh FILE, which the daemon writes whole (rename)
@@ -140,21 +157,7 @@ bench_why() {
 # I of --workers/--processes N writes FILE.I). Fails, saying why on stderr,
 # when PID exits first or time runs out.
 bench_ready() {
-	local path=$1 pid=$2 secs=$3 end
-	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
-	while :; do
-		[ -s "$path" ] && return 0
-		if ! kill -0 "$pid" 2>/dev/null; then
-			[ -s "$path" ] && return 0
-			bench_why "$pid" "no ready file $path"
-			return 1
-		fi
-		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
-			bench_why "$pid" "no ready file $path after ${secs}s"
-			return 1
-		fi
-		sleep 0.05
-	done
+	bench_until "$2" "$3" "no ready file $1" test -s "$1"
 }
 
 # bench_ready_port FILE NAME: the port NAME=PORT in a ready file (metrics,
@@ -170,34 +173,27 @@ bench_ready_port() {
 	echo "$v"
 }
 
+# The port of a TCP socket of PID in state LISTEN, if any, from /proc.
+bench_listen_port_now() {
+	local inodes port
+	inodes=$(find /proc/"$1"/fd -maxdepth 1 -lname 'socket:*' -printf '%l\n' \
+		2>/dev/null | tr -dc '0-9\n' || true)
+	[ -n "$inodes" ] || return 1
+	# /proc/net/tcp: local address HEX_IP:HEX_PORT, state 0A = LISTEN
+	port=$(awk 'NR == FNR { own[$1] = 1; next }
+	    FNR > 1 && $4 == "0A" && ($10 in own) {
+		split($2, a, ":"); print a[2]; exit }' \
+		<(echo "$inodes") /proc/"$1"/net/tcp 2>/dev/null || true)
+	[ -n "$port" ] || return 1
+	echo $((16#$port))
+}
+
 # bench_listen_port PID TIMEOUT: the port of the TCP socket on which PID (a
 # server that writes no ready file, told to bind port 0) listens, read from
 # /proc once it listens; waits up to TIMEOUT seconds. Fails, saying why,
 # when PID exits first or time runs out.
 bench_listen_port() {
-	local pid=$1 secs=$2 end inodes port
-	end=$(( $(date +%s%N) / 1000000 + secs * 1000 ))
-	while :; do
-		inodes=$(find /proc/"$pid"/fd -maxdepth 1 -lname 'socket:*' -printf '%l\n' \
-			2>/dev/null | tr -dc '0-9\n' || true)
-		if [ -n "$inodes" ]; then
-			# /proc/net/tcp: local address HEX_IP:HEX_PORT, state 0A = LISTEN
-			port=$(awk 'NR == FNR { own[$1] = 1; next }
-			    FNR > 1 && $4 == "0A" && ($10 in own) {
-				split($2, a, ":"); print a[2]; exit }' \
-				<(echo "$inodes") /proc/"$pid"/net/tcp 2>/dev/null || true)
-			[ -n "$port" ] && { echo $((16#$port)); return 0; }
-		fi
-		if ! kill -0 "$pid" 2>/dev/null; then
-			bench_why "$pid" "no listening socket"
-			return 1
-		fi
-		if [ $(( $(date +%s%N) / 1000000 )) -ge "$end" ]; then
-			bench_why "$pid" "process $pid not listening after ${secs}s"
-			return 1
-		fi
-		sleep 0.05
-	done
+	bench_until "$1" "$2" "process $1 not listening" bench_listen_port_now "$1"
 }
 
 # bench_metric PORT NAME [LABEL_TEXT]: sum of a Prometheus metric's series
